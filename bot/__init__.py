@@ -1,0 +1,1 @@
+"""Sparringbot: a Microsoft Teams bot for the dBos po programme."""

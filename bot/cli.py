@@ -1,0 +1,5 @@
+"""The ``sparringbot`` command line (placeholder, filled in below)."""
+
+
+def main(argv=None) -> int:
+    return 0

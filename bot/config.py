@@ -1,0 +1,220 @@
+"""Settings read from the environment (and an optional ``.env`` file), validated at start-up.
+
+Every wrong value is reported at once, each with its own plain-English message, so an
+operator fixes the whole file in one go instead of one restart per mistake.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///sparringbot.db"
+
+
+class ConfigError(ValueError):
+    """Raised when one or more settings are wrong; ``problems`` lists each of them."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("Invalid settings:\n" + "\n".join(f"  - {p}" for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The bot's validated configuration. Build it with :func:`load_settings`."""
+
+    app_id: str = ""
+    app_password: str = field(default="", repr=False)
+    app_type: str = "MultiTenant"
+    app_tenant_id: str = ""
+    database_url: str = DEFAULT_DATABASE_URL
+    files_dir: Path = Path("files")
+    allowed_tenants: frozenset[str] = frozenset()
+    timezone: str = "Europe/Amsterdam"
+    host: str = "127.0.0.1"
+    port: int = 3978
+    log_level: str = "INFO"
+    max_body_bytes: int = 1_048_576
+
+    @property
+    def auth_enabled(self) -> bool:
+        """Authentication is on exactly when an app id is configured."""
+        return bool(self.app_id)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The programme's time zone as a ``ZoneInfo``."""
+        return ZoneInfo(self.timezone)
+
+    # botbuilder's ConfigurationBotFrameworkAuthentication reads these attribute names.
+    @property
+    def APP_ID(self) -> str:  # noqa: N802 - name fixed by botbuilder
+        return self.app_id
+
+    @property
+    def APP_PASSWORD(self) -> str:  # noqa: N802
+        return self.app_password
+
+    @property
+    def APP_TYPE(self) -> str:  # noqa: N802
+        return self.app_type
+
+    @property
+    def APP_TENANTID(self) -> str:  # noqa: N802
+        return self.app_tenant_id
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """Parse a ``.env`` file: ``KEY=value`` lines, ``#`` comments, optional quotes.
+
+    Args:
+        path: The file to read; a missing file gives an empty mapping.
+
+    Returns:
+        The variables defined in the file.
+    """
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[len("export ") :].strip()
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError([f"{path}:{number}: expected KEY=value, got {raw!r}"])
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
+) -> Settings:
+    """Build :class:`Settings` from the environment, falling back to a ``.env`` file.
+
+    Real environment variables win over the file, as in most twelve-factor tools.
+
+    Args:
+        environ: The environment to read (``os.environ`` by default).
+        env_file: A ``.env`` file to read first, or ``None`` for none.
+
+    Returns:
+        The validated settings.
+
+    Raises:
+        ConfigError: One message per wrong value.
+    """
+    merged: dict[str, str] = dict(read_env_file(env_file)) if env_file else {}
+    merged.update(os.environ if environ is None else environ)
+    problems: list[str] = []
+
+    def get(name: str, default: str = "") -> str:
+        return merged.get(name, default).strip()
+
+    app_id = get("MicrosoftAppId")
+    app_password = get("MicrosoftAppPassword")
+    app_type = get("MicrosoftAppType", "MultiTenant") or "MultiTenant"
+    tenant = get("MicrosoftAppTenantId")
+    matched_type = next((t for t in APP_TYPES if t.lower() == app_type.lower()), None)
+    if matched_type is None:
+        problems.append(
+            f"MicrosoftAppType must be one of {', '.join(APP_TYPES)}; got {app_type!r}"
+        )
+    if app_id and matched_type in ("MultiTenant", "SingleTenant") and not app_password:
+        problems.append("MicrosoftAppPassword is required when MicrosoftAppId is set")
+    if app_id and matched_type == "SingleTenant" and not tenant:
+        problems.append("MicrosoftAppTenantId is required when MicrosoftAppType is SingleTenant")
+    if not app_id and app_password:
+        problems.append("MicrosoftAppPassword is set but MicrosoftAppId is empty")
+
+    database_url = get("DATABASE_URL", DEFAULT_DATABASE_URL) or DEFAULT_DATABASE_URL
+    database_url = normalise_database_url(database_url, problems)
+
+    timezone = get("TIMEZONE", "Europe/Amsterdam") or "Europe/Amsterdam"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"TIMEZONE must be an IANA time zone such as Europe/Amsterdam; got {timezone!r}")
+
+    port_text = get("PORT", "3978") or "3978"
+    port = 0
+    if not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
+        problems.append(f"PORT must be a whole number from 0 to 65535; got {port_text!r}")
+    else:
+        port = int(port_text)
+
+    log_level = (get("LOG_LEVEL", "INFO") or "INFO").upper()
+    if log_level not in LOG_LEVELS:
+        problems.append(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}; got {log_level!r}")
+
+    allowed = frozenset(t.strip().lower() for t in get("ALLOWED_TENANTS").split(",") if t.strip())
+
+    body_text = get("MAX_BODY_BYTES", "1048576") or "1048576"
+    max_body = 0
+    if not body_text.isdigit() or int(body_text) < 1024:
+        problems.append(f"MAX_BODY_BYTES must be a whole number of at least 1024; got {body_text!r}")
+    else:
+        max_body = int(body_text)
+
+    host = get("HOST", "127.0.0.1") or "127.0.0.1"
+    if problems:
+        raise ConfigError(problems)
+    return Settings(
+        app_id=app_id,
+        app_password=app_password,
+        app_type=matched_type or "MultiTenant",
+        app_tenant_id=tenant,
+        database_url=database_url,
+        files_dir=Path(get("FILES_DIR", "files") or "files"),
+        allowed_tenants=allowed,
+        timezone=timezone,
+        host=host,
+        port=port,
+        log_level=log_level,
+        max_body_bytes=max_body,
+    )
+
+
+def normalise_database_url(url: str, problems: list[str]) -> str:
+    """Map plain ``sqlite://`` and ``postgresql://`` URLs onto their async drivers."""
+    if url.startswith("sqlite:///") or url.startswith("sqlite://"):
+        return "sqlite+aiosqlite" + url[len("sqlite") :]
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+asyncpg://" + url.split("://", 1)[1]
+    if url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        return url
+    problems.append(
+        "DATABASE_URL must start with sqlite:/// or postgresql:// "
+        f"(async drivers aiosqlite and asyncpg); got {redact_url(url)!r}"
+    )
+    return url
+
+
+def redact_url(url: str) -> str:
+    """Hide the password in a database URL so it can be logged."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    credentials, _, host = rest.rpartition("@")
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}"
+
+
+def configure_logging(level: str) -> None:
+    """Structured single-line logs: ``time level logger key=value ...``."""
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )

@@ -1,0 +1,1 @@
+"""The domain: standard library only, no botbuilder, aiohttp or SQLAlchemy imports."""

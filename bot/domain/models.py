@@ -1,0 +1,111 @@
+"""Domain records. Plain frozen dataclasses so they compare and hash by value."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Role(enum.StrEnum):
+    """What a directory person does in the programme."""
+
+    COORDINATOR = "coordinator"
+    COLLEAGUE = "colleague"
+    ADVISER = "adviser"
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone in the programme's directory (coordinator, colleague or adviser)."""
+
+    id: str
+    name: str
+    organisation: str
+    role: Role
+    email: str | None = None
+    topics: tuple[str, ...] = ()
+    expertise: str = ""
+    capacity: int = 3
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Programme:
+    """The programme a directory file describes."""
+
+    name: str
+    timezone: str = "Europe/Amsterdam"
+    language: str = "nl"
+    themes: tuple[str, ...] = ("Netwerk & Beleid", "Exploitatie", "Factsheet", "Overig")
+
+
+@dataclass(frozen=True)
+class Directory:
+    """A parsed programme file: the programme and its people."""
+
+    programme: Programme
+    people: tuple[Person, ...]
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import changed."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deactivated: int = 0
+
+
+@dataclass(frozen=True)
+class ParticipantSeen:
+    """What one Teams activity tells us about the person behind it."""
+
+    teams_id: str
+    tenant_id: str | None = None
+    aad_object_id: str | None = None
+    name: str | None = None
+    email: str | None = None
+    locale: str | None = None
+
+
+@dataclass(frozen=True)
+class Participant:
+    """A Teams user known to the bot, possibly linked to a directory person."""
+
+    id: int
+    teams_id: str
+    tenant_id: str | None
+    aad_object_id: str | None
+    name: str | None
+    email: str | None
+    locale: str | None
+    person_id: str | None
+    active: bool = True
+    has_address: bool = False
+
+    @property
+    def language(self) -> str:
+        """``en`` for English Teams locales, Dutch otherwise."""
+        return "en" if (self.locale or "").lower().startswith("en") else "nl"
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where a proactive message for a participant goes: an opaque channel reference.
+
+    The domain never looks inside ``reference``; the channel layer made it and reads it.
+    """
+
+    conversation_id: str
+    reference: dict[str, Any] = field(default_factory=dict)
+    is_personal: bool = True
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """A proactive message: text, an Adaptive Card (as JSON), or both."""
+
+    text: str | None = None
+    card: dict[str, Any] | None = None
