@@ -6,7 +6,6 @@ operator fixes the whole file in one go instead of one restart per mistake.
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -211,10 +210,3 @@ def redact_url(url: str) -> str:
     user = credentials.split(":", 1)[0]
     return f"{scheme}://{user}:***@{host}"
 
-
-def configure_logging(level: str) -> None:
-    """Structured single-line logs: ``time level logger key=value ...``."""
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )

@@ -31,6 +31,13 @@ def load_directory_file(path: Path) -> Directory:
     return parse_directory_text(text)
 
 
+def refusal_message(path: Path, error: DirectoryFileError) -> str:
+    """The CLI's plain-English explanation of a refused file, one problem a line."""
+    lines = [f"{path}: refused, nothing imported:"]
+    lines += [f"  - {problem}" for problem in error.problems]
+    return "\n".join(lines)
+
+
 def parse_directory_text(text: str) -> Directory:
     """Validate programme YAML given as text (see :func:`load_directory_file`)."""
     try:

@@ -42,7 +42,7 @@ def parse_directory(data: Any, line_of: LineOf = lambda path: None) -> Directory
     def report(path: tuple[Any, ...], message: str) -> None:
         line = line_of(path)
         where = f"line {line}: " if line else ""
-        field_name = ".".join(str(p) for p in path) if path else "file"
+        field_name = "".join(f"[{p + 1}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".") or "file"
         problems.append(f"{where}{field_name}: {message}")
 
     if not isinstance(data, Mapping):
@@ -118,8 +118,8 @@ def _parse_person(index: int, raw: Any, report: Callable[[tuple[Any, ...], str],
     ok = True
     for key in raw:
         if key not in PERSON_FIELDS:
+            # Reported, but the rest of the entry is still checked (duplicates etc.).
             report((*path, key), f"unknown field (expected one of {', '.join(sorted(PERSON_FIELDS))})")
-            ok = False
     person_id = raw.get("id")
     if not isinstance(person_id, str) or not ID_PATTERN.match(person_id):
         report((*path, "id"), "required; lowercase letters, digits, '.', '_' or '-', at most 64")

@@ -68,6 +68,7 @@ class ParticipantSeen:
     name: str | None = None
     email: str | None = None
     locale: str | None = None
+    service_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class Participant:
     person_id: str | None
     active: bool = True
     has_address: bool = False
+    service_url: str | None = None
 
     @property
     def language(self) -> str:

@@ -1,0 +1,13 @@
+# The two commands of the README. Each does its own set-up on a fresh machine.
+.PHONY: run test bench
+run:
+	bash .ci/setup.sh run
+	.venv/bin/sparringbot serve --load-sample --playground
+
+test:
+	bash .ci/setup.sh test
+	.venv/bin/python -m pytest -q -p no:cacheprovider
+
+bench:
+	bash .ci/setup.sh test
+	.venv/bin/python -m bench

@@ -1,0 +1,70 @@
+"""THE composition root: ``create_app(settings)`` wires everything; nothing runs at import."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from botbuilder.core import ConversationState, UserState
+
+from bot.adapter import create_adapter
+from bot.components import COMPONENTS, Components
+from bot.config import Settings
+from bot.domain.clock import Clock, SystemClock
+from bot.domain.services.participants import ParticipantService
+from bot.proactive import TeamsMessenger
+from bot.routes import request_id_middleware, setup_routes
+from bot.teams_bot import SparringBot
+from bot.texts import Catalogue
+from bot.turn_errors import make_turn_error_handler
+from dialogs.runner import DialogRunner
+from storage.bot_state import SqlStorage
+from storage.db import create_engine, create_sessionmaker
+from storage.unit_of_work import SqlUnitOfWork
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
+    """Build the aiohttp application; the database engine lives and dies with it.
+
+    Args:
+        settings: Validated settings.
+        clock: The clock to use everywhere (tests pass a fixed one).
+
+    Returns:
+        The application, ready for ``web.run_app`` or a test server.
+    """
+    app = web.Application(middlewares=[request_id_middleware],
+                          client_max_size=settings.max_body_bytes)
+    app.cleanup_ctx.append(functools.partial(_components, settings=settings, clock=clock or SystemClock()))
+    setup_routes(app)
+    return app
+
+
+async def _components(app: web.Application, *, settings: Settings, clock: Clock) -> AsyncIterator[None]:
+    engine = create_engine(settings.database_url)
+    sessions = create_sessionmaker(engine)
+
+    def uow_factory() -> SqlUnitOfWork:
+        return SqlUnitOfWork(sessions)
+
+    texts = Catalogue.load()
+    storage = SqlStorage(sessions)
+    conversation_state, user_state = ConversationState(storage), UserState(storage)
+    adapter = create_adapter(settings)
+    adapter.on_turn_error = make_turn_error_handler(texts)
+    participants = ParticipantService(uow_factory, clock)
+    bot = SparringBot(
+        conversation_state=conversation_state, user_state=user_state,
+        runner=DialogRunner(conversation_state), participants=participants,
+        uow_factory=uow_factory, clock=clock, texts=texts, allowed_tenants=settings.allowed_tenants,
+    )
+    messenger = TeamsMessenger(adapter=adapter, app_id=settings.app_id, uow_factory=uow_factory, clock=clock)
+    app[COMPONENTS] = Components(
+        settings=settings, clock=clock, engine=engine, sessions=sessions, uow_factory=uow_factory,
+        texts=texts, adapter=adapter, bot=bot, participants=participants, messenger=messenger,
+    )
+    try:
+        yield
+    finally:
+        await engine.dispose()

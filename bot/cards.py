@@ -1,0 +1,76 @@
+"""Pure functions from domain data to Adaptive Card 1.5 JSON (what Teams renders)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from bot.texts import Catalogue
+
+CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")
+
+
+def escape(text: str | None) -> str:
+    """Make user-supplied text inert inside a TextBlock (no markdown, links or markup)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text or "")
+
+
+def adaptive_card(body: list[dict[str, Any]], actions: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+    """Wrap elements in an Adaptive Card 1.5 envelope, full width in Teams."""
+    card: dict[str, Any] = {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": "1.5",
+        "msteams": {"width": "Full"},
+        "body": body,
+    }
+    if actions:
+        card["actions"] = list(actions)
+    return card
+
+
+def heading(text: str) -> dict[str, Any]:
+    """A bold, large title."""
+    return {"type": "TextBlock", "text": text, "size": "Large", "weight": "Bolder", "wrap": True}
+
+
+def paragraph(text: str, **extra: Any) -> dict[str, Any]:
+    """A wrapped block of text."""
+    return {"type": "TextBlock", "text": text, "wrap": True, **extra}
+
+
+def command_button(title: str, command: str, **data: Any) -> dict[str, Any]:
+    """A button that sends ``command`` back to the bot as a card submit."""
+    return {"type": "Action.Submit", "title": title, "data": {"command": command, **data}}
+
+
+HELP_COMMANDS = ("help", "stop")
+
+
+def help_card(texts: Catalogue, language: str, *, unknown: bool = False) -> dict[str, Any]:
+    """The list of what the bot can do, with a button per command."""
+    facts = [
+        {"title": texts.text(f"command.{c}.title", language),
+         "value": texts.text(f"command.{c}.description", language)}
+        for c in HELP_COMMANDS
+    ]
+    intro = texts.text("help.unknown" if unknown else "help.intro", language)
+    body = [heading(texts.text("help.title", language)), paragraph(intro), {"type": "FactSet", "facts": facts}]
+    return adaptive_card(body)
+
+
+def welcome_card(
+    texts: Catalogue, language: str, *, name: str | None, programme: str, team: bool = False
+) -> dict[str, Any]:
+    """The welcome on install (personal) or in the programme's team."""
+    title = (texts.text("welcome.title", language, name=escape(name)) if name and not team
+             else texts.text("welcome.title_anonymous", language))
+    body_key = "welcome.team_body" if team else "welcome.body"
+    body = [
+        heading(title),
+        paragraph(texts.text(body_key, language, programme=escape(programme))),
+        paragraph(texts.text("welcome.next", language), isSubtle=True),
+    ]
+    return adaptive_card(body, [command_button(texts.text("command.help.title", language), "help")])

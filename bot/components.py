@@ -1,0 +1,35 @@
+"""The objects one running app is made of, built by ``bot.app`` and shared with routes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+from botbuilder.integration.aiohttp import CloudAdapter
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from bot.domain.clock import Clock
+from bot.domain.ports import Messenger, UnitOfWorkFactory
+from bot.domain.services.participants import ParticipantService
+from bot.teams_bot import SparringBot
+from bot.texts import Catalogue
+
+
+@dataclass(frozen=True)
+class Components:
+    """Everything wired together for one app instance."""
+
+    settings: Settings
+    clock: Clock
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    uow_factory: UnitOfWorkFactory
+    texts: Catalogue
+    adapter: CloudAdapter
+    bot: SparringBot
+    participants: ParticipantService
+    messenger: Messenger
+
+
+COMPONENTS: web.AppKey[Components] = web.AppKey("components", Components)

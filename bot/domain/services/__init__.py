@@ -1,0 +1,1 @@
+"""Use cases: each one runs in a single unit of work (one transaction)."""

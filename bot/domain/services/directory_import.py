@@ -1,0 +1,44 @@
+"""Import a programme file into the directory: idempotent, never deleting anyone."""
+
+from __future__ import annotations
+
+from bot.domain.clock import Clock
+from bot.domain.models import Directory, ImportResult
+from bot.domain.ports import UnitOfWorkFactory
+
+
+async def import_directory(uow_factory: UnitOfWorkFactory, clock: Clock, directory: Directory) -> ImportResult:
+    """Store the programme and people of ``directory`` in one transaction.
+
+    People missing from the file are deactivated (their history stays); participants
+    whose e-mail now matches a person are linked to them.
+
+    Args:
+        uow_factory: Makes the unit of work.
+        clock: Timestamps the changes.
+        directory: The validated file content.
+
+    Returns:
+        Counts of added, updated, unchanged and deactivated people.
+    """
+    now = clock.now()
+    counts = {"added": 0, "updated": 0, "unchanged": 0}
+    async with uow_factory() as uow:
+        await uow.directory.save_programme(directory.programme)
+        for person in directory.people:
+            counts[await uow.directory.save_person(person, now=now)] += 1
+        deactivated = await uow.directory.deactivate_people_except(
+            [p.id for p in directory.people], now=now
+        )
+        for participant in await uow.participants.unlinked_with_email():
+            match = await uow.directory.person_by_email(participant.email or "")
+            if match is not None:
+                await uow.participants.link_person(participant.id, match.id)
+        await uow.commit()
+    return ImportResult(deactivated=deactivated, **counts)
+
+
+async def directory_is_empty(uow_factory: UnitOfWorkFactory) -> bool:
+    """True when no person has ever been imported."""
+    async with uow_factory() as uow:
+        return not await uow.directory.people()

@@ -1,0 +1,75 @@
+"""Who is who: record the Teams users the bot sees and link them to directory people."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.domain.clock import Clock
+from bot.domain.models import Address, Participant, ParticipantSeen
+from bot.domain.ports import UnitOfWork, UnitOfWorkFactory
+
+
+class ParticipantService:
+    """Keeps the participants table in step with what Teams tells us."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock):
+        self._uow_factory = uow_factory
+        self._clock = clock
+
+    async def record_seen(self, seen: ParticipantSeen, address: Address | None = None) -> Participant:
+        """Upsert the participant behind an activity and remember how to reach them.
+
+        Args:
+            seen: Ids, name, e-mail and locale from the activity (and Teams, when fetched).
+            address: The personal conversation's reference, when the activity came from one.
+
+        Returns:
+            The participant as stored, linked to a directory person when the e-mail matches.
+        """
+        async with self._uow_factory() as uow:
+            participant = await self._upsert_and_link(uow, seen)
+            if address is not None:
+                await uow.participants.set_address(participant.id, address, now=self._clock.now())
+            await uow.commit()
+        return await self.get(participant.id) or participant
+
+    async def record_roster(self, members: Iterable[ParticipantSeen]) -> int:
+        """Record every member of the programme's team (one transaction for the whole roster).
+
+        Returns:
+            How many members were recorded.
+        """
+        count = 0
+        async with self._uow_factory() as uow:
+            for seen in members:
+                await self._upsert_and_link(uow, seen)
+                count += 1
+            await uow.commit()
+        return count
+
+    async def record_removed(self, teams_ids: Iterable[str]) -> int:
+        """Deactivate members who left the team; they are never deleted."""
+        changed = 0
+        async with self._uow_factory() as uow:
+            for teams_id in teams_ids:
+                changed += await uow.participants.set_active(teams_id, False, now=self._clock.now())
+            await uow.commit()
+        return changed
+
+    async def get(self, participant_id: int) -> Participant | None:
+        """Load one participant."""
+        async with self._uow_factory() as uow:
+            return await uow.participants.get(participant_id)
+
+    async def by_teams_id(self, teams_id: str) -> Participant | None:
+        """Load a participant by their Teams user id."""
+        async with self._uow_factory() as uow:
+            return await uow.participants.by_teams_id(teams_id)
+
+    async def _upsert_and_link(self, uow: UnitOfWork, seen: ParticipantSeen) -> Participant:
+        participant = await uow.participants.upsert(seen, now=self._clock.now())
+        if participant.email and participant.person_id is None:
+            person = await uow.directory.person_by_email(participant.email)
+            if person is not None:
+                await uow.participants.link_person(participant.id, person.id)
+        return participant

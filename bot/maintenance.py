@@ -1,0 +1,84 @@
+"""Database and directory maintenance used by the CLI (and by ``serve`` at start-up)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from importlib import resources
+from pathlib import Path
+
+from bot.config import Settings, redact_url
+from bot.directory_file import load_directory_file, parse_directory_text, refusal_message
+from bot.domain.clock import SystemClock
+from bot.domain.errors import DirectoryFileError
+from bot.domain.models import Directory
+from bot.domain.services.directory_import import directory_is_empty, import_directory
+from storage.db import create_engine, create_sessionmaker
+from storage.migrate import current_revision, upgrade
+from storage.unit_of_work import SqlUnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+def sample_directory() -> Directory:
+    """The sample programme shipped with the bot (from the project newsletter)."""
+    text = resources.files("bot.data").joinpath("sample_programme.yaml").read_text("utf-8")
+    return parse_directory_text(text)
+
+
+async def prepare_database(settings: Settings, *, load_sample: bool) -> None:
+    """Apply migrations and, when asked and the directory is empty, import the sample."""
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        if load_sample:
+            sessions = create_sessionmaker(engine)
+
+            def uow_factory() -> SqlUnitOfWork:
+                return SqlUnitOfWork(sessions)
+
+            if await directory_is_empty(uow_factory):
+                result = await import_directory(uow_factory, SystemClock(), sample_directory())
+                log.info("empty directory: imported the sample programme (%d people)", result.added)
+    finally:
+        await engine.dispose()
+
+
+async def db_upgrade(settings: Settings) -> int:
+    """``sparringbot db upgrade``."""
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        print(f"database {redact_url(settings.database_url)} is at revision {await current_revision(engine)}")
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def db_current(settings: Settings) -> int:
+    """``sparringbot db current``."""
+    engine = create_engine(settings.database_url)
+    try:
+        print(await current_revision(engine) or "empty (run `sparringbot db upgrade`)")
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def directory_import(settings: Settings, path: Path) -> int:
+    """``sparringbot directory import FILE``: all of the file or nothing."""
+    try:
+        directory = load_directory_file(path)
+    except DirectoryFileError as error:
+        print(refusal_message(path, error), file=sys.stderr)
+        return 2
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        sessions = create_sessionmaker(engine)
+        result = await import_directory(lambda: SqlUnitOfWork(sessions), SystemClock(), directory)
+    finally:
+        await engine.dispose()
+    print(f"imported {path}: {result.added} added, {result.updated} updated, "
+          f"{result.unchanged} unchanged, {result.deactivated} deactivated")
+    return 0

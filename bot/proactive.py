@@ -1,0 +1,108 @@
+"""Proactive messages: the channel side of the domain's ``Messenger`` port."""
+
+from __future__ import annotations
+
+import logging
+
+from botbuilder.core import CardFactory, MessageFactory, TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import (
+    Activity,
+    ChannelAccount,
+    ConversationParameters,
+    ConversationReference,
+)
+
+from bot.domain.clock import Clock
+from bot.domain.errors import NotReachable
+from bot.domain.models import Address, OutgoingMessage
+from bot.domain.ports import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+
+def address_from_turn(turn_context: TurnContext) -> Address:
+    """The reference needed to message this conversation later, as plain JSON."""
+    reference = TurnContext.get_conversation_reference(turn_context.activity)
+    return Address(
+        conversation_id=reference.conversation.id,
+        reference=reference.serialize(),
+        is_personal=(reference.conversation.conversation_type or "personal") == "personal",
+    )
+
+
+def to_activity(message: OutgoingMessage) -> Activity:
+    """Build the Bot Framework activity for a domain message."""
+    if message.card is not None:
+        activity = MessageFactory.attachment(CardFactory.adaptive_card(message.card))
+        activity.text = message.text
+        return activity
+    return MessageFactory.text(message.text or "")
+
+
+class TeamsMessenger:
+    """Sends via the stored personal conversation, or creates one first.
+
+    A participant who never chatted with the bot but is in the programme's team is reached
+    with ``create_conversation`` (their Teams id and tenant); the new reference is stored so
+    the next message takes the short path.
+    """
+
+    def __init__(
+        self, *, adapter: CloudAdapter, app_id: str, uow_factory: UnitOfWorkFactory,
+        clock: Clock, service_url: str | None = None,
+    ):
+        self._adapter = adapter
+        self._app_id = app_id or None
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._service_url = service_url
+
+    async def send(self, participant_id: int, message: OutgoingMessage) -> None:
+        """Deliver ``message`` to the participant.
+
+        Raises:
+            NotReachable: No stored conversation and none can be created.
+        """
+        async with self._uow_factory() as uow:
+            participant = await uow.participants.get(participant_id)
+            address = await uow.participants.address(participant_id)
+        if participant is None:
+            raise NotReachable(f"participant {participant_id} does not exist")
+        activity = to_activity(message)
+        if address is not None:
+            reference = ConversationReference().deserialize(address.reference)
+            await self._adapter.continue_conversation(
+                reference, _sender(activity), bot_app_id=self._app_id
+            )
+            return
+        service_url = participant.service_url or self._service_url
+        if not service_url or not participant.tenant_id:
+            raise NotReachable(f"participant {participant_id} has no conversation and no tenant/service url")
+        created: list[Address] = []
+
+        async def on_created(turn_context: TurnContext) -> None:
+            created.append(address_from_turn(turn_context))
+            await turn_context.send_activity(activity)
+
+        parameters = ConversationParameters(
+            is_group=False,
+            bot=ChannelAccount(id=self._app_id) if self._app_id else None,
+            members=[ChannelAccount(id=participant.teams_id)],
+            tenant_id=participant.tenant_id,
+            channel_data={"tenant": {"id": participant.tenant_id}},
+        )
+        await self._adapter.create_conversation(
+            self._app_id, on_created, parameters, "msteams", service_url
+        )
+        if created:
+            async with self._uow_factory() as uow:
+                await uow.participants.set_address(participant_id, created[0], now=self._clock.now())
+                await uow.commit()
+
+
+def _sender(activity: Activity):  # type: ignore[no-untyped-def]
+    async def send(turn_context: TurnContext) -> None:
+        await turn_context.send_activity(activity)
+
+    return send

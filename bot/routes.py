@@ -1,0 +1,57 @@
+"""HTTP routes: the Bot Framework endpoint and the health check."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from sqlalchemy import text
+
+from bot.adapter import process_activity_request
+from bot.components import COMPONENTS
+from bot.logging_setup import new_request_id, request_id_var
+
+log = logging.getLogger(__name__)
+
+
+def setup_routes(app: web.Application) -> None:
+    """Register every route on ``app``."""
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/healthz", healthz)
+
+
+async def messages(request: web.Request) -> web.Response:
+    """``POST /api/messages``: one activity from Teams (or the Playground)."""
+    components = request.app[COMPONENTS]
+    return await process_activity_request(
+        request, adapter=components.adapter, bot=components.bot,
+        max_body_bytes=components.settings.max_body_bytes,
+    )
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """``GET /healthz``: 200 when the database answers, 503 otherwise."""
+    components = request.app[COMPONENTS]
+    try:
+        async with components.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception as error:
+        log.warning("health check: database unavailable (%s)", type(error).__name__)
+        return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
+    return web.json_response({"status": "ok", "database": "ok"})
+
+
+@web.middleware
+async def request_id_middleware(request: web.Request, handler):  # type: ignore[no-untyped-def]
+    """Tag every log line of this request with one id, echoed in the response header."""
+    request_id = new_request_id(request.headers.get("X-Request-Id"))
+    token = request_id_var.set(request_id)
+    try:
+        response = await handler(request)
+    except web.HTTPException as error:
+        error.headers["X-Request-Id"] = request_id
+        raise
+    finally:
+        request_id_var.reset(token)
+    response.headers["X-Request-Id"] = request_id
+    return response

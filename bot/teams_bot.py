@@ -1,0 +1,185 @@
+"""The activity handler: turns Teams activities into commands, dialogs and service calls."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from botbuilder.core import (
+    CardFactory,
+    ConversationState,
+    MessageFactory,
+    TurnContext,
+    UserState,
+)
+from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.schema import ChannelAccount
+from botbuilder.schema.teams import TeamInfo
+
+from bot import teams_gateway
+from bot.cards import help_card, welcome_card
+from bot.commands import parse_command
+from bot.domain.clock import Clock
+from bot.domain.models import Participant, ParticipantSeen
+from bot.domain.ports import UnitOfWorkFactory
+from bot.domain.services.once import first_time
+from bot.domain.services.participants import ParticipantService
+from bot.proactive import address_from_turn
+from bot.texts import Catalogue, language_for
+from dialogs.runner import DialogRunner
+
+log = logging.getLogger(__name__)
+DEFAULT_PROGRAMME = "dBos po"
+
+
+class SparringBot(TeamsActivityHandler):
+    """Sparringbot's Teams activity handler."""
+
+    def __init__(
+        self, *, conversation_state: ConversationState, user_state: UserState,
+        runner: DialogRunner, participants: ParticipantService, uow_factory: UnitOfWorkFactory,
+        clock: Clock, texts: Catalogue, allowed_tenants: frozenset[str] = frozenset(),
+    ):
+        super().__init__()
+        self._conversation_state = conversation_state
+        self._user_state = user_state
+        self._runner = runner
+        self._participants = participants
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._texts = texts
+        self._allowed_tenants = allowed_tenants
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        """Refuse foreign tenants before anything is stored; save state once, after the turn."""
+        if not self._tenant_allowed(turn_context):
+            return
+        await super().on_turn(turn_context)
+        await self._conversation_state.save_changes(turn_context)
+        await self._user_state.save_changes(turn_context)
+
+    def _tenant_allowed(self, turn_context: TurnContext) -> bool:
+        if not self._allowed_tenants:
+            return True
+        tenant = teams_gateway.tenant_of(turn_context.activity)
+        if tenant in self._allowed_tenants:
+            return True
+        log.warning("refused activity type=%s from tenant=%s (not in ALLOWED_TENANTS)",
+                    turn_context.activity.type, tenant)
+        return False
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        """Typed text and card submits: cancel, continue a dialog, or run a command."""
+        participant = await self._who_is_who(turn_context)
+        language = self._language(turn_context, participant)
+        activity = turn_context.activity
+        submitted = activity.value if isinstance(activity.value, dict) else None
+        text = activity.text or ""
+        if submitted and not text.strip():
+            text = str(submitted.get("command") or "")
+        command = parse_command(text)
+        if command and command.name == "cancel":
+            cancelled = await self._runner.cancel_all(turn_context)
+            await turn_context.send_activity(
+                self._texts.text("cancel.done" if cancelled else "cancel.nothing", language)
+            )
+            return
+        if not submitted and await self._runner.continue_active(turn_context):
+            return
+        if command and command.name == "hello":
+            await self._send_welcome(turn_context, participant, language)
+        elif command and command.name == "help":
+            await self._send_card(turn_context, help_card(self._texts, language))
+        else:
+            await self._send_card(turn_context, help_card(self._texts, language, unknown=True))
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        """Installed in a personal chat, group chat or team: record people and welcome."""
+        await self._on_bot_added(turn_context)
+
+    async def on_teams_members_added(  # type: ignore[override]
+        self, teams_members_added: list[Any], team_info: TeamInfo, turn_context: TurnContext
+    ) -> None:
+        """Record new team members; welcome when the bot itself was added."""
+        activity = turn_context.activity
+        bot_id = activity.recipient.id if activity.recipient else None
+        if any(member.id == bot_id for member in teams_members_added):
+            await self._on_bot_added(turn_context)
+            return
+        tenant = teams_gateway.tenant_of(activity)
+        seen = []
+        for member in teams_members_added:
+            fetched = await teams_gateway.fetch_member(turn_context, ChannelAccount(id=member.id))
+            seen.append(fetched or teams_gateway.seen_from_account(
+                member, tenant_id=tenant, service_url=activity.service_url))
+        await self._participants.record_roster(seen)
+
+    async def on_teams_members_removed(  # type: ignore[override]
+        self, teams_members_removed: list[Any], team_info: TeamInfo, turn_context: TurnContext
+    ) -> None:
+        """Members who left the team are deactivated, never deleted."""
+        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        removed = [m.id for m in teams_members_removed if m.id != bot_id]
+        count = await self._participants.record_removed(removed)
+        log.info("deactivated %d participant(s) who left the team", count)
+
+    async def _on_bot_added(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        team_id = teams_gateway.team_id_of(activity)
+        if team_id:
+            members = await teams_gateway.read_team_roster(turn_context, team_id)
+            count = await self._participants.record_roster(members)
+            log.info("recorded %d member(s) of the programme team", count)
+            participant = None
+        else:
+            participant = await self._who_is_who(turn_context)
+        if await first_time(self._uow_factory, self._clock, f"welcome:{activity.conversation.id}"):
+            await self._send_welcome(turn_context, participant,
+                                     self._language(turn_context, participant), team=bool(team_id))
+
+    async def _who_is_who(self, turn_context: TurnContext) -> Participant | None:
+        """Upsert the sender, asking Teams for name and e-mail only while we lack them."""
+        activity = turn_context.activity
+        account = activity.from_property
+        if account is None or not account.id or account.role == "bot":
+            return None
+        known = await self._participants.by_teams_id(account.id)
+        seen = teams_gateway.seen_from_account(
+            account, tenant_id=teams_gateway.tenant_of(activity), locale=activity.locale,
+            service_url=activity.service_url,
+        )
+        if known is None or not known.email:
+            fetched = await teams_gateway.fetch_member(turn_context, account)
+            if fetched is not None:
+                seen = _merge(seen, fetched)
+        personal = (activity.conversation.conversation_type or "personal") == "personal"
+        return await self._participants.record_seen(seen, address_from_turn(turn_context) if personal else None)
+
+    async def _send_welcome(self, turn_context: TurnContext, participant: Participant | None,
+                            language: str, *, team: bool = False) -> None:
+        async with self._uow_factory() as uow:
+            programme = await uow.directory.programme()
+        name = participant.name if participant else None
+        card = welcome_card(self._texts, language, name=name, team=team,
+                            programme=programme.name if programme else DEFAULT_PROGRAMME)
+        await self._send_card(turn_context, card)
+
+    async def _send_card(self, turn_context: TurnContext, card: dict[str, Any]) -> None:
+        await turn_context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
+
+    @staticmethod
+    def _language(turn_context: TurnContext, participant: Participant | None) -> str:
+        return language_for(turn_context.activity.locale or (participant.locale if participant else None))
+
+
+def _merge(seen: ParticipantSeen, fetched: ParticipantSeen) -> ParticipantSeen:
+    """Prefer what Teams told us; keep the activity's values where Teams had none."""
+    return ParticipantSeen(
+        teams_id=seen.teams_id,
+        tenant_id=fetched.tenant_id or seen.tenant_id,
+        aad_object_id=fetched.aad_object_id or seen.aad_object_id,
+        name=fetched.name or seen.name,
+        email=fetched.email or seen.email,
+        locale=seen.locale,
+        service_url=seen.service_url,
+    )

@@ -1,0 +1,118 @@
+"""botbuilder ``Storage`` on SQLAlchemy, with e_tag optimistic concurrency.
+
+State documents are serialised with jsonpickle, as the SDK's own blob and Cosmos stores do,
+because dialog state holds SDK objects. jsonpickle can rebuild arbitrary classes, so this
+table must stay private to the bot (never writable by anyone else).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import jsonpickle
+from botbuilder.core import Storage
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.tables import BotStateRow
+
+
+class StateConflictError(Exception):
+    """A write carried an e_tag that no longer matches: someone else wrote in between."""
+
+
+class SqlStorage(Storage):
+    """Conversation and user state in the ``bot_state`` table."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]):
+        super().__init__()
+        self._sessions = sessions
+
+    async def read(self, keys: list[str]) -> dict[str, Any]:
+        """Return the stored documents for ``keys``; each carries its current ``e_tag``."""
+        if not keys:
+            return {}
+        async with self._sessions() as session:
+            rows = (await session.scalars(select(BotStateRow).where(BotStateRow.key.in_(keys)))).all()
+        result: dict[str, Any] = {}
+        for row in rows:
+            document = jsonpickle.decode(row.data)
+            if isinstance(document, dict):
+                document["e_tag"] = row.e_tag
+            result[row.key] = document
+        return result
+
+    async def write(self, changes: Mapping[str, Any]) -> None:
+        """Write all ``changes`` in one transaction, refusing stale e_tags.
+
+        A change whose e_tag is missing or ``"*"`` overwrites; any other e_tag must match
+        the stored one, otherwise :class:`StateConflictError` is raised and nothing of
+        this call is written.
+        """
+        if changes is None:
+            raise ValueError("changes are required when writing")
+        if not changes:
+            return
+        now = datetime.now(UTC)
+        new_tags: dict[str, str] = {}
+        async with self._sessions() as session, session.begin():
+            for key, value in changes.items():
+                expected = _e_tag_of(value)
+                if expected == "":
+                    raise ValueError(f"empty e_tag for state key {key!r}")
+                new_tag = uuid.uuid4().hex
+                data = jsonpickle.encode(_without_e_tag(value), make_refs=False)
+                await _write_one(session, key, data, expected, new_tag, now)
+                new_tags[key] = new_tag
+        # Hand the new tags back so a second save in the same turn is not refused.
+        for key, tag in new_tags.items():
+            _set_e_tag(changes[key], tag)
+
+    async def delete(self, keys: list[str]) -> None:
+        """Remove the documents for ``keys`` (missing keys are ignored)."""
+        if not keys:
+            return
+        async with self._sessions() as session, session.begin():
+            await session.execute(delete(BotStateRow).where(BotStateRow.key.in_(keys)))
+
+
+async def _write_one(
+    session: AsyncSession, key: str, data: str, expected: str | None, new_tag: str, now: datetime
+) -> None:
+    values = {"data": data, "e_tag": new_tag, "updated_at": now}
+    statement = update(BotStateRow).where(BotStateRow.key == key)
+    if expected not in (None, "*"):
+        statement = statement.where(BotStateRow.e_tag == expected)
+    if (await session.execute(statement.values(**values))).rowcount:
+        return
+    if expected not in (None, "*"):
+        raise StateConflictError(f"state {key!r} was changed by another turn")
+    try:
+        async with session.begin_nested():
+            session.add(BotStateRow(key=key, **values))
+    except IntegrityError as error:
+        # Another turn inserted the same key first; its document wins, ours is stale.
+        raise StateConflictError(f"state {key!r} was created by another turn") from error
+
+
+def _e_tag_of(value: Any) -> str | None:
+    if isinstance(value, dict):
+        return value.get("e_tag")
+    return getattr(value, "e_tag", None)
+
+
+def _set_e_tag(value: Any, tag: str) -> None:
+    if isinstance(value, dict):
+        value["e_tag"] = tag
+    elif hasattr(value, "e_tag"):
+        value.e_tag = tag
+
+
+def _without_e_tag(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if k != "e_tag"}
+    return value

@@ -1,0 +1,93 @@
+"""Directory rows ↔ domain ``Programme`` and ``Person``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.models import Person, Programme, Role
+from storage.tables import PersonRow, ProgrammeRow
+
+
+class SqlDirectoryRepository:
+    """Implements ``bot.domain.ports.DirectoryRepository`` on one session."""
+
+    def __init__(self, session: AsyncSession):
+        self._session = session
+
+    async def programme(self) -> Programme | None:
+        """The stored programme, if any was imported."""
+        row = await self._session.get(ProgrammeRow, 1)
+        if row is None:
+            return None
+        return Programme(name=row.name, timezone=row.timezone, language=row.language,
+                         themes=tuple(row.themes))
+
+    async def save_programme(self, programme: Programme) -> None:
+        """Insert or replace the programme row."""
+        row = await self._session.get(ProgrammeRow, 1)
+        if row is None:
+            row = ProgrammeRow(id=1)
+            self._session.add(row)
+        row.name, row.timezone, row.language = programme.name, programme.timezone, programme.language
+        row.themes = list(programme.themes)
+
+    async def people(self, *, active_only: bool = False) -> list[Person]:
+        """All people, ordered by id."""
+        statement = select(PersonRow).order_by(PersonRow.id)
+        if active_only:
+            statement = statement.where(PersonRow.active.is_(True))
+        return [_to_person(row) for row in (await self._session.scalars(statement)).all()]
+
+    async def person(self, person_id: str) -> Person | None:
+        """One person by id."""
+        row = await self._session.get(PersonRow, person_id)
+        return _to_person(row) if row else None
+
+    async def person_by_email(self, email: str) -> Person | None:
+        """The active person with this e-mail address (case-insensitive)."""
+        if not email:
+            return None
+        statement = select(PersonRow).where(
+            func.lower(PersonRow.email) == email.strip().lower(), PersonRow.active.is_(True)
+        )
+        row = (await self._session.scalars(statement)).first()
+        return _to_person(row) if row else None
+
+    async def save_person(self, person: Person, *, now: datetime) -> str:
+        """Insert or update; return ``added``, ``updated`` or ``unchanged``."""
+        row = await self._session.get(PersonRow, person.id)
+        values = {
+            "name": person.name, "organisation": person.organisation, "role": person.role.value,
+            "email": person.email, "topics": list(person.topics), "expertise": person.expertise,
+            "capacity": person.capacity, "active": person.active,
+        }
+        if row is None:
+            self._session.add(PersonRow(id=person.id, updated_at=now, **values))
+            return "added"
+        if all(getattr(row, key) == value for key, value in values.items()):
+            return "unchanged"
+        for key, value in values.items():
+            setattr(row, key, value)
+        row.updated_at = now
+        return "updated"
+
+    async def deactivate_people_except(self, keep: Iterable[str], *, now: datetime) -> int:
+        """Deactivate every active person whose id is not in ``keep``."""
+        statement = (
+            update(PersonRow)
+            .where(PersonRow.id.not_in(list(keep)), PersonRow.active.is_(True))
+            .values(active=False, updated_at=now)
+        )
+        return (await self._session.execute(statement)).rowcount or 0
+
+
+def _to_person(row: PersonRow) -> Person:
+    return Person(
+        id=row.id, name=row.name, organisation=row.organisation, role=Role(row.role),
+        email=row.email, topics=tuple(row.topics or ()), expertise=row.expertise,
+        capacity=row.capacity, active=row.active,
+    )

@@ -1,0 +1,26 @@
+"""At-most-once keys, claimed atomically by the primary key (safe across bot instances)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.tables import OnceKeyRow
+
+
+class SqlOnceRepository:
+    """Implements ``bot.domain.ports.OnceRepository`` on one session."""
+
+    def __init__(self, session: AsyncSession):
+        self._session = session
+
+    async def claim(self, key: str, *, now: datetime) -> bool:
+        """Insert ``key``; False if another turn or instance already did."""
+        try:
+            async with self._session.begin_nested():
+                self._session.add(OnceKeyRow(key=key[:300], created_at=now))
+        except IntegrityError:
+            return False
+        return True

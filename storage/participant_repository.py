@@ -1,0 +1,111 @@
+"""Participant rows ↔ domain ``Participant`` and ``Address``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.models import Address, Participant, ParticipantSeen
+from storage.tables import ParticipantRow
+
+
+class SqlParticipantRepository:
+    """Implements ``bot.domain.ports.ParticipantRepository`` on one session."""
+
+    def __init__(self, session: AsyncSession):
+        self._session = session
+
+    async def get(self, participant_id: int) -> Participant | None:
+        """One participant by database id."""
+        row = await self._session.get(ParticipantRow, participant_id)
+        return _to_participant(row) if row else None
+
+    async def by_teams_id(self, teams_id: str) -> Participant | None:
+        """One participant by Teams user id."""
+        row = await self._row_by_teams_id(teams_id)
+        return _to_participant(row) if row else None
+
+    async def by_person(self, person_id: str) -> Participant | None:
+        """The active participant linked to a directory person, if they were seen."""
+        statement = (
+            select(ParticipantRow)
+            .where(ParticipantRow.person_id == person_id, ParticipantRow.active.is_(True))
+            .order_by(ParticipantRow.updated_at.desc())
+        )
+        row = (await self._session.scalars(statement)).first()
+        return _to_participant(row) if row else None
+
+    async def upsert(self, seen: ParticipantSeen, *, now: datetime) -> Participant:
+        """Insert or refresh a participant; known fields are never blanked by a sparse activity."""
+        row = await self._row_by_teams_id(seen.teams_id)
+        if row is None:
+            row = ParticipantRow(teams_id=seen.teams_id, active=True, created_at=now, updated_at=now)
+            self._session.add(row)
+        for field_name in ("tenant_id", "aad_object_id", "name", "locale", "service_url"):
+            value = getattr(seen, field_name)
+            if value:
+                setattr(row, field_name, value)
+        if seen.email:
+            row.email = seen.email.strip().lower()
+        row.active = True
+        row.updated_at = now
+        await self._session.flush()
+        return _to_participant(row)
+
+    async def link_person(self, participant_id: int, person_id: str | None) -> None:
+        """Link (or unlink) the participant to a directory person."""
+        row = await self._session.get(ParticipantRow, participant_id)
+        if row is not None:
+            row.person_id = person_id
+
+    async def set_active(self, teams_id: str, active: bool, *, now: datetime) -> bool:
+        """Activate or deactivate; True when something changed."""
+        row = await self._row_by_teams_id(teams_id)
+        if row is None or row.active == active:
+            return False
+        row.active, row.updated_at = active, now
+        return True
+
+    async def address(self, participant_id: int) -> Address | None:
+        """The stored conversation reference for proactive messages."""
+        row = await self._session.get(ParticipantRow, participant_id)
+        if row is None or not row.conversation_reference or not row.conversation_id:
+            return None
+        return Address(conversation_id=row.conversation_id, reference=dict(row.conversation_reference))
+
+    async def set_address(self, participant_id: int, address: Address, *, now: datetime) -> None:
+        """Remember the personal conversation to use for proactive messages."""
+        row = await self._session.get(ParticipantRow, participant_id)
+        if row is not None and row.conversation_reference != address.reference:
+            row.conversation_id = address.conversation_id
+            row.conversation_reference = dict(address.reference)
+            row.updated_at = now
+
+    async def unlinked_with_email(self) -> list[Participant]:
+        """Participants with an e-mail but no directory person yet."""
+        statement = select(ParticipantRow).where(
+            ParticipantRow.person_id.is_(None), ParticipantRow.email.is_not(None)
+        )
+        return [_to_participant(r) for r in (await self._session.scalars(statement)).all()]
+
+    async def count(self, *, active_only: bool = True) -> int:
+        """How many participants there are."""
+        statement = select(func.count()).select_from(ParticipantRow)
+        if active_only:
+            statement = statement.where(ParticipantRow.active.is_(True))
+        return int((await self._session.execute(statement)).scalar_one())
+
+    async def _row_by_teams_id(self, teams_id: str) -> ParticipantRow | None:
+        statement = select(ParticipantRow).where(ParticipantRow.teams_id == teams_id)
+        return (await self._session.scalars(statement)).first()
+
+
+def _to_participant(row: ParticipantRow) -> Participant:
+    return Participant(
+        id=row.id, teams_id=row.teams_id, tenant_id=row.tenant_id,
+        aad_object_id=row.aad_object_id, name=row.name, email=row.email, locale=row.locale,
+        person_id=row.person_id, active=row.active,
+        has_address=bool(row.conversation_reference), service_url=row.service_url,
+    )

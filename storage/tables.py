@@ -1,0 +1,80 @@
+"""Database tables (SQLAlchemy 2 declarative models). Changes need an Alembic migration."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+
+class ProgrammeRow(Base):
+    """The programme (one row, id 1)."""
+
+    __tablename__ = "programme"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8))
+    themes: Mapped[list[str]] = mapped_column(JSON)
+
+
+class PersonRow(Base):
+    """A directory person."""
+
+    __tablename__ = "people"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    organisation: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(320), index=True)
+    topics: Mapped[list[str]] = mapped_column(JSON)
+    expertise: Mapped[str] = mapped_column(Text)
+    capacity: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ParticipantRow(Base):
+    """A Teams user the bot has seen, with the reference needed to message them."""
+
+    __tablename__ = "participants"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    teams_id: Mapped[str] = mapped_column(String(200), unique=True)
+    tenant_id: Mapped[str | None] = mapped_column(String(64))
+    aad_object_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320), index=True)
+    locale: Mapped[str | None] = mapped_column(String(20))
+    person_id: Mapped[str | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    service_url: Mapped[str | None] = mapped_column(String(500))
+    conversation_id: Mapped[str | None] = mapped_column(String(300))
+    conversation_reference: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OnceKeyRow(Base):
+    """Keys of things that must happen at most once (a welcome, a redelivered activity)."""
+
+    __tablename__ = "once_keys"
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BotStateRow(Base):
+    """botbuilder conversation/user state, one JSON document per key, with an e_tag."""
+
+    __tablename__ = "bot_state"
+    key: Mapped[str] = mapped_column(String(500), primary_key=True)
+    data: Mapped[str] = mapped_column(Text)
+    e_tag: Mapped[str] = mapped_column(String(40))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

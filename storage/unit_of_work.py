@@ -1,0 +1,37 @@
+"""One SQLAlchemy transaction over all repositories (``bot.domain.ports.UnitOfWork``)."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.directory_repository import SqlDirectoryRepository
+from storage.once_repository import SqlOnceRepository
+from storage.participant_repository import SqlParticipantRepository
+
+
+class SqlUnitOfWork:
+    """``async with uow: ...; await uow.commit()``; leaving without commit rolls back."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]):
+        self._sessions = sessions
+        self._session: AsyncSession | None = None
+
+    async def __aenter__(self) -> SqlUnitOfWork:
+        self._session = self._sessions()
+        self.directory = SqlDirectoryRepository(self._session)
+        self.participants = SqlParticipantRepository(self._session)
+        self.once = SqlOnceRepository(self._session)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._session is not None
+        try:
+            await self._session.rollback()
+        finally:
+            await self._session.close()
+            self._session = None
+
+    async def commit(self) -> None:
+        """Make everything done in this unit of work permanent."""
+        assert self._session is not None
+        await self._session.commit()
