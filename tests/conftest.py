@@ -1,0 +1,72 @@
+"""Shared fixtures: a migrated database per test (SQLite and PostgreSQL), clocks, the app."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.domain.clock import FixedClock
+from storage.db import create_engine, create_sessionmaker
+from storage.migrate import upgrade
+from storage.unit_of_work import SqlUnitOfWork
+
+REPO = Path(__file__).resolve().parents[1]
+IN_CI = os.environ.get("CI") == "true"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Keep pytest's own asyncio loop free of stray default-loop policies from plugins.
+    os.environ.setdefault("TEAMSAPPTESTER_BROWSER", "none")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[object]:
+    """One throwaway PostgreSQL server for the whole session (Unix socket only)."""
+    from tests.postgres_server import start_postgres_or_skip
+
+    server = start_postgres_or_skip()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database on each engine the bot supports."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    server = request.getfixturevalue("postgres_server")
+    return server.create_database(f"t_{uuid.uuid4().hex[:12]}")  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[object]:
+    """A migrated engine, disposed after the test."""
+    engine = create_engine(database_url)
+    await upgrade(engine)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine):  # type: ignore[no-untyped-def]
+    return create_sessionmaker(engine)
+
+
+@pytest.fixture
+def uow_factory(sessions):  # type: ignore[no-untyped-def]
+    return lambda: SqlUnitOfWork(sessions)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """Tuesday 3 March 2026, 10:00 in Amsterdam."""
+    return FixedClock(datetime(2026, 3, 3, 9, 0, tzinfo=UTC))
