@@ -70,3 +70,31 @@ def uow_factory(sessions):  # type: ignore[no-untyped-def]
 def clock() -> FixedClock:
     """Tuesday 3 March 2026, 10:00 in Amsterdam."""
     return FixedClock(datetime(2026, 3, 3, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def connector():  # type: ignore[no-untyped-def]
+    """The fake Bot Connector on an ephemeral port, in its own thread."""
+    from tests.fakes.connector import FakeConnector
+
+    with FakeConnector() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def bot_client(database_url: str, clock: FixedClock, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """The real app (sample programme loaded) behind a real HTTP server on port 0."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.app import create_app
+    from bot.config import load_settings
+    from bot.maintenance import prepare_database
+
+    settings = load_settings({"DATABASE_URL": database_url, "FILES_DIR": str(tmp_path / "files")}, env_file=None)
+    await prepare_database(settings, load_sample=True)
+    client = TestClient(TestServer(create_app(settings, clock=clock), host="127.0.0.1", port=0))
+    await client.start_server()
+    try:
+        yield client
+    finally:
+        await client.close()

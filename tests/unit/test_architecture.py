@@ -1,0 +1,56 @@
+"""Import rules from docs/architecture.md, checked on the source (an import-linter in miniature)."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+FORBIDDEN_IN_DOMAIN = ("botbuilder", "aiohttp", "sqlalchemy", "alembic", "yaml", "msrest", "storage", "dialogs")
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def offenders(folder: Path, forbidden: tuple[str, ...]) -> list[str]:
+    found = []
+    for path in sorted(folder.rglob("*.py")):
+        for module in imported_modules(path):
+            if module.split(".")[0] in forbidden or any(module.startswith(f + ".") for f in forbidden):
+                found.append(f"{path.relative_to(REPO)} imports {module}")
+    return found
+
+
+def test_domain_imports_only_the_standard_library_and_itself():
+    assert offenders(REPO / "bot" / "domain", FORBIDDEN_IN_DOMAIN) == []
+
+
+def test_storage_uses_nothing_of_bot_but_the_domain():
+    found = [line for line in offenders(REPO / "storage", ("bot", "dialogs"))
+             if " imports bot.domain" not in line]
+    assert found == []
+
+
+def test_nothing_runs_at_import_time():
+    """Importing the app and CLI must not open databases, sockets or read settings."""
+    code = "import bot.app, bot.cli, bot.teams_bot, storage.unit_of_work; print('ok')"
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
+                            env={"PATH": "", "DATABASE_URL": "nonsense://"}, timeout=60)
+    assert result.stdout.strip() == "ok", result.stderr
+
+
+def test_route_command_starts_without_heavy_imports():
+    code = ("import sys, bot.cli, bot.route_command; "
+            "heavy = [m for m in ('botbuilder.core', 'aiohttp', 'sqlalchemy') if m in sys.modules]; print(heavy)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "[]", result.stderr
