@@ -13,11 +13,17 @@ from bot.components import COMPONENTS, Components
 from bot.config import Settings
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.services.participants import ParticipantService
+from bot.domain.routing import load_thesaurus
+from bot.domain.services.matching import Matcher
+from bot.domain.services.sparring import SparringService
+from bot.notifications import TeamsNotifications
 from bot.proactive import TeamsMessenger
+from bot.sparring_handlers import SparringHandlers
 from bot.routes import request_id_middleware, setup_routes
 from bot.teams_bot import SparringBot
 from bot.texts import Catalogue
 from bot.turn_errors import make_turn_error_handler
+from dialogs.question_dialog import QuestionDialog
 from dialogs.runner import DialogRunner
 from storage.bot_state import SqlStorage
 from storage.db import create_engine, create_sessionmaker
@@ -54,15 +60,25 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock)
     adapter = create_adapter(settings)
     adapter.on_turn_error = make_turn_error_handler(texts)
     participants = ParticipantService(uow_factory, clock)
-    bot = SparringBot(
-        conversation_state=conversation_state, user_state=user_state,
-        runner=DialogRunner(conversation_state), participants=participants,
-        uow_factory=uow_factory, clock=clock, texts=texts, allowed_tenants=settings.allowed_tenants,
-    )
     messenger = TeamsMessenger(adapter=adapter, app_id=settings.app_id, uow_factory=uow_factory, clock=clock)
+    notifications = TeamsNotifications(messenger=messenger, uow_factory=uow_factory, texts=texts)
+    sparring_service = SparringService(uow_factory=uow_factory, clock=clock, notifications=notifications,
+                                       suggest=Matcher(load_thesaurus()),
+                                       auto_approve_score=settings.auto_approve_score)
+    runner = DialogRunner(conversation_state)
+    sparring = SparringHandlers(service=sparring_service, texts=texts, runner=runner, messenger=messenger,
+                                conversation_state=conversation_state, uow_factory=uow_factory, clock=clock,
+                                notifications=notifications)
+    runner.add(QuestionDialog(texts=texts, themes=sparring.themes, submit=sparring.submit_draft))
+    bot = SparringBot(
+        conversation_state=conversation_state, user_state=user_state, runner=runner, participants=participants,
+        uow_factory=uow_factory, clock=clock, texts=texts, sparring=sparring,
+        allowed_tenants=settings.allowed_tenants,
+    )
     app[COMPONENTS] = Components(
         settings=settings, clock=clock, engine=engine, sessions=sessions, uow_factory=uow_factory,
         texts=texts, adapter=adapter, bot=bot, participants=participants, messenger=messenger,
+        sparring=sparring_service,
     )
     try:
         yield

@@ -46,7 +46,7 @@ def command_button(title: str, command: str, **data: Any) -> dict[str, Any]:
     return {"type": "Action.Submit", "title": title, "data": {"command": command, **data}}
 
 
-HELP_COMMANDS = ("help", "stop")
+HELP_COMMANDS = ("ask", "mine", "assigned", "open", "help", "stop")
 
 
 def help_card(texts: Catalogue, language: str, *, unknown: bool = False) -> dict[str, Any]:
@@ -58,7 +58,8 @@ def help_card(texts: Catalogue, language: str, *, unknown: bool = False) -> dict
     ]
     intro = texts.text("help.unknown" if unknown else "help.intro", language)
     body = [heading(texts.text("help.title", language)), paragraph(intro), {"type": "FactSet", "facts": facts}]
-    return adaptive_card(body)
+    return adaptive_card(body, [command_button(texts.text("button.ask", language), "ask"),
+                                command_button(texts.text("button.mine", language), "mine")])
 
 
 def welcome_card(
@@ -73,4 +74,5 @@ def welcome_card(
         paragraph(texts.text(body_key, language, programme=escape(programme))),
         paragraph(texts.text("welcome.next", language), isSubtle=True),
     ]
-    return adaptive_card(body, [command_button(texts.text("command.help.title", language), "help")])
+    return adaptive_card(body, [command_button(texts.text("button.ask", language), "ask"),
+                                command_button(texts.text("command.help.title", language), "help")])

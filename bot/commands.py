@@ -11,6 +11,10 @@ COMMAND_WORDS: dict[str, tuple[str, ...]] = {
     "help": ("help", "hulp", "menu", "?", "wat kun je", "wat kan je"),
     "hello": ("hallo", "hoi", "hi", "hey", "hello", "goedemorgen", "goedemiddag", "goedenavond"),
     "cancel": ("stop", "annuleer", "annuleren", "cancel", "stoppen"),
+    "ask": ("vraag", "vraag stellen", "nieuwe vraag", "sparringvraag", "ask", "question"),
+    "mine": ("mijn vragen", "my questions"),
+    "assigned": ("mijn verzoeken", "my requests"),
+    "open": ("open vragen", "open questions"),
 }
 
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
@@ -61,4 +65,4 @@ def _accepts_argument(name: str) -> bool:
     return name in ACCEPTS_ARGUMENT
 
 
-ACCEPTS_ARGUMENT: set[str] = {"hello"}
+ACCEPTS_ARGUMENT: set[str] = {"hello", "ask"}

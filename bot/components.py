@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.domain.clock import Clock
 from bot.domain.ports import Messenger, UnitOfWorkFactory
 from bot.domain.services.participants import ParticipantService
+from bot.domain.services.sparring import SparringService
 from bot.teams_bot import SparringBot
 from bot.texts import Catalogue
 
@@ -30,6 +31,7 @@ class Components:
     bot: SparringBot
     participants: ParticipantService
     messenger: Messenger
+    sparring: SparringService
 
 
 COMPONENTS: web.AppKey[Components] = web.AppKey("components", Components)

@@ -41,6 +41,7 @@ class Settings:
     port: int = 3978
     log_level: str = "INFO"
     max_body_bytes: int = 1_048_576
+    auto_approve_score: float | None = None
 
     @property
     def auth_enabled(self) -> bool:
@@ -167,6 +168,16 @@ def load_settings(
     else:
         max_body = int(body_text)
 
+    auto_text = get("AUTO_APPROVE_SCORE")
+    auto_approve: float | None = None
+    if auto_text:
+        try:
+            auto_approve = float(auto_text)
+        except ValueError:
+            auto_approve = -1.0
+        if not 0 < auto_approve <= 1:
+            problems.append(f"AUTO_APPROVE_SCORE must be a number above 0 and at most 1 (or empty: off); got {auto_text!r}")
+
     host = get("HOST", "127.0.0.1") or "127.0.0.1"
     if problems:
         raise ConfigError(problems)
@@ -183,6 +194,7 @@ def load_settings(
         port=port,
         log_level=log_level,
         max_body_bytes=max_body,
+        auto_approve_score=auto_approve,
     )
 
 

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import (
-    Activity,
-    ChannelAccount,
-    ConversationParameters,
-    ConversationReference,
-)
+from botbuilder.schema import Activity, ChannelAccount, ConversationParameters, ConversationReference
 
 from bot.domain.clock import Clock
 from bot.domain.errors import NotReachable
@@ -19,6 +15,7 @@ from bot.domain.models import Address, OutgoingMessage
 from bot.domain.ports import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
+Logic = Callable[[TurnContext], Awaitable[None]]
 
 
 def address_from_turn(turn_context: TurnContext) -> Address:
@@ -48,18 +45,27 @@ class TeamsMessenger:
     the next message takes the short path.
     """
 
-    def __init__(
-        self, *, adapter: CloudAdapter, app_id: str, uow_factory: UnitOfWorkFactory,
-        clock: Clock, service_url: str | None = None,
-    ):
+    def __init__(self, *, adapter: CloudAdapter, app_id: str, uow_factory: UnitOfWorkFactory, clock: Clock):
         self._adapter = adapter
         self._app_id = app_id or None
         self._uow_factory = uow_factory
         self._clock = clock
-        self._service_url = service_url
 
     async def send(self, participant_id: int, message: OutgoingMessage) -> None:
-        """Deliver ``message`` to the participant.
+        """Deliver ``message`` to the participant's personal chat.
+
+        Raises:
+            NotReachable: No stored conversation and none can be created.
+        """
+        activity = to_activity(message)
+
+        async def deliver(turn_context: TurnContext) -> None:
+            await turn_context.send_activity(activity)
+
+        await self.run_in_personal_chat(participant_id, deliver)
+
+    async def run_in_personal_chat(self, participant_id: int, logic: Logic) -> None:
+        """Run ``logic`` with a turn context of the participant's personal chat.
 
         Raises:
             NotReachable: No stored conversation and none can be created.
@@ -69,21 +75,17 @@ class TeamsMessenger:
             address = await uow.participants.address(participant_id)
         if participant is None:
             raise NotReachable(f"participant {participant_id} does not exist")
-        activity = to_activity(message)
         if address is not None:
             reference = ConversationReference().deserialize(address.reference)
-            await self._adapter.continue_conversation(
-                reference, _sender(activity), bot_app_id=self._app_id
-            )
+            await self._adapter.continue_conversation(reference, logic, bot_app_id=self._app_id)
             return
-        service_url = participant.service_url or self._service_url
-        if not service_url or not participant.tenant_id:
-            raise NotReachable(f"participant {participant_id} has no conversation and no tenant/service url")
+        if not participant.service_url or not participant.tenant_id:
+            raise NotReachable(f"participant {participant_id} has no conversation, tenant or service url")
         created: list[Address] = []
 
         async def on_created(turn_context: TurnContext) -> None:
             created.append(address_from_turn(turn_context))
-            await turn_context.send_activity(activity)
+            await logic(turn_context)
 
         parameters = ConversationParameters(
             is_group=False,
@@ -93,16 +95,9 @@ class TeamsMessenger:
             channel_data={"tenant": {"id": participant.tenant_id}},
         )
         await self._adapter.create_conversation(
-            self._app_id, on_created, parameters, "msteams", service_url
+            self._app_id, on_created, parameters, "msteams", participant.service_url
         )
         if created:
             async with self._uow_factory() as uow:
                 await uow.participants.set_address(participant_id, created[0], now=self._clock.now())
                 await uow.commit()
-
-
-def _sender(activity: Activity):  # type: ignore[no-untyped-def]
-    async def send(turn_context: TurnContext) -> None:
-        await turn_context.send_activity(activity)
-
-    return send

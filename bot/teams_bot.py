@@ -13,18 +13,19 @@ from botbuilder.core import (
     UserState,
 )
 from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.schema import ChannelAccount
+from botbuilder.schema import AdaptiveCardInvokeValue, ChannelAccount
 from botbuilder.schema.teams import TeamInfo
 
 from bot import teams_gateway
 from bot.cards import help_card, welcome_card
-from bot.commands import parse_command
+from bot.commands import ParsedCommand, parse_command
 from bot.domain.clock import Clock
 from bot.domain.models import Participant, ParticipantSeen
 from bot.domain.ports import UnitOfWorkFactory
 from bot.domain.services.once import first_time
 from bot.domain.services.participants import ParticipantService
 from bot.proactive import address_from_turn
+from bot.sparring_handlers import SPARRING_COMMANDS, SparringHandlers
 from bot.texts import Catalogue, language_for
 from dialogs.runner import DialogRunner
 
@@ -38,7 +39,7 @@ class SparringBot(TeamsActivityHandler):
     def __init__(
         self, *, conversation_state: ConversationState, user_state: UserState,
         runner: DialogRunner, participants: ParticipantService, uow_factory: UnitOfWorkFactory,
-        clock: Clock, texts: Catalogue, allowed_tenants: frozenset[str] = frozenset(),
+        clock: Clock, texts: Catalogue, sparring: SparringHandlers, allowed_tenants: frozenset[str] = frozenset(),
     ):
         super().__init__()
         self._conversation_state = conversation_state
@@ -49,6 +50,7 @@ class SparringBot(TeamsActivityHandler):
         self._clock = clock
         self._texts = texts
         self._allowed_tenants = allowed_tenants
+        self._sparring = sparring
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         """Refuse foreign tenants before anything is stored; save state once, after the turn."""
@@ -73,25 +75,42 @@ class SparringBot(TeamsActivityHandler):
         participant = await self._who_is_who(turn_context)
         language = self._language(turn_context, participant)
         activity = turn_context.activity
-        submitted = activity.value if isinstance(activity.value, dict) else None
-        text = activity.text or ""
-        if submitted and not text.strip():
-            text = str(submitted.get("command") or "")
-        command = parse_command(text)
+        submitted = activity.value if isinstance(activity.value, dict) else {}
+        if submitted.get("command") and not (activity.text or "").strip():
+            command: ParsedCommand | None = ParsedCommand(str(submitted["command"]))
+        else:
+            command = parse_command(activity.text or "")
         if command and command.name == "cancel":
             cancelled = await self._runner.cancel_all(turn_context)
             await turn_context.send_activity(
                 self._texts.text("cancel.done" if cancelled else "cancel.nothing", language)
             )
             return
-        if not submitted and await self._runner.continue_active(turn_context):
+        # A typed answer or a dialog card's button continues the dialog; other buttons start anew.
+        if (not submitted or "dialog" in submitted) and await self._runner.continue_active(turn_context):
             return
         if command and command.name == "hello":
             await self._send_welcome(turn_context, participant, language)
         elif command and command.name == "help":
             await self._send_card(turn_context, help_card(self._texts, language))
+        elif command and command.name in SPARRING_COMMANDS and participant is not None:
+            await self._sparring.on_command(turn_context, participant, command.name, command.argument, submitted)
         else:
             await self._send_card(turn_context, help_card(self._texts, language, unknown=True))
+
+    async def on_adaptive_card_invoke(  # type: ignore[override]
+        self, turn_context: TurnContext, invoke_value: AdaptiveCardInvokeValue
+    ) -> dict[str, Any]:
+        """An ``Action.Execute`` click: act, then answer with the card that replaces it."""
+        participant = await self._who_is_who(turn_context)
+        action = invoke_value.action if isinstance(invoke_value.action, dict) else {}
+        data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        card = await self._sparring.on_card_action(turn_context, participant, str(action.get("verb") or ""), data)
+        if card is None:
+            return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message",
+                    "value": self._texts.text("review.already", language_for(turn_context.activity.locale),
+                                              state="-")}
+        return {"statusCode": 200, "type": "application/vnd.microsoft.card.adaptive", "value": card}
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         """Installed in a personal chat, group chat or team: record people and welcome."""

@@ -14,6 +14,10 @@ class DialogRunner:
         for dialog in dialogs or []:
             self._dialogs.add(dialog)
 
+    def add(self, dialog: Dialog) -> None:
+        """Register a feature dialog (done once, by the composition root)."""
+        self._dialogs.add(dialog)
+
     async def continue_active(self, turn_context: TurnContext) -> bool:
         """Continue a running dialog; True when one consumed this activity."""
         context = await self._dialogs.create_context(turn_context)

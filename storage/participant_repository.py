@@ -90,6 +90,11 @@ class SqlParticipantRepository:
         )
         return [_to_participant(r) for r in (await self._session.scalars(statement)).all()]
 
+    async def linked_person_ids(self) -> set[str]:
+        """Directory people that already have a Teams user."""
+        statement = select(ParticipantRow.person_id).where(ParticipantRow.person_id.is_not(None)).distinct()
+        return {p for p in (await self._session.scalars(statement)).all() if p}
+
     async def count(self, *, active_only: bool = True) -> int:
         """How many participants there are."""
         statement = select(func.count()).select_from(ParticipantRow)

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.directory_repository import SqlDirectoryRepository
 from storage.once_repository import SqlOnceRepository
 from storage.participant_repository import SqlParticipantRepository
+from storage.request_repository import SqlRequestRepository
 
 
 class SqlUnitOfWork:
@@ -21,6 +22,7 @@ class SqlUnitOfWork:
         self.directory = SqlDirectoryRepository(self._session)
         self.participants = SqlParticipantRepository(self._session)
         self.once = SqlOnceRepository(self._session)
+        self.requests = SqlRequestRepository(self._session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.domain.clock import Clock
+from bot.domain.linking import match_person
 from bot.domain.models import Address, Participant, ParticipantSeen
 from bot.domain.ports import UnitOfWork, UnitOfWorkFactory
 
@@ -68,8 +69,9 @@ class ParticipantService:
 
     async def _upsert_and_link(self, uow: UnitOfWork, seen: ParticipantSeen) -> Participant:
         participant = await uow.participants.upsert(seen, now=self._clock.now())
-        if participant.email and participant.person_id is None:
-            person = await uow.directory.person_by_email(participant.email)
+        if participant.person_id is None and (participant.email or participant.name):
+            person = match_person(participant, await uow.directory.people(active_only=True),
+                                  taken=await uow.participants.linked_person_ids())
             if person is not None:
                 await uow.participants.link_person(participant.id, person.id)
         return participant

@@ -1,0 +1,88 @@
+"""Turn Dutch text into weighted features: word stems, compound parts and thesaurus concepts.
+
+A feature is a string: ``w:<stem>`` for a word, ``c:<n>`` for thesaurus group *n*. Questions
+and profiles go through the same analyser, so they meet on the same features.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.domain.routing.compounds import CompoundSplitter
+from bot.domain.routing.stemmer import stem
+from bot.domain.routing.text import content_words, is_content_word, tokenise
+from bot.domain.routing.thesaurus import Thesaurus
+
+WORD = 1.0  # the word itself
+CONCEPT = 0.8  # a synonym: slightly less sure than the same word
+PART = 0.6  # part of a compound: "koepel" in "koepeldirecteur" says less than "koepel" alone
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Features of one text.
+
+    Attributes:
+        weights: Feature → weight (the strongest evidence per feature, not a sum).
+        sources: Feature → the text's words (lowercase) that gave it, for reasons.
+    """
+
+    weights: dict[str, float]
+    sources: dict[str, tuple[str, ...]]
+
+
+class Analyser:
+    """Normalises, stems, splits compounds and adds thesaurus concepts."""
+
+    def __init__(self, thesaurus: Thesaurus, vocabulary_texts: Iterable[str] = ()):
+        """Build an analyser.
+
+        Args:
+            thesaurus: Synonym groups.
+            vocabulary_texts: Texts whose words are known compound parts (the directory's).
+        """
+        self._thesaurus = thesaurus
+        vocabulary = {key for key in thesaurus.keys if " " not in key}
+        for text in vocabulary_texts:
+            vocabulary.update(stem(token) for token in content_words(text))
+        self._splitter = CompoundSplitter(vocabulary)
+        self._phrase = thesaurus.longest_phrase
+
+    def analyse(self, text: str) -> Analysis:
+        """The features of ``text``.
+
+        Args:
+            text: A question or a profile field, in Dutch.
+
+        Returns:
+            Its features with weights and the words behind each feature.
+        """
+        weights: dict[str, float] = {}
+        sources: dict[str, list[str]] = {}
+
+        def add(feature: str, weight: float, word: str) -> None:
+            if weight > weights.get(feature, 0.0):
+                weights[feature] = weight
+            words = sources.setdefault(feature, [])
+            if word not in words:
+                words.append(word)
+
+        def add_stem(key: str, weight: float, word: str) -> None:
+            if " " not in key:
+                add("w:" + key, weight, word)
+            for concept in self._thesaurus.concepts(key):
+                add(f"c:{concept}", weight * CONCEPT, word)
+
+        words = [token for token in tokenise(text) if is_content_word(token)]
+        stems = [stem(word) for word in words]
+        for index, (word, key) in enumerate(zip(words, stems, strict=True)):
+            add_stem(key, WORD, word)
+            for part in self._splitter.split(word):
+                add_stem(part, PART, word)
+            for length in range(2, self._phrase + 1):
+                if index + length <= len(stems):
+                    phrase = " ".join(stems[index : index + length])
+                    if self._thesaurus.concepts(phrase):
+                        add_stem(phrase, WORD, " ".join(words[index : index + length]))
+        return Analysis(weights, {feature: tuple(found) for feature, found in sources.items()})

@@ -1,0 +1,281 @@
+"""The sparring loop: ask, route, review, introduce, follow up. One transaction per use case.
+
+Notifications are sent after the transaction commits, so a failing send never undoes a
+decision, and a rolled-back decision never sends anything.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+
+from bot.domain.clock import Clock
+from bot.domain.errors import DomainError
+from bot.domain.models import Participant, Person, Role
+from bot.domain.ports import Notifications, UnitOfWork, UnitOfWorkFactory
+from bot.domain.requests import (
+    Action,
+    Draft,
+    NotAllowed,
+    RequestEvent,
+    SparringRequest,
+    StaleRequest,
+    State,
+    Suggestion,
+    next_state,
+    question_problem,
+)
+
+SuggestFn = Callable[..., list[Suggestion]]
+TOP_SUGGESTIONS = 3
+
+
+class InvalidQuestion(DomainError):
+    """The question text is too short or too long; ``key`` names the catalogue message."""
+
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+class SparringService:
+    """Use cases of sparring requests for askers, the coordinator and experts."""
+
+    def __init__(self, *, uow_factory: UnitOfWorkFactory, clock: Clock, notifications: Notifications,
+                 suggest: SuggestFn, auto_approve_score: float | None = None):
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._notifications = notifications
+        self._suggest = suggest
+        self._auto_approve_score = auto_approve_score
+
+    async def submit(self, asker: Participant, draft: Draft, *, source_key: str) -> SparringRequest:
+        """Turn a confirmed draft into a routed request (idempotent per ``source_key``).
+
+        Raises:
+            InvalidQuestion: The text is too short or too long.
+        """
+        problem = question_problem(draft.text)
+        if problem:
+            raise InvalidQuestion(problem)
+        now = self._clock.now()
+        fresh = SparringRequest(
+            id=0, asker_id=asker.id, text=" ".join(draft.text.split()), theme=draft.theme,
+            preference=draft.preference, context=draft.context.strip(), state=State.NEW,
+            created_at=now, updated_at=now,
+        )
+        async with self._uow_factory() as uow:
+            request, created = await uow.requests.add(fresh, source_key=source_key)
+            if not created:
+                return request
+            await self._record(uow, request, None, State.NEW, Action.CREATE, _who(asker), "")
+            suggestions = await self._rank(uow, request, asker)
+            request = await self._transition(uow, request, Action.ROUTE, "system",
+                                             suggestions=tuple(suggestions))
+            auto = (self._auto_approve_score is not None and suggestions
+                    and suggestions[0].score >= self._auto_approve_score
+                    and suggestions[0].person_id != await self._coordinator_fallback_id(uow))
+            if auto:
+                request = await self._transition(uow, request, Action.APPROVE, "system:auto",
+                                                 assignee_id=suggestions[0].person_id)
+            await uow.commit()
+        if auto:
+            await self._notifications.introduction_offered(request)
+        else:
+            await self._notifications.review_needed(request)
+        return request
+
+    async def approve(self, actor: Participant, request_id: int, *, person_id: str | None = None,
+                      version: int | None = None) -> SparringRequest:
+        """Coordinator: send the request to the suggested person, or to ``person_id``.
+
+        A different person than the top suggestion is a redirect, which the router learns from.
+        """
+        async with self._uow_factory() as uow:
+            await self._require_coordinator(uow, actor)
+            request = await self._load(uow, request_id, version)
+            top = request.suggestions[0].person_id if request.suggestions else None
+            target = person_id or top
+            person = await uow.directory.person(target) if target else None
+            if person is None or not person.active:
+                raise NotAllowed("unknown or inactive person")
+            action = Action.APPROVE if target == top and request.state is State.SUGGESTED else Action.REDIRECT
+            if action is Action.REDIRECT:
+                await uow.requests.add_feedback(request.text, target, now=self._clock.now())
+            if person.role is Role.COORDINATOR and person.id == actor.person_id:
+                request = await self._transition(uow, request, Action.ANSWER_MYSELF, _who(actor),
+                                                 assignee_id=person.id, introduced_at=self._clock.now())
+            else:
+                request = await self._transition(uow, request, action, _who(actor), assignee_id=person.id)
+            await uow.commit()
+        if request.state is State.ACCEPTED:
+            await self._notifications.introduced(request)
+        else:
+            await self._notifications.introduction_offered(request)
+        return request
+
+    async def answer_myself(
+        self, actor: Participant, request_id: int, *, version: int | None = None
+    ) -> SparringRequest:
+        """Coordinator: take the question personally; asker and coordinator are introduced."""
+        async with self._uow_factory() as uow:
+            await self._require_coordinator(uow, actor)
+            request = await self._load(uow, request_id, version)
+            request = await self._transition(uow, request, Action.ANSWER_MYSELF, _who(actor),
+                                             assignee_id=actor.person_id, introduced_at=self._clock.now())
+            await uow.commit()
+        await self._notifications.introduced(request)
+        return request
+
+    async def decline(self, actor: Participant, request_id: int, *, note: str,
+                      version: int | None = None) -> SparringRequest:
+        """Coordinator: this is not a sparring question; the asker gets the note."""
+        async with self._uow_factory() as uow:
+            await self._require_coordinator(uow, actor)
+            request = await self._load(uow, request_id, version)
+            request = await self._transition(uow, request, Action.DECLINE, _who(actor), note=note.strip())
+            await uow.commit()
+        await self._notifications.declined(request)
+        return request
+
+    async def expert_accept(
+        self, actor: Participant, request_id: int, *, version: int | None = None
+    ) -> SparringRequest:
+        """Expert: yes; asker and expert are introduced to each other."""
+        async with self._uow_factory() as uow:
+            request = await self._load(uow, request_id, version)
+            _require_assignee(actor, request)
+            request = await self._transition(uow, request, Action.ACCEPT, _who(actor), introduced_at=self._clock.now())
+            await uow.commit()
+        await self._notifications.introduced(request)
+        return request
+
+    async def expert_decline(self, actor: Participant, request_id: int, *, reason: str,
+                             version: int | None = None) -> SparringRequest:
+        """Expert: no; the coordinator gets the request back with the next suggestion."""
+        async with self._uow_factory() as uow:
+            request = await self._load(uow, request_id, version)
+            _require_assignee(actor, request)
+            declined_by = (*request.declined_by, request.assignee_id or "")
+            asker = await uow.participants.get(request.asker_id)
+            retry = dataclasses.replace(request, declined_by=declined_by)
+            suggestions = await self._rank(uow, retry, asker)
+            request = await self._transition(uow, request, Action.EXPERT_DECLINE, _who(actor),
+                                             assignee_id=None, declined_by=declined_by,
+                                             suggestions=tuple(suggestions), note=reason.strip())
+            await uow.commit()
+        await self._notifications.review_needed(request, note=reason.strip())
+        return request
+
+    async def withdraw(self, actor: Participant, request_id: int) -> SparringRequest:
+        """Asker: never mind."""
+        async with self._uow_factory() as uow:
+            request = await self._load(uow, request_id, None)
+            if request.asker_id != actor.id:
+                raise NotAllowed("only the asker may withdraw a request")
+            request = await self._transition(uow, request, Action.WITHDRAW, _who(actor))
+            await uow.commit()
+        await self._notifications.withdrawn(request)
+        return request
+
+    async def close(self, actor: Participant, request_id: int, *, rating: int, comment: str = "") -> SparringRequest:
+        """Asker: the question was answered (1–5 and a comment); closes the request."""
+        if not 1 <= rating <= 5:
+            raise NotAllowed("rating must be 1 to 5")
+        async with self._uow_factory() as uow:
+            request = await self._load(uow, request_id, None)
+            if request.asker_id != actor.id:
+                raise NotAllowed("only the asker may close a request")
+            request = await self._transition(uow, request, Action.CLOSE, _who(actor), rating=rating,
+                                             comment=comment.strip())
+            await uow.commit()
+        return request
+
+    async def mine(self, actor: Participant) -> list[SparringRequest]:
+        """The asker's own requests, newest first."""
+        async with self._uow_factory() as uow:
+            return await uow.requests.for_asker(actor.id)
+
+    async def waiting_for_expert(self, actor: Participant) -> list[SparringRequest]:
+        """Requests assigned to the actor's directory person and not yet answered."""
+        if not actor.person_id:
+            return []
+        async with self._uow_factory() as uow:
+            return await uow.requests.for_assignee(actor.person_id, [State.ASSIGNED])
+
+    async def waiting_for_coordinator(self, actor: Participant) -> list[SparringRequest]:
+        """Coordinator: requests that need a decision, oldest first."""
+        async with self._uow_factory() as uow:
+            await self._require_coordinator(uow, actor)
+            return await uow.requests.in_states([State.NEW, State.SUGGESTED])
+
+    async def history(self, request_id: int) -> list[RequestEvent]:
+        """Every recorded transition of a request."""
+        async with self._uow_factory() as uow:
+            return await uow.requests.events(request_id)
+
+    async def get(self, request_id: int) -> SparringRequest | None:
+        """One request."""
+        async with self._uow_factory() as uow:
+            return await uow.requests.get(request_id)
+
+    async def is_coordinator(self, actor: Participant | None) -> bool:
+        """True when the participant is linked to an active coordinator of the directory."""
+        if actor is None or not actor.person_id:
+            return False
+        async with self._uow_factory() as uow:
+            person = await uow.directory.person(actor.person_id)
+        return person is not None and person.active and person.role is Role.COORDINATOR
+
+    async def _rank(self, uow: UnitOfWork, request: SparringRequest, asker: Participant | None) -> list[Suggestion]:
+        people = await uow.directory.people(active_only=True)
+        feedback = await uow.requests.feedback()
+        load = await uow.requests.open_load()
+        exclude = set(request.declined_by)
+        candidates: Sequence[Person] = [p for p in people if p.id not in exclude]
+        return self._suggest(candidates, feedback=feedback, load=load, text=request.text,
+                             preference=request.preference, asker=asker.person_id if asker else None,
+                             top=TOP_SUGGESTIONS)
+
+    async def _coordinator_fallback_id(self, uow: UnitOfWork) -> str | None:
+        people = await uow.directory.people(active_only=True)
+        return next((p.id for p in people if p.role is Role.COORDINATOR), None)
+
+    async def _require_coordinator(self, uow: UnitOfWork, actor: Participant) -> None:
+        person = await uow.directory.person(actor.person_id) if actor.person_id else None
+        if person is None or not person.active or person.role is not Role.COORDINATOR:
+            raise NotAllowed("only the coordinator may do this")
+
+    async def _load(self, uow: UnitOfWork, request_id: int, version: int | None) -> SparringRequest:
+        request = await uow.requests.get(request_id)
+        if request is None:
+            raise NotAllowed(f"request {request_id} does not exist")
+        if version is not None and version != request.version:
+            raise StaleRequest(f"request {request_id} changed since this card was sent")
+        return request
+
+    async def _transition(self, uow: UnitOfWork, request: SparringRequest, action: Action, actor: str,
+                          **changes: object) -> SparringRequest:
+        target = next_state(request.id, request.state, action)
+        updated = dataclasses.replace(request, state=target, updated_at=self._clock.now(),
+                                      version=request.version + 1, **changes)  # type: ignore[arg-type]
+        saved = await uow.requests.save(updated, expected_version=request.version)
+        await self._record(uow, saved, request.state, target, action, actor,
+                           changes.get("assignee_id") or "")
+        return saved
+
+    async def _record(self, uow: UnitOfWork, request: SparringRequest, before: State | None, after: State,
+                      action: Action, actor: str, detail: object) -> None:
+        await uow.requests.add_event(RequestEvent(
+            request_id=request.id, at=self._clock.now(), actor=actor, action=action,
+            from_state=before, to_state=after, detail={"info": detail} if detail else {},
+        ))
+
+
+def _who(actor: Participant) -> str:
+    return f"participant:{actor.id}"
+
+
+def _require_assignee(actor: Participant, request: SparringRequest) -> None:
+    if not actor.person_id or actor.person_id != request.assignee_id:
+        raise NotAllowed("only the assigned colleague or adviser may do this")

@@ -1,0 +1,198 @@
+"""Adaptive Cards of the sparring loop: confirm, review, introduce, and the overviews."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from bot.cards import adaptive_card, command_button, escape, heading, paragraph
+from bot.domain.models import Participant, Person
+from bot.domain.requests import Draft, Preference, SparringRequest, Suggestion
+from bot.texts import Catalogue
+
+Card = dict[str, Any]
+
+
+def _facts(pairs: Sequence[tuple[str, str]]) -> Card:
+    return {"type": "FactSet", "facts": [{"title": t, "value": v} for t, v in pairs if v]}
+
+
+def _execute(title: str, verb: str, request: SparringRequest, **extra: Any) -> Card:
+    # Action.Execute lets Teams replace the card in place with the bot's answer.
+    return {"type": "Action.Execute", "title": title, "verb": verb,
+            "data": {"request_id": request.id, "version": request.version, **extra}}
+
+
+def _show_card(title: str, body: list[Card], actions: list[Card]) -> Card:
+    return {"type": "Action.ShowCard", "title": title, "card": {"type": "AdaptiveCard", "body": body,
+                                                                  "actions": actions}}
+
+
+def preference_label(texts: Catalogue, language: str, preference: Preference) -> str:
+    """The Dutch (or English) words for a preference."""
+    return texts.text(f"preference.{preference.value}", language)
+
+
+def person_label(person: Person | None) -> str:
+    """``Name (Organisation)``, escaped for card text."""
+    if person is None:
+        return "?"
+    return f"{escape(person.name)} ({escape(person.organisation)})"
+
+
+def asker_label(asker: Participant | None, person: Person | None) -> str:
+    """How the asker is shown: directory name and organisation when linked."""
+    if person is not None:
+        return person_label(person)
+    return escape(asker.name if asker and asker.name else "?") + (
+        f" ({escape(asker.email)})" if asker and asker.email else "")
+
+
+def confirm_card(texts: Catalogue, language: str, draft: Draft, themes: Sequence[str]) -> Card:
+    """The editable summary of a question, with Send and Cancel."""
+    t = texts.text
+    body = [
+        heading(t("question.confirm_title", language)),
+        paragraph(t("question.confirm_hint", language), isSubtle=True),
+        {"type": "Input.Text", "id": "text", "label": t("question.field.text", language), "isMultiline": True,
+         "maxLength": 2000, "value": draft.text, "isRequired": True},
+        {"type": "Input.ChoiceSet", "id": "theme", "label": t("question.field.theme", language),
+         "value": draft.theme, "choices": [{"title": th, "value": th} for th in themes]},
+        {"type": "Input.ChoiceSet", "id": "preference", "label": t("question.field.preference", language),
+         "value": draft.preference.value,
+         "choices": [{"title": preference_label(texts, language, p), "value": p.value} for p in Preference]},
+        {"type": "Input.Text", "id": "context", "label": t("question.field.context", language),
+         "isMultiline": True, "maxLength": 2000, "value": draft.context},
+    ]
+    actions = [
+        {"type": "Action.Submit", "title": t("question.send", language), "style": "positive",
+         "data": {"dialog": "question.send"}},
+        {"type": "Action.Submit", "title": t("question.cancel", language), "data": {"dialog": "question.cancel"}},
+    ]
+    return adaptive_card(body, actions)
+
+
+def _suggestion_line(suggestion: Suggestion, people: Mapping[str, Person]) -> str:
+    reasons = "; ".join(escape(r) for r in suggestion.reasons[:3])
+    return f"{person_label(people.get(suggestion.person_id))} · {suggestion.score:.2f}" + (
+        f" · {reasons}" if reasons else "")
+
+
+def request_summary(texts: Catalogue, language: str, request: SparringRequest, *, asker: str,
+                    people: Mapping[str, Person]) -> list[Card]:
+    """The question and its facts, as shown to the coordinator."""
+    t = texts.text
+    suggestions = list(request.suggestions)
+    pairs = [
+        (t("review.asker", language), asker),
+        (t("review.theme", language), escape(request.theme)),
+        (t("review.preference", language), preference_label(texts, language, request.preference)),
+        (t("review.context", language), escape(request.context)),
+        (t("review.suggestion", language),
+         _suggestion_line(suggestions[0], people) if suggestions else t("review.none", language)),
+        (t("review.alternatives", language), "\n\n".join(_suggestion_line(s, people) for s in suggestions[1:3])),
+    ]
+    return [paragraph(escape(request.text)), _facts(pairs)]
+
+
+def review_card(texts: Catalogue, language: str, request: SparringRequest, *, asker: str,
+                people: Mapping[str, Person], choices: Sequence[Person], note: str = "") -> Card:
+    """The coordinator's card: approve, someone else, answer myself, decline."""
+    t = texts.text
+    title = t("review.title_again" if note else "review.title", language, id=request.id)
+    body = [heading(title)]
+    if note:
+        declined_name = person_label(people.get(request.declined_by[-1])) if request.declined_by else "?"
+        body.append(paragraph(t("review.declined_note", language, name=declined_name, note=escape(note)),
+                              color="Attention"))
+    body += request_summary(texts, language, request, asker=asker, people=people)
+    actions: list[Card] = []
+    if request.suggestions:
+        top = people.get(request.suggestions[0].person_id)
+        actions.append(_execute(t("review.approve", language, name=top.name if top else "?"), "review.approve",
+                                request))
+    chooser = {"type": "Input.ChoiceSet", "id": "person", "label": t("review.choose_label", language),
+               "isRequired": True, "choices": [{"title": f"{p.name} ({p.organisation})", "value": p.id}
+                                               for p in choices]}
+    actions.append(_show_card(t("review.choose", language), [chooser],
+                              [_execute(t("review.send_to_chosen", language), "review.redirect", request)]))
+    actions.append(_execute(t("review.myself", language), "review.myself", request))
+    note_input = {"type": "Input.Text", "id": "note", "label": t("review.decline_label", language),
+                  "isMultiline": True, "maxLength": 1000, "isRequired": True}
+    actions.append(_show_card(t("review.decline", language), [note_input],
+                              [_execute(t("review.decline_send", language), "review.decline", request)]))
+    return adaptive_card(body, actions)
+
+
+def status_card(title: str, body: list[Card], status: str) -> Card:
+    """A finished card (no buttons) with a status line: what the update-in-place shows."""
+    return adaptive_card([heading(title), *body, paragraph(status, weight="Bolder", color="Good")])
+
+
+def intro_offer_card(texts: Catalogue, language: str, request: SparringRequest, *, asker: str) -> Card:
+    """The expert's card: the question, the asker, accept or decline with a reason."""
+    t = texts.text
+    body = [heading(t("intro.offer_title", language, asker=asker)),
+            paragraph(t("intro.offer_body", language, asker=asker)),
+            paragraph(escape(request.text), style="emphasis")]
+    if request.context:
+        body.append(paragraph(escape(request.context), isSubtle=True))
+    reason = {"type": "Input.Text", "id": "reason", "label": t("intro.decline_label", language),
+              "isMultiline": True, "maxLength": 1000, "isRequired": True}
+    actions = [_execute(t("intro.accept", language), "intro.accept", request),
+               _show_card(t("intro.decline", language), [reason],
+                          [_execute(t("intro.decline_send", language), "intro.decline", request)])]
+    return adaptive_card(body, actions)
+
+
+def chat_link(email: str | None) -> str | None:
+    """A Teams deep link that opens a 1:1 chat with the user, when we know their address."""
+    return f"https://teams.microsoft.com/l/chat/0/0?users={quote(email)}" if email else None
+
+
+def introduction_card(text: str, *, button: str, email: str | None) -> Card:
+    """An introduction message with a button that starts a Teams chat."""
+    link = chat_link(email)
+    actions = [{"type": "Action.OpenUrl", "title": button, "url": link}] if link else []
+    return adaptive_card([paragraph(text)], actions)
+
+
+def my_requests_card(texts: Catalogue, language: str, requests: Sequence[SparringRequest]) -> Card:
+    """The asker's list, with a withdraw button per open request."""
+    t = texts.text
+    if not requests:
+        return adaptive_card([heading(t("mine.title", language)), paragraph(t("mine.none", language))])
+    body: list[Card] = [heading(t("mine.title", language))]
+    actions: list[Card] = []
+    for request in requests[:20]:
+        body.append(paragraph(f"**#{request.id}** · {t(f'state.{request.state.value}', language)} · "
+                              f"{request.created_at:%d-%m-%Y}", spacing="Medium"))
+        body.append(paragraph(escape(_shorten(request.text)), isSubtle=True, spacing="None"))
+        if request.is_open and len(actions) < 5:
+            actions.append(command_button(t("mine.withdraw", language, id=request.id), "withdraw",
+                                          request_id=request.id))
+    return adaptive_card(body, actions)
+
+
+def request_list_card(texts: Catalogue, language: str, *, title: str, empty: str,
+                      requests: Sequence[SparringRequest], now: datetime, button: str | None = None,
+                      command: str = "review") -> Card:
+    """A list of requests with their age (coordinator's and expert's overviews)."""
+    if not requests:
+        return adaptive_card([heading(title), paragraph(empty)])
+    body: list[Card] = [heading(title)]
+    actions: list[Card] = []
+    for request in requests[:20]:
+        days = (now - request.created_at).days
+        age = texts.text("open.age_today", language) if days < 1 else texts.text("open.age", language, days=days)
+        body.append(paragraph(f"**#{request.id}** · {escape(request.theme)} · {age}", spacing="Medium"))
+        body.append(paragraph(escape(_shorten(request.text)), isSubtle=True, spacing="None"))
+        if button and len(actions) < 5:
+            actions.append(command_button(f"{button} #{request.id}", command, request_id=request.id))
+    return adaptive_card(body, actions)
+
+
+def _shorten(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -1,0 +1,211 @@
+"""Chat commands and card actions of the sparring loop (the edge of ``SparringService``)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from botbuilder.core import CardFactory, ConversationState, MessageFactory, TurnContext
+
+from bot.domain.clock import Clock
+from bot.domain.errors import NotReachable
+from bot.domain.models import Participant, Person
+from bot.domain.ports import UnitOfWorkFactory
+from bot.domain.requests import Draft, InvalidTransition, NotAllowed, SparringRequest, StaleRequest, State
+from bot.domain.services.sparring import InvalidQuestion, SparringService
+from bot.notifications import TeamsNotifications
+from bot.proactive import TeamsMessenger
+from bot.request_cards import asker_label, my_requests_card, request_list_card, request_summary, status_card
+from bot.texts import Catalogue, language_for
+from dialogs.question_dialog import QUESTION_DIALOG
+from dialogs.runner import DialogRunner
+
+log = logging.getLogger(__name__)
+Card = dict[str, Any]
+SPARRING_COMMANDS = ("ask", "mine", "assigned", "open", "withdraw", "review")
+
+
+class SparringHandlers:
+    """Turns commands (``vraag``, ``mijn vragen``, ...) and card clicks into service calls."""
+
+    def __init__(self, *, service: SparringService, texts: Catalogue, runner: DialogRunner,
+                 messenger: TeamsMessenger, conversation_state: ConversationState,
+                 uow_factory: UnitOfWorkFactory, clock: Clock, notifications: TeamsNotifications):
+        self._service = service
+        self._notifications = notifications
+        self._texts = texts
+        self._runner = runner
+        self._messenger = messenger
+        self._conversation_state = conversation_state
+        self._uow_factory = uow_factory
+        self._clock = clock
+
+    async def themes(self) -> list[str]:
+        """The programme's themes (the question dialog offers them)."""
+        async with self._uow_factory() as uow:
+            programme = await uow.directory.programme()
+        return list(programme.themes) if programme else ["Overig"]
+
+    async def submit_draft(self, turn_context: TurnContext, draft: Draft) -> None:
+        """The question dialog's last step: create the request, thank the asker."""
+        participant = await self._participant(turn_context)
+        language = language_for(turn_context.activity.locale)
+        # The confirming activity's id makes a redelivered click create nothing new.
+        key = f"{turn_context.activity.conversation.id}:{turn_context.activity.id}"
+        try:
+            request = await self._service.submit(participant, draft, source_key=key)
+        except InvalidQuestion as error:
+            await turn_context.send_activity(self._texts.text(error.key, language))
+            return
+        await turn_context.send_activity(self._texts.text("question.sent", language, id=request.id))
+
+    async def on_command(self, turn_context: TurnContext, participant: Participant, name: str,
+                         argument: str, data: dict[str, Any]) -> None:
+        """Run one of :data:`SPARRING_COMMANDS`."""
+        language = language_for(turn_context.activity.locale)
+        if name == "ask":
+            await self._start_question(turn_context, participant, argument)
+        elif name == "mine":
+            await _send_card(turn_context, my_requests_card(self._texts, language,
+                                                            await self._service.mine(participant)))
+        elif name == "assigned":
+            requests = await self._service.waiting_for_expert(participant)
+            await _send_card(turn_context, request_list_card(
+                self._texts, language, title=self._texts.text("assigned.title", language),
+                empty=self._texts.text("assigned.none", language), requests=requests, now=self._clock.now()))
+        elif name in ("open", "review"):
+            await self._coordinator_view(turn_context, participant, name, data, language)
+        elif name == "withdraw":
+            await self._withdraw(turn_context, participant, data, language)
+
+    async def _start_question(self, turn_context: TurnContext, participant: Participant, argument: str) -> None:
+        conversation_type = turn_context.activity.conversation.conversation_type or "personal"
+        if conversation_type == "personal":
+            await self._runner.begin(turn_context, QUESTION_DIALOG, {"text": argument})
+            return
+        # In a channel or group chat the question would be public: continue it privately.
+        language = language_for(turn_context.activity.locale)
+        await turn_context.send_activity(self._texts.text("question.channel_private", language))
+
+        async def begin_privately(private_context: TurnContext) -> None:
+            private_context.activity.locale = turn_context.activity.locale
+            await private_context.send_activity(self._texts.text("question.channel_start", language))
+            await self._runner.begin(private_context, QUESTION_DIALOG, {"text": argument})
+            await self._conversation_state.save_changes(private_context)
+
+        try:
+            await self._messenger.run_in_personal_chat(participant.id, begin_privately)
+        except NotReachable as error:
+            log.warning("could not open a personal chat: %s", error)
+
+    async def _coordinator_view(self, turn_context: TurnContext, participant: Participant, name: str,
+                                data: dict[str, Any], language: str) -> None:
+        try:
+            requests = await self._service.waiting_for_coordinator(participant)
+        except NotAllowed:
+            await turn_context.send_activity(self._texts.text("error.coordinator_only", language))
+            return
+        wanted = _int(data.get("request_id"))
+        match = next((r for r in requests if r.id == wanted), None)
+        if name == "review" and match is not None:
+            await _send_card(turn_context, await self._notifications.review_card_for(match, language))
+            return
+        await _send_card(turn_context, request_list_card(
+            self._texts, language, title=self._texts.text("open.title", language),
+            empty=self._texts.text("open.none", language), requests=requests, now=self._clock.now(),
+            button=self._texts.text("review.title", language, id="").replace("#", "").strip(), command="review"))
+
+    async def _withdraw(self, turn_context: TurnContext, participant: Participant, data: dict[str, Any],
+                        language: str) -> None:
+        request_id = _int(data.get("request_id"))
+        try:
+            request = await self._service.withdraw(participant, request_id or 0)
+        except NotAllowed:
+            await turn_context.send_activity(self._texts.text("error.not_asker", language))
+            return
+        except (InvalidTransition, StaleRequest):
+            current = await self._service.get(request_id or 0)
+            state = self._texts.text(f"state.{current.state.value}", language) if current else "?"
+            await turn_context.send_activity(self._texts.text("review.already", language, state=state))
+            return
+        await turn_context.send_activity(self._texts.text("request.withdrawn_to_asker", language, id=request.id))
+
+    async def on_card_action(self, turn_context: TurnContext, participant: Participant | None, verb: str,
+                             data: dict[str, Any]) -> Card | None:
+        """An ``Action.Execute`` click; returns the card that replaces the clicked one."""
+        language = language_for(turn_context.activity.locale)
+        request_id, version = _int(data.get("request_id")), _int(data.get("version"))
+        if participant is None or request_id is None:
+            return None
+        try:
+            request = await self._act(participant, verb, request_id, version, data)
+        except NotAllowed:
+            key = "error.coordinator_only" if verb.startswith("review.") else "error.not_yours"
+            await turn_context.send_activity(self._texts.text(key, language))
+            return None
+        except (InvalidTransition, StaleRequest):
+            request = await self._service.get(request_id)
+            if request is None:
+                return None
+            state = self._texts.text(f"state.{request.state.value}", language)
+            return await self._done_card(request, self._texts.text("review.already", language, state=state),
+                                         language)
+        return await self._done_card(request, await self._status(request, verb, participant, language), language)
+
+    async def _act(self, actor: Participant, verb: str, request_id: int, version: int | None,
+                   data: dict[str, Any]) -> SparringRequest:
+        service = self._service
+        if verb == "review.approve":
+            return await service.approve(actor, request_id, version=version)
+        if verb == "review.redirect":
+            return await service.approve(actor, request_id, person_id=str(data.get("person") or ""), version=version)
+        if verb == "review.myself":
+            return await service.answer_myself(actor, request_id, version=version)
+        if verb == "review.decline":
+            return await service.decline(actor, request_id, note=str(data.get("note") or ""), version=version)
+        if verb == "intro.accept":
+            return await service.expert_accept(actor, request_id, version=version)
+        if verb == "intro.decline":
+            return await service.expert_decline(actor, request_id, reason=str(data.get("reason") or ""),
+                                                version=version)
+        raise NotAllowed(f"unknown action {verb!r}")
+
+    async def _status(self, request: SparringRequest, verb: str, actor: Participant, language: str) -> str:
+        t = self._texts.text
+        async with self._uow_factory() as uow:
+            assignee = await uow.directory.person(request.assignee_id) if request.assignee_id else None
+            actor_person = await uow.directory.person(actor.person_id) if actor.person_id else None
+        actor_name = actor_person.name if actor_person else (actor.name or "?")
+        if verb.startswith("intro."):
+            return t("intro.done_accepted" if request.state is State.ACCEPTED else "intro.done_declined", language)
+        if request.state is State.DECLINED:
+            return t("review.done_declined", language, actor=actor_name, note=request.note)
+        if verb == "review.myself" or (assignee and assignee.id == actor.person_id):
+            return t("review.done_myself", language, actor=actor_name)
+        return t("review.done_assigned", language, name=assignee.name if assignee else "?", actor=actor_name)
+
+    async def _done_card(self, request: SparringRequest, status: str, language: str) -> Card:
+        async with self._uow_factory() as uow:
+            people: dict[str, Person] = {p.id: p for p in await uow.directory.people()}
+            asker = await uow.participants.get(request.asker_id)
+        label = asker_label(asker, people.get(asker.person_id) if asker and asker.person_id else None)
+        title = self._texts.text("review.title", language, id=request.id)
+        return status_card(title, request_summary(self._texts, language, request, asker=label, people=people),
+                           status)
+
+    async def _participant(self, turn_context: TurnContext) -> Participant:
+        async with self._uow_factory() as uow:
+            participant = await uow.participants.by_teams_id(turn_context.activity.from_property.id)
+        assert participant is not None, "the handler records every sender before dialogs run"
+        return participant
+
+
+async def _send_card(turn_context: TurnContext, card: Card) -> None:
+    await turn_context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,144 @@
+"""Request rows ↔ domain ``SparringRequest`` and ``RequestEvent``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.requests import Action, Preference, RequestEvent, SparringRequest, StaleRequest, State, Suggestion
+from storage.tables import RequestEventRow, RequestRow, RoutingFeedbackRow
+
+LOAD_STATES = (State.ASSIGNED.value, State.ACCEPTED.value)
+
+
+class SqlRequestRepository:
+    """Implements ``bot.domain.ports.RequestRepository`` on one session."""
+
+    def __init__(self, session: AsyncSession):
+        self._session = session
+
+    async def add(self, request: SparringRequest, *, source_key: str) -> tuple[SparringRequest, bool]:
+        """Insert, or return the request already made from ``source_key`` (a redelivery)."""
+        existing = await self._by_source_key(source_key)
+        if existing is not None:
+            return _to_request(existing), False
+        row = RequestRow(source_key=source_key[:300], **_columns(request))
+        try:
+            async with self._session.begin_nested():
+                self._session.add(row)
+        except IntegrityError:
+            # A concurrent delivery of the same activity won the race.
+            existing = await self._by_source_key(source_key)
+            assert existing is not None
+            return _to_request(existing), False
+        return _to_request(row), True
+
+    async def get(self, request_id: int) -> SparringRequest | None:
+        """One request by id."""
+        row = await self._session.get(RequestRow, request_id)
+        return _to_request(row) if row else None
+
+    async def save(self, request: SparringRequest, *, expected_version: int) -> SparringRequest:
+        """Compare-and-set on ``version``: two clicks or two coordinators cannot both win."""
+        statement = (
+            update(RequestRow)
+            .where(RequestRow.id == request.id, RequestRow.version == expected_version)
+            .values(**_columns(request))
+            .execution_options(synchronize_session=False)
+        )
+        if not (await self._session.execute(statement)).rowcount:
+            raise StaleRequest(f"request {request.id} was changed by someone else")
+        return request
+
+    async def add_event(self, event: RequestEvent) -> None:
+        """Append one transition to the history."""
+        self._session.add(RequestEventRow(
+            request_id=event.request_id, at=event.at, actor=event.actor, action=event.action.value,
+            from_state=event.from_state.value if event.from_state else None, to_state=event.to_state.value,
+            detail=dict(event.detail),
+        ))
+
+    async def events(self, request_id: int) -> list[RequestEvent]:
+        """The history of a request, oldest first."""
+        statement = select(RequestEventRow).where(RequestEventRow.request_id == request_id).order_by(RequestEventRow.id)
+        return [
+            RequestEvent(request_id=r.request_id, at=_aware(r.at), actor=r.actor, action=Action(r.action),
+                         from_state=State(r.from_state) if r.from_state else None, to_state=State(r.to_state),
+                         detail=dict(r.detail or {}))
+            for r in (await self._session.scalars(statement)).all()
+        ]
+
+    async def for_asker(self, participant_id: int) -> list[SparringRequest]:
+        """An asker's requests, newest first."""
+        statement = select(RequestRow).where(RequestRow.asker_id == participant_id).order_by(RequestRow.id.desc())
+        return [_to_request(r) for r in (await self._session.scalars(statement)).all()]
+
+    async def for_assignee(self, person_id: str, states: Iterable[State]) -> list[SparringRequest]:
+        """Requests assigned to a person in the given states, oldest first."""
+        statement = select(RequestRow).where(
+            RequestRow.assignee_id == person_id, RequestRow.state.in_([s.value for s in states])
+        ).order_by(RequestRow.id)
+        return [_to_request(r) for r in (await self._session.scalars(statement)).all()]
+
+    async def in_states(self, states: Iterable[State]) -> list[SparringRequest]:
+        """All requests in the given states, oldest first."""
+        statement = select(RequestRow).where(RequestRow.state.in_([s.value for s in states])).order_by(RequestRow.id)
+        return [_to_request(r) for r in (await self._session.scalars(statement)).all()]
+
+    async def open_load(self) -> dict[str, int]:
+        """How many assigned or accepted requests each person carries."""
+        statement = (
+            select(RequestRow.assignee_id, func.count())
+            .where(RequestRow.state.in_(LOAD_STATES), RequestRow.assignee_id.is_not(None))
+            .group_by(RequestRow.assignee_id)
+        )
+        return {person: int(count) for person, count in (await self._session.execute(statement)).all()}
+
+    async def add_feedback(self, question: str, person_id: str, *, now: datetime) -> None:
+        """Remember a redirect for the router."""
+        self._session.add(RoutingFeedbackRow(question=question, person_id=person_id, created_at=now))
+
+    async def feedback(self) -> list[tuple[str, str]]:
+        """All redirects as (question, person id), oldest first."""
+        statement = select(RoutingFeedbackRow.question, RoutingFeedbackRow.person_id).order_by(RoutingFeedbackRow.id)
+        return [(q, p) for q, p in (await self._session.execute(statement)).all()]
+
+    async def _by_source_key(self, source_key: str) -> RequestRow | None:
+        statement = select(RequestRow).where(RequestRow.source_key == source_key[:300])
+        return (await self._session.scalars(statement)).first()
+
+
+def _columns(request: SparringRequest) -> dict[str, Any]:
+    return {
+        "asker_id": request.asker_id, "text": request.text, "theme": request.theme,
+        "preference": request.preference.value, "context": request.context, "state": request.state.value,
+        "version": request.version,
+        "suggestions": [{"person": s.person_id, "score": s.score, "reasons": list(s.reasons)}
+                        for s in request.suggestions],
+        "assignee_id": request.assignee_id, "declined_by": list(request.declined_by), "note": request.note,
+        "rating": request.rating, "comment": request.comment, "introduced_at": request.introduced_at,
+        "created_at": request.created_at, "updated_at": request.updated_at,
+    }
+
+
+def _to_request(row: RequestRow) -> SparringRequest:
+    return SparringRequest(
+        id=row.id, asker_id=row.asker_id, text=row.text, theme=row.theme, preference=Preference(row.preference),
+        context=row.context, state=State(row.state), created_at=_aware(row.created_at),
+        updated_at=_aware(row.updated_at), version=row.version,
+        suggestions=tuple(Suggestion(s["person"], float(s["score"]), tuple(s.get("reasons", ())))
+                          for s in row.suggestions or ()),
+        assignee_id=row.assignee_id, declined_by=tuple(row.declined_by or ()), note=row.note or "",
+        rating=row.rating, comment=row.comment or "",
+        introduced_at=_aware(row.introduced_at) if row.introduced_at else None,
+    )
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes even for timezone=True columns; they were stored as UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
