@@ -88,3 +88,23 @@ def member(key: str, *, name: str, email: str) -> dict[str, Any]:
     """A roster entry as the connector returns it (TeamsChannelAccount)."""
     return {"id": f"29:{key}", "aadObjectId": f"aad-{key}", "name": name, "email": email,
             "userPrincipalName": email, "tenantId": TENANT, "userRole": "user"}
+
+
+def card_action(service_url: str, verb: str, data: dict[str, Any], *, key: str, reply_to: str = "m1",
+                **inputs: Any) -> dict[str, Any]:
+    """An ``Action.Execute`` click (``invoke`` named ``adaptiveCard/action``); inputs merge into data."""
+    return base(service_url, sender=user(key), conversation=personal_conversation(key), type="invoke",
+                name="adaptiveCard/action", replyToId=reply_to,
+                value={"action": {"type": "Action.Execute", "verb": verb, "data": {**data, **inputs}},
+                       "trigger": "manual"})
+
+
+def channel_message(service_url: str, text: str, *, key: str, team_id: str = "19:team@thread.tacv2") -> dict[str, Any]:
+    """A message in the programme team's channel that @mentions the bot."""
+    conversation = {"conversationType": "channel", "tenantId": TENANT, "id": f"{team_id};messageid=1",
+                    "isGroup": True}
+    activity = base(service_url, sender=user(key), conversation=conversation, type="message",
+                    text=f"<at>Sparringbot</at> {text}",
+                    entities=[{"type": "mention", "text": "<at>Sparringbot</at>", "mentioned": BOT}])
+    activity["channelData"] = {"tenant": {"id": TENANT}, "team": {"id": team_id}, "channel": {"id": team_id}}
+    return activity

@@ -1,0 +1,165 @@
+"""The sparring loop end to end through the real app: asker, coordinator and expert."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.components import COMPONENTS
+from storage.tables import RequestEventRow, RequestRow
+from tests import activities as build
+from tests.activities import member
+
+QUESTION = "Een grote stichting wil met al haar scholen tegelijk starten. Hoe pak ik dat gefaseerd aan?"
+
+
+async def post(client, activity, status=201):  # type: ignore[no-untyped-def]
+    response = await client.post("/api/messages", json=activity)
+    assert response.status == status, await response.text()
+    return response
+
+
+def texts_of(card: dict) -> str:
+    parts = []
+    for block in card.get("body", []):
+        parts.append(str(block.get("text", "")))
+        parts += [f"{f['title']}={f['value']}" for f in block.get("facts", [])]
+    return " ".join(parts)
+
+
+async def introduce_people(client, connector) -> None:  # type: ignore[no-untyped-def]
+    """Dia, Maarten and Anna each say hello once, as people do on day one."""
+    connector.members["a:personal-dia"] = [member("dia", name="Dia Wesseling", email="dwesseling@probiblio.nl")]
+    connector.members["a:personal-maarten"] = [member("maarten", name="Maarten Jansen", email="maarten@oba.nl")]
+    connector.members["a:personal-anna"] = [member("anna", name="Anna de Vries", email="anna@bieb.nl")]
+    for key in ("dia", "maarten", "anna"):
+        await post(client, build.message(connector.url, "hallo", key=key))
+    connector.reset()
+
+
+async def ask(client, connector, text: str = QUESTION) -> None:  # type: ignore[no-untyped-def]
+    await post(client, build.message(connector.url, "vraag", key="anna"))
+    await post(client, build.message(connector.url, text, key="anna"))
+    await post(client, build.message(connector.url, "Netwerk & Beleid", key="anna"))
+    await post(client, build.message(connector.url, "Geen voorkeur", key="anna"))
+    await post(client, build.message(connector.url, "nee", key="anna"))
+    confirm = connector.cards("a:personal-anna")[-1]
+    assert confirm["body"][0]["text"] == "Klopt je vraag zo?"
+    values = {"dialog": "question.send", "text": text, "theme": "Netwerk & Beleid", "preference": "any",
+              "context": ""}
+    await post(client, build.card_submit(connector.url, values, key="anna"))
+
+
+async def requests(client) -> list[RequestRow]:  # type: ignore[no-untyped-def]
+    async with client.server.app[COMPONENTS].sessions() as session:
+        return list((await session.scalars(select(RequestRow))).all())
+
+
+async def test_ask_review_introduce(bot_client, connector):
+    await introduce_people(bot_client, connector)
+    await ask(bot_client, connector)
+    assert connector.texts("a:personal-anna")[-1].startswith("Dank je! Je vraag (nummer 1) is naar Dia gestuurd")
+
+    review = connector.cards("a:personal-dia")[-1]
+    assert review["body"][0]["text"] == "Nieuwe sparringvraag #1"
+    assert "Voorstel=Maarten (OBA)" in texts_of(review)
+    approve = next(a for a in review["actions"] if a.get("verb") == "review.approve")
+
+    response = await post(bot_client, build.card_action(connector.url, "review.approve", approve["data"],
+                                                         key="dia"), status=200)
+    updated = await response.json()
+    assert updated["type"] == "application/vnd.microsoft.card.adaptive"
+    assert "Doorgestuurd naar Maarten door Dia Wesseling" in texts_of(updated["value"])
+    assert "actions" not in updated["value"]  # updated in place: no buttons left
+
+    offer = connector.cards("a:personal-maarten")[-1]
+    assert offer["body"][0]["text"] == "Wil je sparren met Anna de Vries (anna@bieb.nl)?"
+    accept = next(a for a in offer["actions"] if a.get("verb") == "intro.accept")
+    await post(bot_client, build.card_action(connector.url, "intro.accept", accept["data"], key="maarten"),
+               status=200)
+
+    to_anna = connector.cards("a:personal-anna")[-1]
+    assert "Goed nieuws! Maarten (OBA)" in texts_of(to_anna)
+    assert to_anna["actions"][0]["url"] == "https://teams.microsoft.com/l/chat/0/0?users=maarten%40oba.nl"
+    assert "Anna de Vries" in texts_of(connector.cards("a:personal-maarten")[-1])
+
+    [row] = await requests(bot_client)
+    assert (row.state, row.assignee_id) == ("accepted", "maarten-oba")
+    async with bot_client.server.app[COMPONENTS].sessions() as session:
+        actions = (await session.scalars(select(RequestEventRow.action).order_by(RequestEventRow.id))).all()
+    assert list(actions) == ["create", "route", "approve", "accept"]
+
+
+async def test_second_click_and_forged_clicks_change_nothing(bot_client, connector):
+    await introduce_people(bot_client, connector)
+    await ask(bot_client, connector)
+    approve = next(a for a in connector.cards("a:personal-dia")[-1]["actions"] if a.get("verb") == "review.approve")
+    # The asker forges the coordinator's click with the same payload.
+    forged = await post(bot_client, build.card_action(connector.url, "review.approve", approve["data"], key="anna"),
+                        status=200)
+    assert connector.texts("a:personal-anna")[-1] == "Dat kan alleen de coördinator van het project."
+    assert (await forged.json())["type"] != "application/vnd.microsoft.card.adaptive"
+    first = await post(bot_client, build.card_action(connector.url, "review.approve", approve["data"], key="dia"),
+                       status=200)
+    second = await post(bot_client, build.card_action(connector.url, "review.approve", approve["data"], key="dia"),
+                        status=200)
+    assert "Doorgestuurd" in texts_of((await first.json())["value"])
+    assert "al afgehandeld" in texts_of((await second.json())["value"])
+    assert len(connector.cards("a:personal-maarten")) == 1  # one introduction offer, not two
+
+
+async def test_redelivered_confirmation_creates_one_request(bot_client, connector):
+    await introduce_people(bot_client, connector)
+    await post(bot_client, build.message(connector.url, f"vraag: {QUESTION}", key="anna"))
+    await post(bot_client, build.message(connector.url, "Exploitatie", key="anna"))
+    await post(bot_client, build.message(connector.url, "Een Probiblio-adviseur", key="anna"))
+    await post(bot_client, build.message(connector.url, "nee", key="anna"))
+    submit = build.card_submit(connector.url, {"dialog": "question.send", "text": QUESTION, "theme": "Exploitatie",
+                                               "preference": "adviser", "context": ""}, key="anna")
+    await post(bot_client, submit)
+    await post(bot_client, submit)  # Teams redelivers the same activity id
+    rows = await requests(bot_client)
+    assert len(rows) == 1 and rows[0].preference == "adviser" and rows[0].theme == "Exploitatie"
+
+
+async def test_short_question_is_refused_in_dutch_and_stop_cancels(bot_client, connector):
+    await introduce_people(bot_client, connector)
+    await post(bot_client, build.message(connector.url, "vraag", key="anna"))
+    await post(bot_client, build.message(connector.url, "koepels?", key="anna"))
+    assert connector.texts("a:personal-anna")[-2].startswith("Je vraag is nog wat kort")
+    await post(bot_client, build.message(connector.url, "stop", key="anna"))
+    assert connector.texts("a:personal-anna")[-1].startswith("Oké, ik ben gestopt")
+    assert await requests(bot_client) == []
+
+
+async def test_my_questions_withdraw_and_open_questions(bot_client, connector):
+    await introduce_people(bot_client, connector)
+    await ask(bot_client, connector)
+    await post(bot_client, build.message(connector.url, "open vragen", key="dia"))
+    listing = connector.cards("a:personal-dia")[-1]
+    assert listing["body"][0]["text"] == "Vragen die op jouw besluit wachten" and "#1" in texts_of(listing)
+    await post(bot_client, build.message(connector.url, "open vragen", key="anna"))
+    assert connector.texts("a:personal-anna")[-1] == "Dat kan alleen de coördinator van het project."
+
+    await post(bot_client, build.message(connector.url, "mijn vragen", key="anna"))
+    mine = connector.cards("a:personal-anna")[-1]
+    assert "bij Dia" in texts_of(mine)
+    withdraw = mine["actions"][0]["data"]
+    await post(bot_client, build.card_submit(connector.url, withdraw, key="maarten"))  # forged by someone else
+    assert connector.texts("a:personal-maarten")[-1] == "Alleen wie de vraag stelde, kan dit doen."
+    await post(bot_client, build.card_submit(connector.url, withdraw, key="anna"))
+    assert connector.texts("a:personal-anna")[-1] == "Je vraag #1 is ingetrokken."
+    [row] = await requests(bot_client)
+    assert row.state == "withdrawn"
+
+
+async def test_channel_question_continues_privately(bot_client, connector):
+    await introduce_people(bot_client, connector)
+    await post(bot_client, build.channel_message(connector.url, "vraag", key="anna"))
+    channel_texts = [a.get("text") for a in connector.activities() if "19:team" in str(a.get("conversation", {}))
+                     or a.get("replyToId")]
+    assert any("persoonlijk bericht" in (t or "") for t in channel_texts)
+    private = connector.texts("a:personal-anna")
+    assert private[-2].startswith("Je begon in het kanaal aan een sparringvraag")
+    assert private[-1].startswith("Wat is je sparringvraag?")
+    await post(bot_client, build.message(connector.url, QUESTION, key="anna"))
+    assert "Over welk thema" in str(connector.activities("a:personal-anna")[-1])
