@@ -12,14 +12,14 @@ from bot.adapter import create_adapter
 from bot.components import COMPONENTS, Components
 from bot.config import Settings
 from bot.domain.clock import Clock, SystemClock
-from bot.domain.services.participants import ParticipantService
 from bot.domain.routing import load_thesaurus
 from bot.domain.services.matching import Matcher
+from bot.domain.services.participants import ParticipantService
 from bot.domain.services.sparring import SparringService
 from bot.notifications import TeamsNotifications
 from bot.proactive import TeamsMessenger
-from bot.sparring_handlers import SparringHandlers
 from bot.routes import request_id_middleware, setup_routes
+from bot.sparring_handlers import SparringHandlers
 from bot.teams_bot import SparringBot
 from bot.texts import Catalogue
 from bot.turn_errors import make_turn_error_handler

@@ -176,7 +176,8 @@ def load_settings(
         except ValueError:
             auto_approve = -1.0
         if not 0 < auto_approve <= 1:
-            problems.append(f"AUTO_APPROVE_SCORE must be a number above 0 and at most 1 (or empty: off); got {auto_text!r}")
+            problems.append(
+                f"AUTO_APPROVE_SCORE must be a number above 0 and at most 1 (or empty: off); got {auto_text!r}")
 
     host = get("HOST", "127.0.0.1") or "127.0.0.1"
     if problems:

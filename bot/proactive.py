@@ -5,13 +5,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+from aiohttp import ClientError
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import Activity, ChannelAccount, ConversationParameters, ConversationReference
+from botbuilder.schema import (
+    Activity,
+    ChannelAccount,
+    ConversationParameters,
+    ConversationReference,
+    ErrorResponseException,
+)
+from msrest.exceptions import ClientRequestError
 
 from bot.domain.clock import Clock
 from bot.domain.errors import NotReachable
 from bot.domain.models import Address, OutgoingMessage
+from bot.domain.outbox import DeliveryError
 from bot.domain.ports import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -35,6 +44,23 @@ def to_activity(message: OutgoingMessage) -> Activity:
         activity.text = message.text
         return activity
     return MessageFactory.text(message.text or "")
+
+
+RETRYABLE_STATUSES = frozenset({412, 429, 500, 502, 503, 504})
+
+
+def delivery_error(error: ErrorResponseException) -> DeliveryError:
+    """Classify a connector error: throttling and server trouble are retried, 403/404 are final."""
+    response = getattr(error, "response", None)
+    status = getattr(response, "status_code", None) or getattr(response, "status", None)
+    headers = getattr(response, "headers", None) or {}
+    retry_after: float | None = None
+    try:
+        retry_after = float(headers.get("Retry-After")) if headers.get("Retry-After") else None
+    except (TypeError, ValueError):
+        retry_after = None
+    return DeliveryError(f"connector answered {status}", retryable=status in RETRYABLE_STATUSES,
+                         status=status, retry_after=retry_after)
 
 
 class TeamsMessenger:
@@ -62,7 +88,14 @@ class TeamsMessenger:
         async def deliver(turn_context: TurnContext) -> None:
             await turn_context.send_activity(activity)
 
-        await self.run_in_personal_chat(participant_id, deliver)
+        try:
+            await self.run_in_personal_chat(participant_id, deliver)
+        except NotReachable:
+            raise
+        except ErrorResponseException as error:
+            raise delivery_error(error) from error
+        except (TimeoutError, OSError, ClientError, ClientRequestError) as error:
+            raise DeliveryError(f"connection problem: {type(error).__name__}", retryable=True) from error
 
     async def run_in_personal_chat(self, participant_id: int, logic: Logic) -> None:
         """Run ``logic`` with a turn context of the participant's personal chat.

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.directory_repository import SqlDirectoryRepository
 from storage.once_repository import SqlOnceRepository
+from storage.outbox_repository import SqlOutboxRepository
 from storage.participant_repository import SqlParticipantRepository
 from storage.request_repository import SqlRequestRepository
 
@@ -23,6 +24,7 @@ class SqlUnitOfWork:
         self.participants = SqlParticipantRepository(self._session)
         self.once = SqlOnceRepository(self._session)
         self.requests = SqlRequestRepository(self._session)
+        self.outbox = SqlOutboxRepository(self._session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

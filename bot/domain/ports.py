@@ -18,6 +18,7 @@ from bot.domain.models import (
     Person,
     Programme,
 )
+from bot.domain.outbox import OutboxMessage, OutboxState
 from bot.domain.requests import RequestEvent, SparringRequest, State
 
 
@@ -59,6 +60,19 @@ class OnceRepository(Protocol):
         ...
 
 
+class OutboxRepository(Protocol):
+    """Planned proactive messages (see ``bot.domain.outbox``)."""
+
+    async def plan(self, messages: Iterable[OutboxMessage], *, now: datetime) -> int: ...
+    async def claim_due(self, *, now: datetime, limit: int, worker: str,
+                        lease_until: datetime) -> list[OutboxMessage]: ...
+    async def record(self, message_id: int, *, worker: str, outcome: str, error: str, now: datetime,
+                     retry_at: datetime | None = None) -> None: ...
+    async def cancel(self, key_prefix: str) -> int: ...
+    async def listing(self, *, states: Iterable[OutboxState] | None = None,
+                      limit: int = 200) -> list[OutboxMessage]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over the repositories: commit all or nothing."""
 
@@ -66,6 +80,7 @@ class UnitOfWork(Protocol):
     participants: ParticipantRepository
     once: OnceRepository
     requests: RequestRepository
+    outbox: OutboxRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...

@@ -12,7 +12,10 @@ from collections.abc import Iterable
 from bot.domain.routing.stemmer import stem
 
 MIN_PART = 3  # letters in a part: "lees", "taal", "kost" are real parts, "be" and "op" are not
-MIN_WORD = 6  # shorter words are never compounds worth splitting
+MIN_WORD = 6
+UNKNOWN_HEAD = 4  # an unknown first part must look like a word of its own
+UNKNOWN_TAIL = 5
+PARTICLES = ("aan", "af", "bij", "door", "in", "mee", "na", "om", "op", "over", "terug", "toe", "uit", "voor")  # shorter words are never compounds worth splitting
 
 
 class CompoundSplitter:
@@ -35,6 +38,7 @@ class CompoundSplitter:
 
         Returns:
             Two or more stems, first part first; linking -s-/-e(n)- are dropped by stemming.
+            A separable verb (``inrichten``) gives its verb alone (``richt``).
         """
         if word not in self._cache:
             self._cache[word] = self._split(word, depth=0)
@@ -52,7 +56,26 @@ class CompoundSplitter:
             parts = (head, tail) if tail else ((head, *rest) if (rest := self._split(word[cut:], depth + 1)) else ())
             if parts and (not best or _better(parts, best)):
                 best = parts
+        if not best and depth == 0:
+            best = self._unknown_head(word) or self._particle(word)
         return best
+
+    def _particle(self, word: str) -> tuple[str, ...]:
+        # Separable verbs: "inrichten" in a question, "richt ... in" in a profile.
+        for particle in PARTICLES:
+            rest = word[len(particle):]
+            if word.startswith(particle) and len(rest) >= 4 and (known := self._known_stem(rest)):
+                return (known,)
+        return ()
+
+    def _unknown_head(self, word: str) -> tuple[str, ...]:
+        # "wisselcollecties": the head is new to us but the tail is a known word of 5+ letters;
+        # the longest known tail wins, and the head must be a plausible word (4+ letters).
+        for cut in range(UNKNOWN_HEAD, len(word) - UNKNOWN_TAIL + 1):
+            tail = self._known_stem(word[cut:])
+            if tail and len(tail) >= MIN_PART + 1:
+                return (stem(word[:cut]), tail)
+        return ()
 
     def _known_stem(self, part: str) -> str | None:
         if len(part) < MIN_PART:

@@ -18,6 +18,7 @@ waarin waarom wanneer want waren was wat we wel welk welke werd wie wij wil will
 wordt zal ze zelf zich zij zijn zo zoals zonder zou zouden zulke zullen zeer zit zitten hierbij
 hiervoor hierover daarover waarover waarmee waarvoor wier wiens ieder iedere iemand niemand
 elkaar elkaars mekaar ons nee jaar jaren keer paar beetje heel echt goed goede best beste
+tussen nieuw nieuwe nieuwste werk werken werkt werkte gewerkt
 """.split()
 
 _QUESTION_FILLER = """

@@ -18,8 +18,16 @@ DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "thesaurus.txt"
 
 
 def entry_key(entry: str) -> str:
-    """The lookup key of a word or phrase: its content-word stems joined by spaces."""
-    return " ".join(stem(token) for token in tokenise(entry) if is_content_word(token))
+    """The lookup key of a word or phrase: its content-word stems joined by spaces.
+
+    A phrase that keeps fewer than two content words ("alle scholen") gives ``""``: as a
+    single word it would make a generic word ("scholen") a synonym of the whole group.
+    """
+    tokens = tokenise(entry)
+    stems = [stem(token) for token in tokens if is_content_word(token)]
+    if len(tokens) > 1 and len(stems) < 2:
+        return ""
+    return " ".join(stems)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,57 @@
+"""Sliding-window rate limits, so the bot stays under Teams' limits instead of meeting 429s.
+
+Teams allows per bot and conversation 7 sends a second, 8 per 2 s, 60 per 30 s and 1800 an
+hour, and per app and tenant a global rate (30 a second in Microsoft's stored page; a
+setting). The limiter answers "how long until this send is allowed", never sleeps itself.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+PER_CONVERSATION: tuple[tuple[float, int], ...] = ((1.0, 7), (2.0, 8), (30.0, 60), (3600.0, 1800))
+
+
+@dataclass
+class SlidingWindowLimiter:
+    """Limits per key: each ``(window_seconds, max_events)`` pair must hold at once."""
+
+    limits: tuple[tuple[float, int], ...]
+    _events: dict[str, deque[float]] = field(default_factory=dict)
+
+    def wait_time(self, key: str, now: float) -> float:
+        """Seconds until one more event for ``key`` would respect every limit (0 = now)."""
+        events = self._events.get(key)
+        if not events:
+            return 0.0
+        longest = max(window for window, _ in self.limits)
+        while events and events[0] <= now - longest:
+            events.popleft()
+        wait = 0.0
+        for window, maximum in self.limits:
+            recent = [t for t in events if t > now - window] if len(events) >= maximum else ()
+            if len(recent) >= maximum:
+                wait = max(wait, recent[-maximum] + window - now)
+        return wait
+
+    def record(self, key: str, now: float) -> None:
+        """Count one event for ``key`` at ``now``."""
+        self._events.setdefault(key, deque()).append(now)
+
+
+class SendRateLimiter:
+    """Per-conversation Teams limits plus one global rate for the whole app."""
+
+    def __init__(self, global_per_second: float = 30.0):
+        self._conversations = SlidingWindowLimiter(PER_CONVERSATION)
+        self._global = SlidingWindowLimiter(((1.0, max(1, int(global_per_second))),))
+
+    def wait_time(self, conversation: str, now: float) -> float:
+        """Seconds to wait before sending to ``conversation``."""
+        return max(self._conversations.wait_time(conversation, now), self._global.wait_time("*", now))
+
+    def record(self, conversation: str, now: float) -> None:
+        """Count a send."""
+        self._conversations.record(conversation, now)
+        self._global.record("*", now)

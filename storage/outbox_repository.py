@@ -1,0 +1,97 @@
+"""Outbox rows ↔ domain ``OutboxMessage``; claiming is atomic on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.outbox import OutboxMessage, OutboxState
+from storage.tables import OutboxRow
+
+PENDING, SENDING = OutboxState.PENDING.value, OutboxState.SENDING.value
+
+
+class SqlOutboxRepository:
+    """Implements ``bot.domain.ports.OutboxRepository`` on one session."""
+
+    def __init__(self, session: AsyncSession):
+        self._session = session
+
+    async def plan(self, messages: Iterable[OutboxMessage], *, now: datetime) -> int:
+        """Insert messages whose key is new; planning again changes nothing. Returns how many were new."""
+        rows = [{"key": m.key, "recipient_id": m.recipient_id, "kind": m.kind, "payload": dict(m.payload),
+                 "state": PENDING, "due_at": m.due_at, "attempts": 0, "last_error": "", "created_at": now}
+                for m in messages]
+        if not rows:
+            return 0
+        insert = pg_insert if self._session.bind.dialect.name == "postgresql" else sqlite_insert
+        added = 0
+        for start in range(0, len(rows), 500):
+            statement = insert(OutboxRow).values(rows[start:start + 500]).on_conflict_do_nothing(
+                index_elements=["key"]).returning(OutboxRow.id)
+            added += len((await self._session.execute(statement)).all())
+        return added
+
+    async def claim_due(self, *, now: datetime, limit: int, worker: str, lease_until: datetime) -> list[OutboxMessage]:
+        """Take up to ``limit`` due rows for ``worker``; other workers skip them.
+
+        Rows whose lease expired (their dispatcher died mid-send) are claimed again: this is
+        the one place a message can be sent twice.
+        """
+        due = or_(
+            and_(OutboxRow.state == PENDING, OutboxRow.due_at <= now),
+            and_(OutboxRow.state == SENDING, OutboxRow.lease_until < now),
+        )
+        candidates = select(OutboxRow.id).where(due).order_by(OutboxRow.due_at, OutboxRow.id).limit(limit)
+        if self._session.bind.dialect.name == "postgresql":
+            candidates = candidates.with_for_update(skip_locked=True)
+        statement = (
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(candidates.scalar_subquery()))
+            .values(state=SENDING, claimed_by=worker, lease_until=lease_until)
+            .returning(OutboxRow)
+            .execution_options(synchronize_session=False)
+        )
+        rows = (await self._session.scalars(statement)).all()
+        return sorted((_to_message(r) for r in rows), key=lambda m: (m.due_at, m.id))
+
+    async def record(self, message_id: int, *, worker: str, outcome: str, error: str, now: datetime,
+                     retry_at: datetime | None = None) -> None:
+        """Store the outcome of a send attempt made by ``worker``."""
+        values: dict[str, object] = {"claimed_by": None, "lease_until": None, "last_error": error}
+        if outcome == "sent":
+            values.update(state=OutboxState.SENT.value, sent_at=now)
+        elif outcome == "cancel":
+            values.update(state=OutboxState.CANCELLED.value)
+        elif outcome == "retry":
+            values.update(state=PENDING, due_at=retry_at, attempts=OutboxRow.attempts + 1)
+        else:
+            values.update(state=OutboxState.FAILED.value, attempts=OutboxRow.attempts + 1)
+        await self._session.execute(
+            update(OutboxRow).where(OutboxRow.id == message_id, OutboxRow.claimed_by == worker).values(**values)
+        )
+
+    async def cancel(self, key_prefix: str) -> int:
+        """Cancel pending messages whose key starts with ``key_prefix``."""
+        statement = update(OutboxRow).where(OutboxRow.key.startswith(key_prefix, autoescape=True),
+                                            OutboxRow.state == PENDING).values(state=OutboxState.CANCELLED.value)
+        return (await self._session.execute(statement)).rowcount or 0
+
+    async def listing(self, *, states: Iterable[OutboxState] | None = None, limit: int = 200) -> list[OutboxMessage]:
+        """Planned messages, soonest first (for ``reminders list``)."""
+        statement = select(OutboxRow).order_by(OutboxRow.due_at, OutboxRow.id).limit(limit)
+        if states is not None:
+            statement = statement.where(OutboxRow.state.in_([s.value for s in states]))
+        return [_to_message(r) for r in (await self._session.scalars(statement)).all()]
+
+
+def _to_message(row: OutboxRow) -> OutboxMessage:
+    due = row.due_at if row.due_at.tzinfo else row.due_at.replace(tzinfo=UTC)
+    return OutboxMessage(key=row.key, recipient_id=row.recipient_id, kind=row.kind, due_at=due,
+                         payload=dict(row.payload or {}), id=row.id, state=OutboxState(row.state),
+                         attempts=row.attempts, last_error=row.last_error or "")
