@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import os
+import socket
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -11,12 +14,16 @@ from botbuilder.core import ConversationState, UserState
 from bot.adapter import create_adapter
 from bot.components import COMPONENTS, Components
 from bot.config import Settings
+from bot.delivery_failures import FailureReporter
 from bot.domain.clock import Clock, SystemClock
+from bot.domain.rate_limit import SendRateLimiter
 from bot.domain.routing import load_thesaurus
+from bot.domain.services.dispatcher import Dispatcher
 from bot.domain.services.matching import Matcher
 from bot.domain.services.participants import ParticipantService
 from bot.domain.services.sparring import SparringService
 from bot.notifications import TeamsNotifications
+from bot.outbox_messenger import MESSAGE_KIND, OutboxMessenger, compose_stored_message
 from bot.proactive import TeamsMessenger
 from bot.routes import request_id_middleware, setup_routes
 from bot.sparring_handlers import SparringHandlers
@@ -61,7 +68,14 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock)
     adapter.on_turn_error = make_turn_error_handler(texts)
     participants = ParticipantService(uow_factory, clock)
     messenger = TeamsMessenger(adapter=adapter, app_id=settings.app_id, uow_factory=uow_factory, clock=clock)
-    notifications = TeamsNotifications(messenger=messenger, uow_factory=uow_factory, texts=texts)
+    wake = asyncio.Event()
+    queued = OutboxMessenger(uow_factory=uow_factory, clock=clock, wake=wake)
+    dispatcher = Dispatcher(
+        uow_factory=uow_factory, messenger=messenger, clock=clock, worker=f"{socket.gethostname()}:{os.getpid()}",
+        composers={MESSAGE_KIND: compose_stored_message}, limiter=SendRateLimiter(settings.global_send_rate),
+        on_failed=FailureReporter(uow_factory=uow_factory, messenger=queued, texts=texts),
+    )
+    notifications = TeamsNotifications(messenger=queued, uow_factory=uow_factory, texts=texts)
     sparring_service = SparringService(uow_factory=uow_factory, clock=clock, notifications=notifications,
                                        suggest=Matcher(load_thesaurus()),
                                        auto_approve_score=settings.auto_approve_score)
@@ -77,10 +91,16 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock)
     )
     app[COMPONENTS] = Components(
         settings=settings, clock=clock, engine=engine, sessions=sessions, uow_factory=uow_factory,
-        texts=texts, adapter=adapter, bot=bot, participants=participants, messenger=messenger,
-        sparring=sparring_service,
+        texts=texts, adapter=adapter, bot=bot, participants=participants, messenger=queued,
+        sparring=sparring_service, dispatcher=dispatcher,
     )
+    stop = asyncio.Event()
+    background = (asyncio.create_task(dispatcher.run_forever(stop, settings.dispatch_interval, wake))
+                  if settings.dispatch_interval > 0 else None)
     try:
         yield
     finally:
+        stop.set()
+        if background is not None:
+            await background
         await engine.dispose()

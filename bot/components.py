@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.domain.clock import Clock
 from bot.domain.ports import Messenger, UnitOfWorkFactory
+from bot.domain.services.dispatcher import Dispatcher
 from bot.domain.services.participants import ParticipantService
 from bot.domain.services.sparring import SparringService
 from bot.teams_bot import SparringBot
@@ -32,6 +33,7 @@ class Components:
     participants: ParticipantService
     messenger: Messenger
     sparring: SparringService
+    dispatcher: Dispatcher
 
 
 COMPONENTS: web.AppKey[Components] = web.AppKey("components", Components)

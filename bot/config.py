@@ -42,6 +42,8 @@ class Settings:
     log_level: str = "INFO"
     max_body_bytes: int = 1_048_576
     auto_approve_score: float | None = None
+    dispatch_interval: float = 2.0
+    global_send_rate: float = 30.0
 
     @property
     def auth_enabled(self) -> bool:
@@ -179,6 +181,9 @@ def load_settings(
             problems.append(
                 f"AUTO_APPROVE_SCORE must be a number above 0 and at most 1 (or empty: off); got {auto_text!r}")
 
+    dispatch_interval = _number(get("DISPATCH_INTERVAL", "2") or "2", "DISPATCH_INTERVAL", 0, 3600, problems)
+    global_rate = _number(get("GLOBAL_SEND_RATE", "30") or "30", "GLOBAL_SEND_RATE", 1, 1000, problems)
+
     host = get("HOST", "127.0.0.1") or "127.0.0.1"
     if problems:
         raise ConfigError(problems)
@@ -196,7 +201,20 @@ def load_settings(
         log_level=log_level,
         max_body_bytes=max_body,
         auto_approve_score=auto_approve,
+        dispatch_interval=dispatch_interval,
+        global_send_rate=global_rate,
     )
+
+
+def _number(text: str, name: str, low: float, high: float, problems: list[str]) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not low <= value <= high:
+        problems.append(f"{name} must be a number from {low:g} to {high:g}; got {text!r}")
+        return low
+    return value
 
 
 def normalise_database_url(url: str, problems: list[str]) -> str:

@@ -90,7 +90,9 @@ async def bot_client(database_url: str, clock: FixedClock, tmp_path: Path):  # t
     from bot.config import load_settings
     from bot.maintenance import prepare_database
 
-    settings = load_settings({"DATABASE_URL": database_url, "FILES_DIR": str(tmp_path / "files")}, env_file=None)
+    # The dispatcher does not run by itself here: tests deliver the outbox with deliver().
+    settings = load_settings({"DATABASE_URL": database_url, "FILES_DIR": str(tmp_path / "files"),
+                              "DISPATCH_INTERVAL": "0"}, env_file=None)
     await prepare_database(settings, load_sample=True)
     client = TestClient(TestServer(create_app(settings, clock=clock), host="127.0.0.1", port=0))
     await client.start_server()

@@ -94,11 +94,14 @@ async def test_proactive_message_reaches_someone_who_never_chatted(bot_client, c
     assert row.conversation_reference is None
     messenger = bot_client.server.app[COMPONENTS].messenger
     await messenger.send(row.id, OutgoingMessage(text="Herinnering: uiterlijk 28 maart"))
+    assert connector.texts() == []  # queued in the outbox, not sent yet
+    await bot_client.server.app[COMPONENTS].dispatcher.run_once()
     assert connector.created_conversations, "a 1:1 conversation must be created"
     assert connector.texts()[-1] == "Herinnering: uiterlijk 28 maart"
     [row] = await participant_rows(bot_client)
     assert row.conversation_reference is not None  # the next send takes the short path
     await messenger.send(row.id, OutgoingMessage(text="Tweede"))
+    await bot_client.server.app[COMPONENTS].dispatcher.run_once()
     assert len(connector.created_conversations) == 1 and connector.texts()[-1] == "Tweede"
 
 

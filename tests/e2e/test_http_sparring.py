@@ -26,6 +26,11 @@ def texts_of(card: dict) -> str:
     return " ".join(parts)
 
 
+async def deliver(client) -> None:  # type: ignore[no-untyped-def]
+    """Run the outbox dispatcher once, as the background loop would."""
+    await client.server.app[COMPONENTS].dispatcher.run_once()
+
+
 async def introduce_people(client, connector) -> None:  # type: ignore[no-untyped-def]
     """Dia, Maarten and Anna each say hello once, as people do on day one."""
     connector.members["a:personal-dia"] = [member("dia", name="Dia Wesseling", email="dwesseling@probiblio.nl")]
@@ -47,6 +52,7 @@ async def ask(client, connector, text: str = QUESTION) -> None:  # type: ignore[
     values = {"dialog": "question.send", "text": text, "theme": "Netwerk & Beleid", "preference": "any",
               "context": ""}
     await post(client, build.card_submit(connector.url, values, key="anna"))
+    await deliver(client)
 
 
 async def requests(client) -> list[RequestRow]:  # type: ignore[no-untyped-def]
@@ -66,6 +72,7 @@ async def test_ask_review_introduce(bot_client, connector):
 
     response = await post(bot_client, build.card_action(connector.url, "review.approve", approve["data"],
                                                          key="dia"), status=200)
+    await deliver(bot_client)
     updated = await response.json()
     assert updated["type"] == "application/vnd.microsoft.card.adaptive"
     assert "Doorgestuurd naar Maarten door Dia Wesseling" in texts_of(updated["value"])
@@ -76,6 +83,7 @@ async def test_ask_review_introduce(bot_client, connector):
     accept = next(a for a in offer["actions"] if a.get("verb") == "intro.accept")
     await post(bot_client, build.card_action(connector.url, "intro.accept", accept["data"], key="maarten"),
                status=200)
+    await deliver(bot_client)
 
     to_anna = connector.cards("a:personal-anna")[-1]
     assert "Goed nieuws! Maarten (OBA)" in texts_of(to_anna)
@@ -104,6 +112,7 @@ async def test_second_click_and_forged_clicks_change_nothing(bot_client, connect
                         status=200)
     assert "Doorgestuurd" in texts_of((await first.json())["value"])
     assert "al afgehandeld" in texts_of((await second.json())["value"])
+    await deliver(bot_client)
     assert len(connector.cards("a:personal-maarten")) == 1  # one introduction offer, not two
 
 

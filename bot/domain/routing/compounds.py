@@ -12,10 +12,11 @@ from collections.abc import Iterable
 from bot.domain.routing.stemmer import stem
 
 MIN_PART = 3  # letters in a part: "lees", "taal", "kost" are real parts, "be" and "op" are not
-MIN_WORD = 6
+MIN_WORD = 6  # shorter words are never compounds worth splitting
 UNKNOWN_HEAD = 4  # an unknown first part must look like a word of its own
 UNKNOWN_TAIL = 5
-PARTICLES = ("aan", "af", "bij", "door", "in", "mee", "na", "om", "op", "over", "terug", "toe", "uit", "voor")  # shorter words are never compounds worth splitting
+# Particles of separable verbs (in-richten, mee-denken); only split off as a last resort.
+PARTICLES = ("aan", "af", "bij", "door", "in", "mee", "na", "om", "op", "over", "terug", "toe", "uit", "voor")
 
 
 class CompoundSplitter:

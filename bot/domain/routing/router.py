@@ -117,7 +117,9 @@ def _is_asker(person: Person, asker: str | None) -> bool:
     return person.id == wanted or (person.email or "").lower() == wanted
 
 
-def _reasons(profile: Profile, question: Mapping[str, float], sources: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+def _reasons(profile: Profile, question: Mapping[str, float],
+             sources: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+    # Name the person's topics the question touches, then the question's words that matched.
     shared = {feature for feature in question if feature in profile.weights}
     reasons = [f"onderwerp: {topic}" for topic, features in profile.topics if features & shared]
     words: list[str] = []

@@ -42,7 +42,8 @@ class Dispatcher:
     def __init__(self, *, uow_factory: UnitOfWorkFactory, messenger: Messenger, composers: Mapping[str, Composer],
                  clock: Clock, worker: str, limiter: SendRateLimiter | None = None,
                  policy: RetryPolicy | None = None, sleep: Sleep = asyncio.sleep, batch: int = 50,
-                 lease: timedelta = timedelta(minutes=2)):
+                 lease: timedelta = timedelta(minutes=2),
+                 on_failed: Callable[[OutboxMessage, str], Awaitable[None]] | None = None):
         self._uow_factory = uow_factory
         self._messenger = messenger
         self._composers = composers
@@ -53,6 +54,7 @@ class Dispatcher:
         self._sleep = sleep
         self._batch = batch
         self._lease = lease
+        self._on_failed = on_failed
 
     async def run_once(self) -> DispatchReport:
         """Send everything due now (batch by batch) and return the counts."""
@@ -68,9 +70,11 @@ class Dispatcher:
             for message in claimed:
                 await self._deliver(message, report)
 
-    async def run_forever(self, stop: asyncio.Event, interval: float = 5.0) -> None:
-        """Poll until ``stop`` is set; a failing round is logged, never fatal."""
+    async def run_forever(self, stop: asyncio.Event, interval: float = 5.0, wake: asyncio.Event | None = None) -> None:
+        """Poll until ``stop`` is set, or sooner when ``wake`` is set; a failing round is logged, never fatal."""
+        wake = wake or asyncio.Event()
         while not stop.is_set():
+            wake.clear()
             try:
                 report = await self.run_once()
                 if report.sent or report.failed:
@@ -78,10 +82,10 @@ class Dispatcher:
                              report.retried, report.failed)
             except Exception:
                 log.exception("outbox round failed; trying again later")
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=interval)
-            except TimeoutError:
-                pass
+            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
+            await asyncio.wait(waiters, timeout=interval, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
 
     async def _deliver(self, message: OutboxMessage, report: DispatchReport) -> None:
         composer = self._composers.get(message.kind)
@@ -122,3 +126,8 @@ class Dispatcher:
             await uow.outbox.record(message.id, worker=self._worker, outcome=outcome, error=error[:500],
                                     now=self._clock.now(), retry_at=retry_at)
             await uow.commit()
+        if outcome == "fail" and self._on_failed is not None:
+            try:
+                await self._on_failed(message, error)
+            except Exception:
+                log.exception("could not report failed delivery of outbox message %d", message.id)
