@@ -22,6 +22,7 @@ from bot.domain.services.dispatcher import Dispatcher
 from bot.domain.services.matching import Matcher
 from bot.domain.services.participants import ParticipantService
 from bot.domain.services.sparring import SparringService
+from bot.follow_up_composers import FollowUpComposers
 from bot.notifications import TeamsNotifications
 from bot.outbox_messenger import MESSAGE_KIND, OutboxMessenger, compose_stored_message
 from bot.proactive import TeamsMessenger
@@ -72,13 +73,15 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock)
     queued = OutboxMessenger(uow_factory=uow_factory, clock=clock, wake=wake)
     dispatcher = Dispatcher(
         uow_factory=uow_factory, messenger=messenger, clock=clock, worker=f"{socket.gethostname()}:{os.getpid()}",
-        composers={MESSAGE_KIND: compose_stored_message}, limiter=SendRateLimiter(settings.global_send_rate),
+        composers={MESSAGE_KIND: compose_stored_message,
+                   **FollowUpComposers(uow_factory=uow_factory, texts=texts).mapping()},
+        limiter=SendRateLimiter(settings.global_send_rate),
         on_failed=FailureReporter(uow_factory=uow_factory, messenger=queued, texts=texts),
     )
     notifications = TeamsNotifications(messenger=queued, uow_factory=uow_factory, texts=texts)
     sparring_service = SparringService(uow_factory=uow_factory, clock=clock, notifications=notifications,
                                        suggest=Matcher(load_thesaurus()),
-                                       auto_approve_score=settings.auto_approve_score)
+                                       auto_approve_score=settings.auto_approve_score, zone=settings.zone)
     runner = DialogRunner(conversation_state)
     sparring = SparringHandlers(service=sparring_service, texts=texts, runner=runner, messenger=messenger,
                                 conversation_state=conversation_state, uow_factory=uow_factory, clock=clock,

@@ -177,9 +177,8 @@ def load_settings(
             auto_approve = float(auto_text)
         except ValueError:
             auto_approve = -1.0
-        if not 0 < auto_approve <= 1:
-            problems.append(
-                f"AUTO_APPROVE_SCORE must be a number above 0 and at most 1 (or empty: off); got {auto_text!r}")
+        if not auto_approve > 0:
+            problems.append(f"AUTO_APPROVE_SCORE must be a number above 0 (or empty: off); got {auto_text!r}")
 
     dispatch_interval = _number(get("DISPATCH_INTERVAL", "2") or "2", "DISPATCH_INTERVAL", 0, 3600, problems)
     global_rate = _number(get("GLOBAL_SEND_RATE", "30") or "30", "GLOBAL_SEND_RATE", 1, 1000, problems)

@@ -25,6 +25,10 @@ Card = dict[str, Any]
 SPARRING_COMMANDS = ("ask", "mine", "assigned", "open", "withdraw", "review")
 
 
+class InvalidRating(Exception):
+    """A feedback card came back without a score from 1 to 5."""
+
+
 class SparringHandlers:
     """Turns commands (``vraag``, ``mijn vragen``, ...) and card clicks into service calls."""
 
@@ -139,8 +143,12 @@ class SparringHandlers:
             return None
         try:
             request = await self._act(participant, verb, request_id, version, data)
+        except InvalidRating:
+            await turn_context.send_activity(self._texts.text("feedback.invalid", language))
+            return None
         except NotAllowed:
-            key = "error.coordinator_only" if verb.startswith("review.") else "error.not_yours"
+            key = ("error.coordinator_only" if verb.startswith("review.")
+                   else "error.not_asker" if verb.startswith("feedback.") else "error.not_yours")
             await turn_context.send_activity(self._texts.text(key, language))
             return None
         except (InvalidTransition, StaleRequest):
@@ -165,6 +173,11 @@ class SparringHandlers:
             return await service.decline(actor, request_id, note=str(data.get("note") or ""), version=version)
         if verb == "intro.accept":
             return await service.expert_accept(actor, request_id, version=version)
+        if verb == "feedback.close":
+            rating = _int(data.get("rating"))
+            if rating is None or not 1 <= rating <= 5:
+                raise InvalidRating
+            return await service.close(actor, request_id, rating=rating, comment=str(data.get("comment") or ""))
         if verb == "intro.decline":
             return await service.expert_decline(actor, request_id, reason=str(data.get("reason") or ""),
                                                 version=version)
@@ -176,6 +189,8 @@ class SparringHandlers:
             assignee = await uow.directory.person(request.assignee_id) if request.assignee_id else None
             actor_person = await uow.directory.person(actor.person_id) if actor.person_id else None
         actor_name = actor_person.name if actor_person else (actor.name or "?")
+        if verb == "feedback.close":
+            return t("feedback.thanks", language, rating=request.rating)
         if verb.startswith("intro."):
             return t("intro.done_accepted" if request.state is State.ACCEPTED else "intro.done_declined", language)
         if request.state is State.DECLINED:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
+from zoneinfo import ZoneInfo
 
 from bot.domain.clock import Clock
 from bot.domain.errors import DomainError
@@ -25,6 +26,7 @@ from bot.domain.requests import (
     next_state,
     question_problem,
 )
+from bot.domain.services.follow_ups import plan_expert_follow_ups, plan_feedback_question
 
 SuggestFn = Callable[..., list[Suggestion]]
 TOP_SUGGESTIONS = 3
@@ -42,12 +44,14 @@ class SparringService:
     """Use cases of sparring requests for askers, the coordinator and experts."""
 
     def __init__(self, *, uow_factory: UnitOfWorkFactory, clock: Clock, notifications: Notifications,
-                 suggest: SuggestFn, auto_approve_score: float | None = None):
+                 suggest: SuggestFn, auto_approve_score: float | None = None,
+                 zone: ZoneInfo | None = None):
         self._uow_factory = uow_factory
         self._clock = clock
         self._notifications = notifications
         self._suggest = suggest
         self._auto_approve_score = auto_approve_score
+        self._zone = zone or ZoneInfo("Europe/Amsterdam")
 
     async def submit(self, asker: Participant, draft: Draft, *, source_key: str) -> SparringRequest:
         """Turn a confirmed draft into a routed request (idempotent per ``source_key``).
@@ -78,6 +82,7 @@ class SparringService:
             if auto:
                 request = await self._transition(uow, request, Action.APPROVE, "system:auto",
                                                  assignee_id=suggestions[0].person_id)
+                await plan_expert_follow_ups(uow, request, now=now, zone=self._zone)
             await uow.commit()
         if auto:
             await self._notifications.introduction_offered(request)
@@ -105,8 +110,10 @@ class SparringService:
             if person.role is Role.COORDINATOR and person.id == actor.person_id:
                 request = await self._transition(uow, request, Action.ANSWER_MYSELF, _who(actor),
                                                  assignee_id=person.id, introduced_at=self._clock.now())
+                await plan_feedback_question(uow, request, now=self._clock.now())
             else:
                 request = await self._transition(uow, request, action, _who(actor), assignee_id=person.id)
+                await plan_expert_follow_ups(uow, request, now=self._clock.now(), zone=self._zone)
             await uow.commit()
         if request.state is State.ACCEPTED:
             await self._notifications.introduced(request)
@@ -123,6 +130,7 @@ class SparringService:
             request = await self._load(uow, request_id, version)
             request = await self._transition(uow, request, Action.ANSWER_MYSELF, _who(actor),
                                              assignee_id=actor.person_id, introduced_at=self._clock.now())
+            await plan_feedback_question(uow, request, now=self._clock.now())
             await uow.commit()
         await self._notifications.introduced(request)
         return request
@@ -146,6 +154,7 @@ class SparringService:
             request = await self._load(uow, request_id, version)
             _require_assignee(actor, request)
             request = await self._transition(uow, request, Action.ACCEPT, _who(actor), introduced_at=self._clock.now())
+            await plan_feedback_question(uow, request, now=self._clock.now())
             await uow.commit()
         await self._notifications.introduced(request)
         return request
