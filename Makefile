@@ -2,7 +2,7 @@
 .PHONY: run test bench
 run:
 	bash .ci/setup.sh run
-	.venv/bin/sparringbot serve --load-sample --playground
+	LANGUAGE=$${LANGUAGE:-nl} .venv/bin/sparringbot serve --load-sample --playground
 
 test:
 	bash .ci/setup.sh test

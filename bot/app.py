@@ -90,7 +90,7 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock)
     bot = SparringBot(
         conversation_state=conversation_state, user_state=user_state, runner=runner, participants=participants,
         uow_factory=uow_factory, clock=clock, texts=texts, sparring=sparring,
-        allowed_tenants=settings.allowed_tenants,
+        allowed_tenants=settings.allowed_tenants, forced_locale=settings.forced_locale,
     )
     app[COMPONENTS] = Components(
         settings=settings, clock=clock, engine=engine, sessions=sessions, uow_factory=uow_factory,

@@ -42,6 +42,7 @@ class Settings:
     log_level: str = "INFO"
     max_body_bytes: int = 1_048_576
     auto_approve_score: float | None = None
+    language: str = "auto"
     dispatch_interval: float = 2.0
     global_send_rate: float = 30.0
 
@@ -49,6 +50,11 @@ class Settings:
     def auth_enabled(self) -> bool:
         """Authentication is on exactly when an app id is configured."""
         return bool(self.app_id)
+
+    @property
+    def forced_locale(self) -> str | None:
+        """The locale every turn is treated as having, or ``None`` to follow Teams."""
+        return {"nl": "nl-NL", "en": "en-US"}.get(self.language)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -183,6 +189,10 @@ def load_settings(
     dispatch_interval = _number(get("DISPATCH_INTERVAL", "2") or "2", "DISPATCH_INTERVAL", 0, 3600, problems)
     global_rate = _number(get("GLOBAL_SEND_RATE", "30") or "30", "GLOBAL_SEND_RATE", 1, 1000, problems)
 
+    language = (get("LANGUAGE", "auto") or "auto").lower()
+    if language not in ("auto", "nl", "en"):
+        problems.append(f"LANGUAGE must be auto (follow the Teams locale), nl or en; got {language!r}")
+
     host = get("HOST", "127.0.0.1") or "127.0.0.1"
     if problems:
         raise ConfigError(problems)
@@ -200,6 +210,7 @@ def load_settings(
         log_level=log_level,
         max_body_bytes=max_body,
         auto_approve_score=auto_approve,
+        language=language,
         dispatch_interval=dispatch_interval,
         global_send_rate=global_rate,
     )

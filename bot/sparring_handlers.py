@@ -135,26 +135,24 @@ class SparringHandlers:
         await turn_context.send_activity(self._texts.text("request.withdrawn_to_asker", language, id=request.id))
 
     async def on_card_action(self, turn_context: TurnContext, participant: Participant | None, verb: str,
-                             data: dict[str, Any]) -> Card | None:
-        """An ``Action.Execute`` click; returns the card that replaces the clicked one."""
+                             data: dict[str, Any]) -> Card | str:
+        """An ``Action.Execute`` click: the card that replaces the clicked one, or why it was refused."""
         language = language_for(turn_context.activity.locale)
         request_id, version = _int(data.get("request_id")), _int(data.get("version"))
         if participant is None or request_id is None:
-            return None
+            return self._texts.text("error.generic", language)
         try:
             request = await self._act(participant, verb, request_id, version, data)
         except InvalidRating:
-            await turn_context.send_activity(self._texts.text("feedback.invalid", language))
-            return None
+            return await _tell(turn_context, self._texts.text("feedback.invalid", language))
         except NotAllowed:
             key = ("error.coordinator_only" if verb.startswith("review.")
                    else "error.not_asker" if verb.startswith("feedback.") else "error.not_yours")
-            await turn_context.send_activity(self._texts.text(key, language))
-            return None
+            return await _tell(turn_context, self._texts.text(key, language))
         except (InvalidTransition, StaleRequest):
             request = await self._service.get(request_id)
             if request is None:
-                return None
+                return self._texts.text("error.generic", language)
             state = self._texts.text(f"state.{request.state.value}", language)
             return await self._done_card(request, self._texts.text("review.already", language, state=state),
                                          language)
@@ -213,6 +211,12 @@ class SparringHandlers:
             participant = await uow.participants.by_teams_id(turn_context.activity.from_property.id)
         assert participant is not None, "the handler records every sender before dialogs run"
         return participant
+
+
+async def _tell(turn_context: TurnContext, text: str) -> str:
+    """Say ``text`` in the chat too: not every client shows an invoke's error on the card."""
+    await turn_context.send_activity(text)
+    return text
 
 
 async def _send_card(turn_context: TurnContext, card: Card) -> None:

@@ -13,11 +13,11 @@ from botbuilder.core import (
     UserState,
 )
 from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.schema import AdaptiveCardInvokeValue, ChannelAccount
+from botbuilder.schema import AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, ChannelAccount
 from botbuilder.schema.teams import TeamInfo
 
 from bot import teams_gateway
-from bot.cards import help_card, welcome_card
+from bot.cards import CARD_CONTENT_TYPE, help_card, welcome_card
 from bot.commands import ParsedCommand, parse_command
 from bot.domain.clock import Clock
 from bot.domain.models import Participant, ParticipantSeen
@@ -40,6 +40,7 @@ class SparringBot(TeamsActivityHandler):
         self, *, conversation_state: ConversationState, user_state: UserState,
         runner: DialogRunner, participants: ParticipantService, uow_factory: UnitOfWorkFactory,
         clock: Clock, texts: Catalogue, sparring: SparringHandlers, allowed_tenants: frozenset[str] = frozenset(),
+        forced_locale: str | None = None,
     ):
         super().__init__()
         self._conversation_state = conversation_state
@@ -51,14 +52,33 @@ class SparringBot(TeamsActivityHandler):
         self._texts = texts
         self._allowed_tenants = allowed_tenants
         self._sparring = sparring
+        self._forced_locale = forced_locale
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         """Refuse foreign tenants before anything is stored; save state once, after the turn."""
         if not self._tenant_allowed(turn_context):
             return
+        await self._settle_locale(turn_context)
         await super().on_turn(turn_context)
         await self._conversation_state.save_changes(turn_context)
         await self._user_state.save_changes(turn_context)
+
+    async def _settle_locale(self, turn_context: TurnContext) -> None:
+        """Decide the turn's language once; everything downstream reads ``activity.locale``.
+
+        A configured LANGUAGE wins (the Agents Playground always says en-US). Otherwise card
+        clicks speak the language of the user's typed messages, because some clients send
+        button clicks with a default locale.
+        """
+        activity = turn_context.activity
+        if self._forced_locale:
+            activity.locale = self._forced_locale
+            return
+        is_click = activity.type == "invoke" or (activity.type == "message" and activity.value and not activity.text)
+        if is_click and activity.from_property and activity.from_property.id:
+            known = await self._participants.by_teams_id(activity.from_property.id)
+            if known is not None and known.locale:
+                activity.locale = known.locale
 
     def _tenant_allowed(self, turn_context: TurnContext) -> bool:
         if not self._allowed_tenants:
@@ -100,17 +120,19 @@ class SparringBot(TeamsActivityHandler):
 
     async def on_adaptive_card_invoke(  # type: ignore[override]
         self, turn_context: TurnContext, invoke_value: AdaptiveCardInvokeValue
-    ) -> dict[str, Any]:
-        """An ``Action.Execute`` click: act, then answer with the card that replaces it."""
+    ) -> AdaptiveCardInvokeResponse:
+        """An ``Action.Execute`` click: act, then answer with the card that replaces it.
+
+        A refused click keeps its card and answers with an error, which Teams shows on it.
+        """
         participant = await self._who_is_who(turn_context)
         action = invoke_value.action if isinstance(invoke_value.action, dict) else {}
         data = action.get("data") if isinstance(action.get("data"), dict) else {}
-        card = await self._sparring.on_card_action(turn_context, participant, str(action.get("verb") or ""), data)
-        if card is None:
-            return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message",
-                    "value": self._texts.text("review.already", language_for(turn_context.activity.locale),
-                                              state="-")}
-        return {"statusCode": 200, "type": "application/vnd.microsoft.card.adaptive", "value": card}
+        result = await self._sparring.on_card_action(turn_context, participant, str(action.get("verb") or ""), data)
+        if isinstance(result, dict):
+            return AdaptiveCardInvokeResponse(status_code=200, type=CARD_CONTENT_TYPE, value=result)
+        return AdaptiveCardInvokeResponse(status_code=400, type="application/vnd.microsoft.error",
+                                          value={"code": "BadRequest", "message": result})
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         """Installed in a personal chat, group chat or team: record people and welcome."""

@@ -1,0 +1,126 @@
+"""Sparringbot in the real Microsoft 365 Agents Playground: one Playground per person."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+from sqlalchemy import select
+
+from bot.app import create_app
+from bot.components import COMPONENTS
+from bot.config import load_settings
+from bot.maintenance import prepare_database
+from storage.tables import ParticipantRow, RequestRow
+from tests.playground import Playground, PlaygroundUser, playground_installed
+
+if not playground_installed():
+    if os.environ.get("CI") == "true":
+        raise RuntimeError("the Agents Playground is not installed (run `npm ci`)")
+    pytest.skip("the Agents Playground is not installed (run `npm ci`)", allow_module_level=True)
+
+pytestmark = pytest.mark.playground
+
+CAST = {
+    "anna": PlaygroundUser(id="29:pg-anna", name="Anna de Vries", email="anna@bibliotheek-voorbeeld.nl",
+                           aad_object_id="a1a1a1a1-0000-4000-8000-000000000001", locale="nl-NL"),
+    "dia": PlaygroundUser(id="29:pg-dia", name="Dia Wesseling", email="dwesseling@probiblio.nl",
+                          aad_object_id="a1a1a1a1-0000-4000-8000-000000000002", locale="nl-NL"),
+    "maarten": PlaygroundUser(id="29:pg-maarten", name="Maarten Visser", email="maarten@oba-voorbeeld.nl",
+                              aad_object_id="a1a1a1a1-0000-4000-8000-000000000003", locale="nl-NL"),
+    "bram": PlaygroundUser(id="29:pg-bram", name="Bram Jansen", email="bram@bibliotheek-voorbeeld.nl",
+                           aad_object_id="a1a1a1a1-0000-4000-8000-000000000004"),
+    "sanne": PlaygroundUser(id="29:pg-sanne", name="Sanne Smit", email="sanne@bibliotheek-voorbeeld.nl",
+                            aad_object_id="a1a1a1a1-0000-4000-8000-000000000005"),
+    "eva": PlaygroundUser(id="29:pg-eva", name="Eva Mulder", email="eva@bibliotheek-voorbeeld.nl",
+                          aad_object_id="a1a1a1a1-0000-4000-8000-000000000006"),
+}
+QUESTION = "Een grote stichting wil met al haar scholen tegelijk starten. Hoe pak ik dat gefaseerd aan?"
+
+
+def playground_for(key: str, endpoint: str) -> Playground:
+    others = tuple(user for name, user in CAST.items() if name != key)
+    return Playground(endpoint, current_user=CAST[key], users=others, personal_chat_id=f"a:pg-personal-{key}")
+
+
+@pytest.fixture
+async def live_bot(tmp_path) -> AsyncIterator[tuple[str, web.Application]]:  # type: ignore[no-untyped-def]
+    """The real app on a real loopback port (0 = any free one), SQLite, sample programme."""
+    settings = load_settings({"DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "DISPATCH_INTERVAL": "0"},
+                             env_file=None)
+    await prepare_database(settings, load_sample=True)
+    runner = web.AppRunner(create_app(settings))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield f"http://127.0.0.1:{port}/api/messages", runner.app
+    finally:
+        await runner.cleanup()
+
+
+def card_text(message) -> str:  # type: ignore[no-untyped-def]
+    return " ".join(str(b.get("text", "")) for card in message.cards for b in card.get("body", []))
+
+
+async def test_install_welcome_and_help_in_dutch(live_bot):
+    endpoint, _ = live_bot
+    async with playground_for("anna", endpoint) as anna:
+        await anna.install()
+        welcome = await anna.wait_for_message(lambda m: "Welkom bij Sparringbot" in card_text(m))
+        assert "Anna de Vries" in card_text(welcome)
+        await anna.send_text("hallo")
+        await anna.wait_for_message(lambda m: "Welkom bij Sparringbot" in card_text(m))
+        await anna.send_text("wat is het weer morgen?")
+        help_card = await anna.wait_for_message(lambda m: "Wat kan Sparringbot voor je doen?" in card_text(m))
+        assert "Dat begreep ik niet helemaal" in card_text(help_card)
+
+
+async def test_a_question_travels_from_asker_to_coordinator_to_expert(live_bot):
+    endpoint, app = live_bot
+    dispatcher = app[COMPONENTS].dispatcher
+    async with playground_for("dia", endpoint) as dia, playground_for("maarten", endpoint) as maarten, \
+            playground_for("anna", endpoint) as anna:
+        for person in (dia, maarten, anna):
+            await person.send_text("hallo")
+            await person.wait_for_message(lambda m: "Welkom bij Sparringbot" in card_text(m))
+
+        await anna.send_text("vraag")
+        await anna.wait_for_message(lambda m: m.text.startswith("Wat is je sparringvraag?"))
+        await anna.send_text(QUESTION)
+        await anna.wait_for_message(lambda m: "Over welk thema" in str(m.raw))
+        await anna.send_text("Netwerk & Beleid")
+        await anna.wait_for_message(lambda m: "Met wie wil je" in str(m.raw))
+        await anna.send_text("Geen voorkeur")
+        await anna.wait_for_message(lambda m: m.text.startswith("Wil je nog iets toelichten"))
+        await anna.send_text("nee")
+        confirm = await anna.wait_for_message(lambda m: "Klopt je vraag zo?" in card_text(m))
+        await anna.submit({"dialog": "question.send", "text": QUESTION, "theme": "Netwerk & Beleid",
+                           "preference": "any", "context": ""}, reply_to_id=confirm.id)
+        thanks = await anna.wait_for_message(lambda m: m.text.startswith("Dank je!"))
+        assert "nummer 1" in thanks.text
+
+        assert (await dispatcher.run_once()).sent == 1
+        review = await dia.wait_for_message(lambda m: "Nieuwe sparringvraag #1" in card_text(m))
+        approve = next(a for a in review.cards[0]["actions"] if a.get("verb") == "review.approve")
+        assert approve["title"] == "Doorsturen naar Maarten"
+        answer = await dia.invoke_execute("review.approve", approve["data"], reply_to_id=review.id)
+        assert "Doorgestuurd naar Maarten door Dia Wesseling" in str(answer)
+
+        assert (await dispatcher.run_once()).sent == 1
+        offer = await maarten.wait_for_message(lambda m: "Wil je sparren met Anna de Vries" in card_text(m))
+        accept = next(a for a in offer.cards[0]["actions"] if a.get("verb") == "intro.accept")
+        await maarten.invoke_execute("intro.accept", accept["data"], reply_to_id=offer.id)
+        assert (await dispatcher.run_once()).sent == 2
+        intro = await anna.wait_for_message(lambda m: "Goed nieuws! Maarten (OBA)" in card_text(m))
+        assert "users=maarten%40oba-voorbeeld.nl" in str(intro.cards)
+        await maarten.wait_for_message(lambda m: "in contact gebracht met Anna de Vries" in card_text(m))
+
+    async with app[COMPONENTS].sessions() as session:
+        [request] = (await session.scalars(select(RequestRow))).all()
+        linked = dict((await session.execute(select(ParticipantRow.name, ParticipantRow.person_id))).all())
+    assert (request.state, request.assignee_id) == ("accepted", "maarten-oba")
+    assert linked["Dia Wesseling"] == "dia" and linked["Maarten Visser"] == "maarten-oba"
