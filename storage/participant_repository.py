@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.models import Address, Participant, ParticipantSeen
@@ -41,8 +42,15 @@ class SqlParticipantRepository:
         """Insert or refresh a participant; known fields are never blanked by a sparse activity."""
         row = await self._row_by_teams_id(seen.teams_id)
         if row is None:
-            row = ParticipantRow(teams_id=seen.teams_id, active=True, created_at=now, updated_at=now)
-            self._session.add(row)
+            try:
+                async with self._session.begin_nested():
+                    row = ParticipantRow(teams_id=seen.teams_id, active=True, created_at=now, updated_at=now)
+                    self._session.add(row)
+            except IntegrityError:
+                # Teams delivers install, conversationUpdate and a first message at once: another
+                # turn created this participant a moment ago. Update that row instead.
+                row = await self._row_by_teams_id(seen.teams_id)
+                assert row is not None
         for field_name in ("tenant_id", "aad_object_id", "name", "locale", "service_url"):
             value = getattr(seen, field_name)
             if value:
