@@ -9,12 +9,15 @@ from typing import Any
 from bot.texts import Catalogue
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]()<>|~])")
+# List markers only mean something at the start of a line ("- x", "+ x", "1. x").
+_LINE_START_MARKER = re.compile(r"(?m)^(\s*)([-+#]|\d+(?=[.)]))")
 
 
 def escape(text: str | None) -> str:
     """Make user-supplied text inert inside a TextBlock (no markdown, links or markup)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text or "")
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", text or "")
+    return _LINE_START_MARKER.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
 
 
 def adaptive_card(body: list[dict[str, Any]], actions: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:

@@ -134,7 +134,7 @@ async def test_short_question_is_refused_in_dutch_and_stop_cancels(bot_client, c
     await introduce_people(bot_client, connector)
     await post(bot_client, build.message(connector.url, "vraag", key="anna"))
     await post(bot_client, build.message(connector.url, "koepels?", key="anna"))
-    assert connector.texts("a:personal-anna")[-2].startswith("Je vraag is nog wat kort")
+    assert connector.texts("a:personal-anna")[-1].startswith("Je vraag is nog wat kort")
     await post(bot_client, build.message(connector.url, "stop", key="anna"))
     assert connector.texts("a:personal-anna")[-1].startswith("Oké, ik ben gestopt")
     assert await requests(bot_client) == []

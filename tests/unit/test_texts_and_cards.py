@@ -60,4 +60,6 @@ def test_cards_are_adaptive_1_5_and_escape_user_text(texts: Catalogue):
 
 def test_escape_neutralises_markdown():
     assert escape("a*b_[c](d)") == "a\\*b\\_\\[c\\]\\(d\\)"
+    assert escape("anna@bieb.nl, Geert-Jan") == "anna@bieb.nl, Geert-Jan"
+    assert escape("- lijst\n1. een") == "\\- lijst\n\\1. een"
     assert escape(None) == ""
