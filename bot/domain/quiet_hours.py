@@ -81,6 +81,8 @@ def add_working_days(moment_utc: datetime, days: int, zone: ZoneInfo) -> datetim
     """
     if moment_utc.tzinfo is None:
         raise ValueError("expected an aware datetime")
+    if days == 0:
+        return moment_utc.astimezone(UTC)
     local = moment_utc.astimezone(zone).replace(tzinfo=None)
     step = 1 if days >= 0 else -1
     remaining = abs(days)
