@@ -36,13 +36,30 @@ def postgres_server() -> Iterator[object]:
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server) -> str:  # type: ignore[no-untyped-def]
+    """A migrated database that each PostgreSQL test clones (cheaper than migrating each time)."""
+    import asyncio
+
+    url = postgres_server.create_database("t_template")
+
+    async def migrate() -> None:
+        engine = create_engine(url)
+        await upgrade(engine)
+        await engine.dispose()  # PostgreSQL refuses to copy a template with open connections
+
+    asyncio.run(migrate())
+    return "t_template"
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty database on each engine the bot supports."""
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
     server = request.getfixturevalue("postgres_server")
-    return server.create_database(f"t_{uuid.uuid4().hex[:12]}")  # type: ignore[attr-defined]
+    template = request.getfixturevalue("postgres_template")
+    return server.create_database(f"t_{uuid.uuid4().hex[:12]}", template=template)  # type: ignore[attr-defined]
 
 
 @pytest.fixture
