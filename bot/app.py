@@ -21,12 +21,16 @@ from bot.domain.routing import load_thesaurus
 from bot.domain.services.dispatcher import Dispatcher
 from bot.domain.services.matching import Matcher
 from bot.domain.services.participants import ParticipantService
+from bot.domain.services.reminder_planner import ReminderPlanner
+from bot.domain.services.schedule import ScheduleService
 from bot.domain.services.sparring import SparringService
 from bot.follow_up_composers import FollowUpComposers
 from bot.notifications import TeamsNotifications
 from bot.outbox_messenger import MESSAGE_KIND, OutboxMessenger, compose_stored_message
 from bot.proactive import TeamsMessenger
 from bot.routes import request_id_middleware, setup_routes
+from bot.schedule_composers import ScheduleComposers
+from bot.schedule_handlers import ScheduleHandlers
 from bot.sparring_handlers import SparringHandlers
 from bot.teams_bot import SparringBot
 from bot.texts import Catalogue
@@ -36,6 +40,9 @@ from dialogs.runner import DialogRunner
 from storage.bot_state import SqlStorage
 from storage.db import create_engine, create_sessionmaker
 from storage.unit_of_work import SqlUnitOfWork
+
+# Planning is idempotent and cheap to repeat; every ten minutes catches new participants.
+PLANNING_INTERVAL_SECONDS = 600.0
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
@@ -71,10 +78,14 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock)
     messenger = TeamsMessenger(adapter=adapter, app_id=settings.app_id, uow_factory=uow_factory, clock=clock)
     wake = asyncio.Event()
     queued = OutboxMessenger(uow_factory=uow_factory, clock=clock, wake=wake)
+    schedule = ScheduleService(uow_factory=uow_factory, clock=clock, zone=settings.zone)
+    planner = ReminderPlanner(uow_factory=uow_factory, clock=clock, zone=settings.zone)
     dispatcher = Dispatcher(
         uow_factory=uow_factory, messenger=messenger, clock=clock, worker=f"{socket.gethostname()}:{os.getpid()}",
         composers={MESSAGE_KIND: compose_stored_message,
-                   **FollowUpComposers(uow_factory=uow_factory, texts=texts).mapping()},
+                   **FollowUpComposers(uow_factory=uow_factory, texts=texts).mapping(),
+                   **ScheduleComposers(uow_factory=uow_factory, texts=texts, schedule=schedule,
+                                       zone=settings.zone).mapping()},
         limiter=SendRateLimiter(settings.global_send_rate),
         on_failed=FailureReporter(uow_factory=uow_factory, messenger=queued, texts=texts),
     )
@@ -90,20 +101,21 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock)
     bot = SparringBot(
         conversation_state=conversation_state, user_state=user_state, runner=runner, participants=participants,
         uow_factory=uow_factory, clock=clock, texts=texts, sparring=sparring,
+        schedule=ScheduleHandlers(service=schedule, texts=texts, clock=clock, zone=settings.zone),
         allowed_tenants=settings.allowed_tenants, forced_locale=settings.forced_locale,
     )
     app[COMPONENTS] = Components(
         settings=settings, clock=clock, engine=engine, sessions=sessions, uow_factory=uow_factory,
         texts=texts, adapter=adapter, bot=bot, participants=participants, messenger=queued,
-        sparring=sparring_service, dispatcher=dispatcher,
+        sparring=sparring_service, dispatcher=dispatcher, planner=planner,
     )
     stop = asyncio.Event()
-    background = (asyncio.create_task(dispatcher.run_forever(stop, settings.dispatch_interval, wake))
-                  if settings.dispatch_interval > 0 else None)
+    background = [asyncio.create_task(dispatcher.run_forever(stop, settings.dispatch_interval, wake)),
+                  asyncio.create_task(planner.run_forever(stop, PLANNING_INTERVAL_SECONDS, wake))] \
+        if settings.dispatch_interval > 0 else []
     try:
         yield
     finally:
         stop.set()
-        if background is not None:
-            await background
+        await asyncio.gather(*background)
         await engine.dispose()

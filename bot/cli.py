@@ -46,6 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
     manifest.add_argument("--version", help="app version (semver)")
     manifest.add_argument("--out", type=Path, default=Path("sparringbot.zip"))
 
+    reminders = sub.add_parser("reminders", help="deadline reminders and other planned messages")
+    rem_sub = reminders.add_subparsers(dest="reminders_command", required=True, metavar="REMINDERS_COMMAND")
+    rem_sub.add_parser("run-once", help="plan and send everything due now, then exit (for cron)")
+    rem_sub.add_parser("list", help="show planned messages with their state")
+
     route = sub.add_parser("route", help="rank directory people for questions (offline)")
     route.add_argument("--directory", type=Path, required=True)
     route.add_argument("--questions", type=Path, required=True)
@@ -80,6 +85,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.maintenance import db_current, db_upgrade
 
         return asyncio.run(db_upgrade(settings) if args.db_command == "upgrade" else db_current(settings))
+    if args.command == "reminders":
+        from bot.reminders_cli import list_planned, run_once
+
+        return asyncio.run(run_once(settings) if args.reminders_command == "run-once" else list_planned(settings))
     if args.command == "directory":
         from bot.maintenance import directory_import
 

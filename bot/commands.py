@@ -15,6 +15,9 @@ COMMAND_WORDS: dict[str, tuple[str, ...]] = {
     "mine": ("mijn vragen", "my questions"),
     "assigned": ("mijn verzoeken", "my requests"),
     "open": ("open vragen", "open questions"),
+    "deadlines": ("deadlines", "deadline", "mijn deadlines", "wat moet ik nog doen"),
+    "reminders_off": ("herinneringen uit", "reminders off"),
+    "reminders_on": ("herinneringen aan", "reminders on"),
 }
 
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)

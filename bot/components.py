@@ -13,6 +13,7 @@ from bot.domain.clock import Clock
 from bot.domain.ports import Messenger, UnitOfWorkFactory
 from bot.domain.services.dispatcher import Dispatcher
 from bot.domain.services.participants import ParticipantService
+from bot.domain.services.reminder_planner import ReminderPlanner
 from bot.domain.services.sparring import SparringService
 from bot.teams_bot import SparringBot
 from bot.texts import Catalogue
@@ -34,6 +35,7 @@ class Components:
     messenger: Messenger
     sparring: SparringService
     dispatcher: Dispatcher
+    planner: ReminderPlanner
 
 
 COMPONENTS: web.AppKey[Components] = web.AppKey("components", Components)

@@ -25,6 +25,7 @@ from bot.domain.ports import UnitOfWorkFactory
 from bot.domain.services.once import first_time
 from bot.domain.services.participants import ParticipantService
 from bot.proactive import address_from_turn
+from bot.schedule_handlers import SCHEDULE_COMMANDS, ScheduleHandlers
 from bot.sparring_handlers import SPARRING_COMMANDS, SparringHandlers
 from bot.texts import Catalogue, language_for
 from dialogs.runner import DialogRunner
@@ -39,7 +40,8 @@ class SparringBot(TeamsActivityHandler):
     def __init__(
         self, *, conversation_state: ConversationState, user_state: UserState,
         runner: DialogRunner, participants: ParticipantService, uow_factory: UnitOfWorkFactory,
-        clock: Clock, texts: Catalogue, sparring: SparringHandlers, allowed_tenants: frozenset[str] = frozenset(),
+        clock: Clock, texts: Catalogue, sparring: SparringHandlers, schedule: ScheduleHandlers,
+        allowed_tenants: frozenset[str] = frozenset(),
         forced_locale: str | None = None,
     ):
         super().__init__()
@@ -52,6 +54,7 @@ class SparringBot(TeamsActivityHandler):
         self._texts = texts
         self._allowed_tenants = allowed_tenants
         self._sparring = sparring
+        self._schedule = schedule
         self._forced_locale = forced_locale
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -113,6 +116,8 @@ class SparringBot(TeamsActivityHandler):
             await self._send_welcome(turn_context, participant, language)
         elif command and command.name == "help":
             await self._send_card(turn_context, help_card(self._texts, language))
+        elif command and command.name in SCHEDULE_COMMANDS and participant is not None:
+            await self._schedule.on_command(turn_context, participant, command.name)
         elif command and command.name in SPARRING_COMMANDS and participant is not None:
             await self._sparring.on_command(turn_context, participant, command.name, command.argument, submitted)
         else:

@@ -98,6 +98,17 @@ class SqlParticipantRepository:
         )
         return [_to_participant(r) for r in (await self._session.scalars(statement)).all()]
 
+    async def active(self) -> list[Participant]:
+        """Every active participant, by id."""
+        statement = select(ParticipantRow).where(ParticipantRow.active.is_(True)).order_by(ParticipantRow.id)
+        return [_to_participant(r) for r in (await self._session.scalars(statement)).all()]
+
+    async def set_reminders(self, participant_id: int, enabled: bool) -> None:
+        """Turn reminders on or off for a participant."""
+        row = await self._session.get(ParticipantRow, participant_id)
+        if row is not None:
+            row.reminders_enabled = enabled
+
     async def linked_person_ids(self) -> set[str]:
         """Directory people that already have a Teams user."""
         statement = select(ParticipantRow.person_id).where(ParticipantRow.person_id.is_not(None)).distinct()
@@ -121,4 +132,5 @@ def _to_participant(row: ParticipantRow) -> Participant:
         aad_object_id=row.aad_object_id, name=row.name, email=row.email, locale=row.locale,
         person_id=row.person_id, active=row.active,
         has_address=bool(row.conversation_reference), service_url=row.service_url,
+        reminders_enabled=row.reminders_enabled is not False,
     )

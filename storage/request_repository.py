@@ -99,6 +99,14 @@ class SqlRequestRepository:
         )
         return {person: int(count) for person, count in (await self._session.execute(statement)).all()}
 
+    async def themes_by_asker(self) -> dict[int, set[str]]:
+        """The themes each asker asked about (withdrawn requests do not count)."""
+        statement = select(RequestRow.asker_id, RequestRow.theme).where(RequestRow.state != State.WITHDRAWN.value)
+        themes: dict[int, set[str]] = {}
+        for asker, theme in (await self._session.execute(statement)).all():
+            themes.setdefault(asker, set()).add(theme)
+        return themes
+
     async def add_feedback(self, question: str, person_id: str, *, now: datetime) -> None:
         """Remember a redirect for the router."""
         self._session.add(RoutingFeedbackRow(question=question, person_id=person_id, created_at=now))

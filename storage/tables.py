@@ -55,6 +55,7 @@ class ParticipantRow(Base):
         ForeignKey("people.id", ondelete="SET NULL"), index=True
     )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    reminders_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     service_url: Mapped[str | None] = mapped_column(String(500))
     conversation_id: Mapped[str | None] = mapped_column(String(300))
     conversation_reference: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -145,3 +146,14 @@ class OutboxRow(Base):
     last_error: Mapped[str] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ScheduleItemRow(Base):
+    """A deadline or an event of the programme (its full definition as JSON)."""
+
+    __tablename__ = "schedule_items"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # deadline | event
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

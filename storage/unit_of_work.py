@@ -9,6 +9,7 @@ from storage.once_repository import SqlOnceRepository
 from storage.outbox_repository import SqlOutboxRepository
 from storage.participant_repository import SqlParticipantRepository
 from storage.request_repository import SqlRequestRepository
+from storage.schedule_repository import SqlScheduleRepository
 
 
 class SqlUnitOfWork:
@@ -25,6 +26,7 @@ class SqlUnitOfWork:
         self.once = SqlOnceRepository(self._session)
         self.requests = SqlRequestRepository(self._session)
         self.outbox = SqlOutboxRepository(self._session)
+        self.schedule = SqlScheduleRepository(self._session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

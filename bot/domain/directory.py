@@ -13,11 +13,12 @@ from typing import Any
 
 from bot.domain.errors import DirectoryFileError
 from bot.domain.models import Directory, Person, Programme, Role
+from bot.domain.programme_schedule import parse_deadlines, parse_events
 
 PERSON_FIELDS = {"id", "name", "organisation", "role", "email", "topics", "expertise",
                  "capacity", "available"}
 PROGRAMME_FIELDS = {"name", "timezone", "language", "themes"}
-TOP_LEVEL_FIELDS = {"programme", "people"}
+TOP_LEVEL_FIELDS = {"programme", "people", "deadlines", "events"}
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -52,10 +53,12 @@ def parse_directory(data: Any, line_of: LineOf = lambda path: None) -> Directory
             report((key,), f"unknown section (expected one of {', '.join(sorted(TOP_LEVEL_FIELDS))})")
     programme = _parse_programme(data.get("programme"), report)
     people = _parse_people(data.get("people"), report)
+    deadlines = parse_deadlines(data.get("deadlines"), report, themes=programme.themes if programme else None)
+    events = parse_events(data.get("events"), report)
     if problems:
         raise DirectoryFileError(problems)
     assert programme is not None
-    return Directory(programme=programme, people=tuple(people))
+    return Directory(programme=programme, people=tuple(people), deadlines=tuple(deadlines), events=tuple(events))
 
 
 def _parse_programme(raw: Any, report: Callable[[tuple[Any, ...], str], None]) -> Programme | None:

@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.domain.deadlines import Deadline, Event
+
 
 class Role(enum.StrEnum):
     """What a directory person does in the programme."""
@@ -42,10 +44,12 @@ class Programme:
 
 @dataclass(frozen=True)
 class Directory:
-    """A parsed programme file: the programme and its people."""
+    """A parsed programme file: the programme, its people, deadlines and events."""
 
     programme: Programme
     people: tuple[Person, ...]
+    deadlines: tuple[Deadline, ...] = ()
+    events: tuple[Event, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,7 @@ class Participant:
     active: bool = True
     has_address: bool = False
     service_url: str | None = None
+    reminders_enabled: bool = True
 
     @property
     def language(self) -> str:

@@ -15,7 +15,7 @@ from bot.domain.models import Programme
 from bot.domain.programme_schedule import parse_deadlines, parse_events
 from bot.domain.quiet_hours import QuietHours
 
-SAMPLE = Path(__file__).resolve().parents[2] / "bot" / "data" / "sample_schedule.yaml"
+SAMPLE = Path(__file__).resolve().parents[2] / "bot" / "data" / "sample_programme.yaml"
 THEMES = Programme("x").themes
 
 

@@ -30,6 +30,7 @@ async def import_directory(uow_factory: UnitOfWorkFactory, clock: Clock, directo
         deactivated = await uow.directory.deactivate_people_except(
             [p.id for p in directory.people], now=now
         )
+        await uow.schedule.replace_all(directory.deadlines, directory.events, now=now)
         for participant in await uow.participants.unlinked_with_email():
             match = await uow.directory.person_by_email(participant.email or "")
             if match is not None:

@@ -14,17 +14,8 @@ from zoneinfo import ZoneInfo
 from bot.domain.models import Role
 from bot.domain.outbox import OutboxMessage
 from bot.domain.ports import UnitOfWork
+from bot.domain.quiet_hours import add_working_days
 from bot.domain.requests import SparringRequest
-
-
-def add_working_days(moment: datetime, days: int, zone: ZoneInfo) -> datetime:  # TEMP until quiet_hours lands
-    local = moment.astimezone(zone)
-    while days > 0:
-        local += timedelta(days=1)
-        if local.weekday() < 5:
-            days -= 1
-    return local.astimezone(moment.tzinfo)
-
 
 NUDGE, ESCALATE, FEEDBACK = "followup.nudge", "followup.escalate", "followup.feedback"
 NUDGE_WORKING_DAYS, ESCALATE_WORKING_DAYS, FEEDBACK_DAYS = 3, 5, 14

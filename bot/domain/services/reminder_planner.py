@@ -1,0 +1,93 @@
+"""Plans deadline reminders, event messages and deadline summaries in the outbox.
+
+Planning is idempotent (each message has a unique key), so it runs at start-up, after an
+import and on a timer. Whether a reminder is still needed (fulfilled? opted out?) is decided
+again at send time by its composer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from zoneinfo import ZoneInfo
+
+from bot.domain.clock import Clock
+from bot.domain.deadlines import (
+    Audience,
+    PlannedMessage,
+    audience_includes,
+    plan_deadline_reminders,
+    plan_deadline_summary,
+    plan_event_messages,
+)
+from bot.domain.models import Participant, Person, Role
+from bot.domain.outbox import OutboxMessage
+from bot.domain.ports import UnitOfWorkFactory
+from bot.domain.quiet_hours import QuietHours
+
+log = logging.getLogger(__name__)
+
+
+class ReminderPlanner:
+    """Turns the programme's deadlines and events into planned outbox messages."""
+
+    def __init__(self, *, uow_factory: UnitOfWorkFactory, clock: Clock, zone: ZoneInfo,
+                 quiet: QuietHours | None = None):
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._zone = zone
+        self._quiet = quiet or QuietHours()
+
+    async def plan_all(self) -> int:
+        """Plan everything that is still ahead; returns how many messages were new."""
+        now = self._clock.now()
+        async with self._uow_factory() as uow:
+            people = {p.id: p for p in await uow.directory.people()}
+            participants = await uow.participants.active()
+            coordinators = [p.id for p in participants if _role(p, people) == Role.COORDINATOR.value]
+            planned: list[PlannedMessage] = []
+            for deadline in await uow.schedule.deadlines():
+                members = audience_members(deadline.audience, participants, people)
+                planned += plan_deadline_reminders(deadline, recipients=members, zone=self._zone, quiet=self._quiet,
+                                                   now=now)
+                planned += plan_deadline_summary(deadline, coordinators=coordinators, zone=self._zone, now=now)
+            for event in await uow.schedule.events():
+                members = audience_members(event.audience, participants, people)
+                planned += plan_event_messages(event, recipients=members, zone=self._zone, quiet=self._quiet, now=now)
+            added = await uow.outbox.plan([
+                OutboxMessage(key=p.key, recipient_id=p.recipient, kind=p.kind, due_at=p.due_at,
+                              payload={"subject_id": p.subject_id}) for p in planned], now=now)
+            await uow.commit()
+        return added
+
+
+    async def run_forever(self, stop: asyncio.Event, interval: float, wake: asyncio.Event | None = None) -> None:
+        """Plan now and then every ``interval`` seconds until ``stop``; wakes the dispatcher after."""
+        while not stop.is_set():
+            try:
+                if await self.plan_all() and wake is not None:
+                    wake.set()
+            except Exception:
+                log.exception("planning reminders failed; trying again later")
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+            except TimeoutError:
+                pass
+
+
+def audience_members(audience: Audience, participants: list[Participant], people: dict[str, Person]) -> list[int]:
+    """Participant ids in the audience; "all" means every participant except the coordinators,
+    who get the summary instead."""
+    members = []
+    for participant in participants:
+        role = _role(participant, people)
+        if audience.kind == "all" and role == Role.COORDINATOR.value:
+            continue
+        if audience_includes(audience, person_id=participant.person_id, email=participant.email, role=role):
+            members.append(participant.id)
+    return members
+
+
+def _role(participant: Participant, people: dict[str, Person]) -> str | None:
+    person = people.get(participant.person_id or "")
+    return person.role.value if person else None

@@ -1,0 +1,94 @@
+"""Adaptive Cards for deadlines and events: reminders, summaries and the personal overview."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.cards import adaptive_card, command_button, escape, heading, paragraph
+from bot.domain.deadlines import Deadline, Event
+from bot.domain.localtime import format_moment, local_to_utc
+from bot.domain.models import Participant
+from bot.domain.services.schedule import DeadlineStatus
+from bot.texts import Catalogue
+
+Card = dict[str, Any]
+
+
+def deadline_reminder_card(texts: Catalogue, language: str, deadline: Deadline, zone: ZoneInfo) -> Card:
+    """A reminder with a button that starts the right dialog."""
+    t = texts.text
+    when = format_moment(local_to_utc(deadline.due_local, zone), zone, language)
+    body = [heading(t("deadline.reminder_title", language, title=escape(deadline.title))),
+            paragraph(t("deadline.due", language, when=when), weight="Bolder"),
+            paragraph(escape(deadline.description))]
+    actions = []
+    if deadline.fulfilment.question_theme:
+        actions.append(command_button(t("deadline.ask_button", language), "ask"))
+    actions.append(command_button(t("deadline.stop_button", language), "reminders_off"))
+    return adaptive_card(body, actions)
+
+
+def event_card(texts: Catalogue, language: str, event: Event, zone: ZoneInfo, *, reminder: bool) -> Card:
+    """The announcement of a session, or the reminder the day before."""
+    key = "event.reminder_title" if reminder else "event.announcement_title"
+    when = format_moment(local_to_utc(event.starts_local, zone), zone, language)
+    return adaptive_card([heading(texts.text(key, language, title=escape(event.title))),
+                          paragraph(texts.text("event.when_where", language, when=when, place=escape(event.place)),
+                                    weight="Bolder"),
+                          paragraph(escape(event.description))])
+
+
+def _names(participants: Sequence[Participant], ids: Sequence[int], nobody: str) -> str:
+    by_id = {p.id: p for p in participants}
+    names = sorted(escape(by_id[i].name or by_id[i].email or "?") for i in ids if i in by_id)
+    return ", ".join(names) if names else nobody
+
+
+def summary_card(texts: Catalogue, language: str, status: DeadlineStatus, participants: Sequence[Participant],
+                 opted_out: Sequence[Participant]) -> Card:
+    """The coordinator's summary after a deadline: who did and who did not."""
+    t = texts.text
+    nobody = t("deadline.nobody", language)
+    facts = [
+        {"title": t("deadline.summary_done", language, count=len(status.done_ids)),
+         "value": _names(participants, status.done_ids, nobody)},
+        {"title": t("deadline.summary_open", language, count=len(status.open_ids)),
+         "value": _names(participants, status.open_ids, nobody)},
+        {"title": t("deadline.summary_opted_out", language),
+         "value": _names(participants, [p.id for p in opted_out], nobody)},
+    ]
+    return adaptive_card([heading(t("deadline.summary_title", language, title=escape(status.deadline.title))),
+                          {"type": "FactSet", "facts": facts}])
+
+
+def overview_card(texts: Catalogue, language: str, statuses: Sequence[DeadlineStatus], events: Sequence[Event],
+                  zone: ZoneInfo, now: datetime, *, coordinator: bool = False,
+                  opted_out: Sequence[Participant] = ()) -> Card:
+    """``deadlines``: each deadline with its state (or, for the coordinator, the counts)."""
+    t = texts.text
+    if not statuses and not events:
+        return adaptive_card([heading(t("deadlines.title", language)), paragraph(t("deadlines.none", language))])
+    body: list[Card] = [heading(t("deadlines.title", language))]
+    for status in statuses:
+        if coordinator:
+            state = t("deadlines.coordinator_counts", language, done=len(status.done_ids),
+                      total=len(status.done_ids) + len(status.open_ids))
+        else:
+            state = t("deadlines.done" if status.done else "deadlines.open", language)
+        if status.due_at < now:
+            state += f" · {t('deadlines.past', language)}"
+        body.append(paragraph(f"**{escape(status.deadline.title)}** · {format_moment(status.due_at, zone, language)}"
+                              f" · {state}", spacing="Medium"))
+    if events:
+        body.append(paragraph(f"**{t('deadlines.events', language)}**", spacing="Large"))
+        for event in events:
+            when = format_moment(local_to_utc(event.starts_local, zone), zone, language)
+            where = t("event.when_where", language, when=when, place=escape(event.place))
+            body.append(paragraph(f"{escape(event.title)} · {where}"))
+    if coordinator and opted_out:
+        names = ", ".join(sorted(escape(p.name or p.email or "?") for p in opted_out))
+        body.append(paragraph(t("deadlines.opted_out", language, names=names), isSubtle=True, spacing="Large"))
+    return adaptive_card(body)

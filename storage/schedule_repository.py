@@ -1,0 +1,91 @@
+"""Deadlines and events ↔ rows (each definition kept whole as JSON)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, time
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.deadlines import Audience, Deadline, Event, Fulfilment
+from storage.tables import ScheduleItemRow
+
+
+class SqlScheduleRepository:
+    """Implements ``bot.domain.ports.ScheduleRepository`` on one session."""
+
+    def __init__(self, session: AsyncSession):
+        self._session = session
+
+    async def replace_all(self, deadlines: Sequence[Deadline], events: Sequence[Event], *, now: datetime) -> None:
+        """Store the file's deadlines and events; items no longer in it are deactivated, not deleted."""
+        keep = []
+        for kind, item in [("deadline", d) for d in deadlines] + [("event", e) for e in events]:
+            keep.append(item.id)
+            row = await self._session.get(ScheduleItemRow, item.id)
+            spec = _deadline_spec(item) if kind == "deadline" else _event_spec(item)  # type: ignore[arg-type]
+            if row is None:
+                self._session.add(ScheduleItemRow(id=item.id, kind=kind, spec=spec, active=True, updated_at=now))
+            elif row.spec != spec or not row.active or row.kind != kind:
+                row.kind, row.spec, row.active, row.updated_at = kind, spec, True, now
+        await self._session.execute(update(ScheduleItemRow).where(ScheduleItemRow.id.not_in(keep))
+                                    .values(active=False, updated_at=now))
+
+    async def deadlines(self) -> list[Deadline]:
+        """Active deadlines, soonest first."""
+        rows = await self._rows("deadline")
+        return sorted((_deadline(r.spec) for r in rows), key=lambda d: d.due_local)
+
+    async def events(self) -> list[Event]:
+        """Active events, soonest first."""
+        rows = await self._rows("event")
+        return sorted((_event(r.spec) for r in rows), key=lambda e: e.starts_local)
+
+    async def _rows(self, kind: str) -> Sequence[ScheduleItemRow]:
+        statement = select(ScheduleItemRow).where(ScheduleItemRow.kind == kind, ScheduleItemRow.active.is_(True))
+        return (await self._session.scalars(statement)).all()
+
+
+def _audience_spec(audience: Audience) -> dict[str, Any]:
+    return {"kind": audience.kind, "role": audience.role, "people": list(audience.people)}
+
+
+def _deadline_spec(d: Deadline) -> dict[str, Any]:
+    return {"id": d.id, "title": d.title, "description": d.description, "due": d.due_local.isoformat(),
+            "audience": _audience_spec(d.audience),
+            "fulfilment": {"question_theme": d.fulfilment.question_theme,
+                           "documents": list(d.fulfilment.document_categories),
+                           "require_all": d.fulfilment.require_all},
+            "reminder_days": list(d.reminder_days), "reminder_time": d.reminder_time.isoformat()}
+
+
+def _event_spec(e: Event) -> dict[str, Any]:
+    return {"id": e.id, "title": e.title, "description": e.description, "starts": e.starts_local.isoformat(),
+            "ends": e.ends_local.isoformat() if e.ends_local else None, "place": e.place,
+            "audience": _audience_spec(e.audience), "announce_days": e.announce_days,
+            "reminder_time": e.reminder_time.isoformat()}
+
+
+def _audience(spec: dict[str, Any]) -> Audience:
+    return Audience(kind=spec["kind"], role=spec.get("role"), people=tuple(spec.get("people") or ()))
+
+
+def _deadline(spec: dict[str, Any]) -> Deadline:
+    fulfilment = spec["fulfilment"]
+    return Deadline(id=spec["id"], title=spec["title"], description=spec.get("description", ""),
+                    due_local=datetime.fromisoformat(spec["due"]), audience=_audience(spec["audience"]),
+                    fulfilment=Fulfilment(question_theme=fulfilment.get("question_theme"),
+                                          document_categories=tuple(fulfilment.get("documents") or ()),
+                                          require_all=bool(fulfilment.get("require_all"))),
+                    reminder_days=tuple(spec["reminder_days"]), reminder_time=time.fromisoformat(spec["reminder_time"]))
+
+
+def _event(spec: dict[str, Any]) -> Event:
+    return Event(id=spec["id"], title=spec["title"], description=spec.get("description", ""),
+                 starts_local=datetime.fromisoformat(spec["starts"]),
+                 ends_local=datetime.fromisoformat(spec["ends"]) if spec.get("ends") else None,
+                 place=spec.get("place", ""), audience=_audience(spec["audience"]),
+                 announce_days=int(spec.get("announce_days", 21)),
+                 reminder_time=time.fromisoformat(spec["reminder_time"]))
