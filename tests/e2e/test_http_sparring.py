@@ -172,3 +172,20 @@ async def test_channel_question_continues_privately(bot_client, connector):
     assert private[-1].startswith("Wat is je sparringvraag?")
     await post(bot_client, build.message(connector.url, QUESTION, key="anna"))
     assert "Over welk thema" in str(connector.activities("a:personal-anna")[-1])
+
+
+async def test_a_reminder_button_starts_the_question_dialog(bot_client, connector):
+    from datetime import UTC, datetime
+
+    await introduce_people(bot_client, connector)
+    components = bot_client.server.app[COMPONENTS]
+    components.clock.set(datetime(2027, 3, 1, 9, 0, tzinfo=UTC))
+    assert await components.planner.plan_all() > 0
+    components.clock.set(datetime(2027, 3, 15, 7, 5, tzinfo=UTC))  # Monday 15 March 2027, 08:05 in Amsterdam
+    await deliver(bot_client)
+    reminder = connector.cards("a:personal-anna")[-1]
+    assert reminder["body"][0]["text"] == "Herinnering: Meest brandende vraag over exploitatie"
+    await post(bot_client, build.card_submit(connector.url, reminder["actions"][0]["data"], key="anna"))
+    assert connector.texts("a:personal-anna")[-1].startswith("Wat is je sparringvraag?")
+    await post(bot_client, build.card_submit(connector.url, reminder["actions"][1]["data"], key="anna"))
+    assert connector.texts("a:personal-anna")[-1].startswith("Je krijgt geen herinneringen meer")

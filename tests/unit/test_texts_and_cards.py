@@ -54,7 +54,8 @@ def test_cards_are_adaptive_1_5_and_escape_user_text(texts: Catalogue):
     assert card["body"][0]["text"].startswith("Welkom bij Sparringbot")
     english = help_card(texts, "en", unknown=True)
     assert english["body"][1]["text"] == texts.text("help.unknown", "en")
-    assert [f["title"] for f in english["body"][2]["facts"]] == ["vraag", "mijn vragen", "mijn verzoeken", "open vragen", "help", "stop"]
+    assert [f["title"] for f in english["body"][2]["facts"]] == [
+        "vraag", "mijn vragen", "mijn verzoeken", "open vragen", "deadlines", "herinneringen uit / aan", "help", "stop"]
     assert [a["data"]["command"] for a in english["actions"]] == ["ask", "mine"]
 
 
