@@ -101,7 +101,7 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock)
     bot = SparringBot(
         conversation_state=conversation_state, user_state=user_state, runner=runner, participants=participants,
         uow_factory=uow_factory, clock=clock, texts=texts, sparring=sparring,
-        schedule=ScheduleHandlers(service=schedule, texts=texts, clock=clock, zone=settings.zone),
+        schedule=ScheduleHandlers(service=schedule, planner=planner, texts=texts, clock=clock, zone=settings.zone),
         allowed_tenants=settings.allowed_tenants, forced_locale=settings.forced_locale,
     )
     app[COMPONENTS] = Components(

@@ -92,3 +92,43 @@ def overview_card(texts: Catalogue, language: str, statuses: Sequence[DeadlineSt
         names = ", ".join(sorted(escape(p.name or p.email or "?") for p in opted_out))
         body.append(paragraph(t("deadlines.opted_out", language, names=names), isSubtle=True, spacing="Large"))
     return adaptive_card(body)
+
+
+def deadline_form_card(texts: Catalogue, language: str, *, themes: Sequence[str], categories: Sequence[str],
+                       existing: Deadline | None = None) -> Card:
+    """The coordinator's form to add or change a deadline (checked like the programme file)."""
+    t = texts.text
+    d = existing
+    theme_choices = [{"title": t("deadline_form.no_theme", language), "value": ""}] + [
+        {"title": th, "value": th} for th in themes]
+    body = [
+        heading(t("deadline_form.title_edit" if d else "deadline_form.title_new", language)),
+        {"type": "Input.Text", "id": "title", "label": t("deadline_form.name", language), "isRequired": True,
+         "maxLength": 200, "value": d.title if d else ""},
+        {"type": "Input.Text", "id": "description", "label": t("deadline_form.description", language),
+         "isMultiline": True, "maxLength": 2000, "value": d.description if d else ""},
+        {"type": "ColumnSet", "columns": [
+            {"type": "Column", "items": [{"type": "Input.Date", "id": "due_date", "isRequired": True,
+                                          "label": t("deadline_form.due_date", language),
+                                          "value": d.due_local.date().isoformat() if d else ""}]},
+            {"type": "Column", "items": [{"type": "Input.Time", "id": "due_time",
+                                          "label": t("deadline_form.due_time", language),
+                                          "value": d.due_local.strftime("%H:%M") if d else "12:00"}]}]},
+        {"type": "Input.ChoiceSet", "id": "theme", "label": t("deadline_form.theme", language),
+         "value": (d.fulfilment.question_theme or "") if d else "", "choices": theme_choices},
+        {"type": "Input.ChoiceSet", "id": "documents", "label": t("deadline_form.documents", language),
+         "isMultiSelect": True, "value": ",".join(d.fulfilment.document_categories) if d else "",
+         "choices": [{"title": c, "value": c} for c in categories]},
+        {"type": "Input.Text", "id": "reminders", "label": t("deadline_form.reminders", language),
+         "value": ",".join(str(n) for n in d.reminder_days) if d else "14,3,1"},
+    ]
+    return adaptive_card(body, [command_button(t("deadline_form.save", language), "deadline_save",
+                                               deadline_id=d.id if d else "")])
+
+
+def coordinator_deadline_buttons(texts: Catalogue, language: str, deadlines: Sequence[Deadline]) -> list[Card]:
+    """Buttons under the coordinator's overview: add one, change one."""
+    buttons = [command_button(texts.text("deadline_form.add_button", language), "deadline_form")]
+    buttons += [command_button(texts.text("deadline_form.edit_button", language, title=d.title), "deadline_form",
+                               deadline_id=d.id) for d in deadlines[:4]]
+    return buttons

@@ -2,31 +2,41 @@
 
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
 
 from bot.domain.clock import Clock
+from bot.domain.deadlines import DOCUMENT_CATEGORIES
+from bot.domain.localtime import format_moment, local_to_utc
 from bot.domain.models import Participant
-from bot.domain.services.schedule import ScheduleService
-from bot.schedule_cards import overview_card
+from bot.domain.services.reminder_planner import ReminderPlanner
+from bot.domain.services.schedule import InvalidDeadline, ScheduleService
+from bot.schedule_cards import coordinator_deadline_buttons, deadline_form_card, overview_card
 from bot.texts import Catalogue, language_for
 
-SCHEDULE_COMMANDS = ("deadlines", "reminders_off", "reminders_on")
+SCHEDULE_COMMANDS = ("deadlines", "reminders_off", "reminders_on", "deadline_form", "deadline_save")
 
 
 class ScheduleHandlers:
     """The edge of :class:`ScheduleService`."""
 
-    def __init__(self, *, service: ScheduleService, texts: Catalogue, clock: Clock, zone: ZoneInfo):
+    def __init__(self, *, service: ScheduleService, planner: ReminderPlanner, texts: Catalogue, clock: Clock,
+                 zone: ZoneInfo):
         self._service = service
+        self._planner = planner
         self._texts = texts
         self._clock = clock
         self._zone = zone
 
-    async def on_command(self, turn_context: TurnContext, participant: Participant, name: str) -> None:
+    async def on_command(self, turn_context: TurnContext, participant: Participant, name: str,
+                         data: dict[str, Any]) -> None:
         """Run one of :data:`SCHEDULE_COMMANDS`."""
         language = language_for(turn_context.activity.locale)
+        if name in ("deadline_form", "deadline_save"):
+            await self._deadline_form(turn_context, participant, name, data, language)
+            return
         if name in ("reminders_off", "reminders_on"):
             await self._service.set_reminders(participant, name == "reminders_on")
             key = "reminders.on" if name == "reminders_on" else "reminders.off"
@@ -37,7 +47,41 @@ class ScheduleHandlers:
             _, events = await self._service.for_participant(participant)
             card = overview_card(self._texts, language, statuses, events, self._zone, self._clock.now(),
                                  coordinator=True, opted_out=opted_out)
+            card["actions"] = coordinator_deadline_buttons(self._texts, language, [s.deadline for s in statuses])
         else:
             statuses, events = await self._service.for_participant(participant)
             card = overview_card(self._texts, language, statuses, events, self._zone, self._clock.now())
-        await turn_context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
+        await _send_card(turn_context, card)
+
+    async def _deadline_form(self, turn_context: TurnContext, participant: Participant, name: str,
+                             data: dict[str, Any], language: str) -> None:
+        t = self._texts.text
+        if not await self._service.is_coordinator(participant):
+            await turn_context.send_activity(t("error.coordinator_only", language))
+            return
+        if name == "deadline_save":
+            try:
+                deadline = await self._service.save_deadline(participant, data)
+            except InvalidDeadline as error:
+                await turn_context.send_activity(
+                    t("deadline_form.invalid", language, fields=self._field_names(error.fields, language)))
+                return
+            await self._planner.plan_all()
+            when = format_moment(local_to_utc(deadline.due_local, self._zone), self._zone, language)
+            await turn_context.send_activity(t("deadline_form.saved", language, title=deadline.title, when=when))
+            return
+        existing = await self._service.deadline(str(data.get("deadline_id") or ""))
+        card = deadline_form_card(self._texts, language, themes=await self._service.themes(),
+                                  categories=DOCUMENT_CATEGORIES, existing=existing)
+        await _send_card(turn_context, card)
+
+    def _field_names(self, fields: list[str], language: str) -> str:
+        """The wrong fields in the coordinator's words (the file's field names as a fallback)."""
+        keys = [f"deadline_form.field.{name}" for name in fields] or ["deadline_form.field.title"]
+        return ", ".join(self._texts.text(key, language) if key in self._texts.entries
+                         else self._texts.text("deadline_form.field.other", language, field=key.rsplit(".", 1)[1])
+                         for key in keys)
+
+
+async def _send_card(turn_context: TurnContext, card: dict[str, Any]) -> None:
+    await turn_context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))

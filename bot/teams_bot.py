@@ -117,7 +117,7 @@ class SparringBot(TeamsActivityHandler):
         elif command and command.name == "help":
             await self._send_card(turn_context, help_card(self._texts, language))
         elif command and command.name in SCHEDULE_COMMANDS and participant is not None:
-            await self._schedule.on_command(turn_context, participant, command.name)
+            await self._schedule.on_command(turn_context, participant, command.name, submitted)
         elif command and command.name in SPARRING_COMMANDS and participant is not None:
             await self._sparring.on_command(turn_context, participant, command.name, command.argument, submitted)
         else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -76,10 +76,11 @@ class SqlOutboxRepository:
             update(OutboxRow).where(OutboxRow.id == message_id, OutboxRow.claimed_by == worker).values(**values)
         )
 
-    async def cancel(self, key_prefix: str) -> int:
-        """Cancel pending messages whose key starts with ``key_prefix``."""
-        statement = update(OutboxRow).where(OutboxRow.key.startswith(key_prefix, autoescape=True),
-                                            OutboxRow.state == PENDING).values(state=OutboxState.CANCELLED.value)
+    async def drop_pending(self, key_prefix: str) -> int:
+        """Forget pending messages whose key starts with ``key_prefix``, so they can be planned anew
+        (a deadline moved: its reminders must move too)."""
+        statement = delete(OutboxRow).where(OutboxRow.key.startswith(key_prefix, autoescape=True),
+                                            OutboxRow.state == PENDING)
         return (await self._session.execute(statement)).rowcount or 0
 
     async def listing(self, *, states: Iterable[OutboxState] | None = None, limit: int = 200) -> list[OutboxMessage]:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.deadlines import Audience, Deadline, Event, Fulfilment
@@ -19,19 +19,37 @@ class SqlScheduleRepository:
     def __init__(self, session: AsyncSession):
         self._session = session
 
-    async def replace_all(self, deadlines: Sequence[Deadline], events: Sequence[Event], *, now: datetime) -> None:
-        """Store the file's deadlines and events; items no longer in it are deactivated, not deleted."""
-        keep = []
-        for kind, item in [("deadline", d) for d in deadlines] + [("event", e) for e in events]:
-            keep.append(item.id)
-            row = await self._session.get(ScheduleItemRow, item.id)
-            spec = _deadline_spec(item) if kind == "deadline" else _event_spec(item)  # type: ignore[arg-type]
-            if row is None:
-                self._session.add(ScheduleItemRow(id=item.id, kind=kind, spec=spec, active=True, updated_at=now))
-            elif row.spec != spec or not row.active or row.kind != kind:
-                row.kind, row.spec, row.active, row.updated_at = kind, spec, True, now
-        await self._session.execute(update(ScheduleItemRow).where(ScheduleItemRow.id.not_in(keep))
-                                    .values(active=False, updated_at=now))
+    async def replace_all(self, deadlines: Sequence[Deadline], events: Sequence[Event], *,
+                          now: datetime) -> list[str]:
+        """Store the file's deadlines and events; returns the ids that changed.
+
+        Items no longer in the file are deactivated, not deleted; items the coordinator made
+        in Teams are left alone (the file does not know them).
+        """
+        changed = []
+        for item in [*deadlines, *events]:
+            if await self.save(item, now=now, source="file"):
+                changed.append(item.id)
+        gone = (await self._session.scalars(select(ScheduleItemRow).where(
+            ScheduleItemRow.id.not_in([i.id for i in [*deadlines, *events]]), ScheduleItemRow.active.is_(True)))).all()
+        for row in gone:
+            if row.spec.get("source") != "teams":
+                row.active, row.updated_at = False, now
+                changed.append(row.id)
+        return changed
+
+    async def save(self, item: Deadline | Event, *, now: datetime, source: str) -> bool:
+        """Insert or update one deadline or event; True when something changed."""
+        kind = "deadline" if isinstance(item, Deadline) else "event"
+        spec = {**(_deadline_spec(item) if isinstance(item, Deadline) else _event_spec(item)), "source": source}
+        row = await self._session.get(ScheduleItemRow, item.id)
+        if row is None:
+            self._session.add(ScheduleItemRow(id=item.id, kind=kind, spec=spec, active=True, updated_at=now))
+            return True
+        if row.spec == spec and row.active and row.kind == kind:
+            return False
+        row.kind, row.spec, row.active, row.updated_at = kind, spec, True, now
+        return True
 
     async def deadlines(self) -> list[Deadline]:
         """Active deadlines, soonest first."""

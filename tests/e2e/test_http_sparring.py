@@ -189,3 +189,42 @@ async def test_a_reminder_button_starts_the_question_dialog(bot_client, connecto
     assert connector.texts("a:personal-anna")[-1].startswith("Wat is je sparringvraag?")
     await post(bot_client, build.card_submit(connector.url, reminder["actions"][1]["data"], key="anna"))
     assert connector.texts("a:personal-anna")[-1].startswith("Je krijgt geen herinneringen meer")
+
+
+async def test_coordinator_adds_and_changes_deadlines_in_teams(bot_client, connector):
+    from datetime import UTC, datetime
+
+    from storage.tables import OutboxRow
+
+    await introduce_people(bot_client, connector)
+    components = bot_client.server.app[COMPONENTS]
+    components.clock.set(datetime(2027, 3, 1, 9, 0, tzinfo=UTC))
+    await post(bot_client, build.message(connector.url, "deadlines", key="dia"))
+    overview = connector.cards("a:personal-dia")[-1]
+    assert "0 van 2 gedaan" in texts_of(overview)  # Anna and Maarten; Dia gets the summary instead
+    add, change = overview["actions"][0]["data"], overview["actions"][1]["data"]
+    await post(bot_client, build.card_submit(connector.url, add, key="dia"))
+    assert connector.cards("a:personal-dia")[-1]["body"][0]["text"] == "Nieuwe deadline"
+
+    bad = {"command": "deadline_save", "deadline_id": "", "title": "Ambitiebrief delen", "due_date": "",
+           "theme": "", "documents": "ambitiebrief", "reminders": "7"}
+    await post(bot_client, build.card_submit(connector.url, bad, key="dia"))
+    assert connector.texts("a:personal-dia")[-1].startswith("Dit klopt nog niet: datum en tijd")
+    await post(bot_client, build.card_submit(connector.url, {**bad, "due_date": "2027-05-03"}, key="anna"))
+    assert connector.texts("a:personal-anna")[-1] == "Dat kan alleen de coördinator van het project."
+    await post(bot_client, build.card_submit(connector.url, {**bad, "due_date": "2027-05-03"}, key="dia"))
+    assert connector.texts("a:personal-dia")[-1].startswith(
+        "✔ Deadline opgeslagen: Ambitiebrief delen, uiterlijk maandag 3 mei, 12:00")
+
+    await post(bot_client, build.card_submit(connector.url, change, key="dia"))
+    form = connector.cards("a:personal-dia")[-1]
+    assert form["body"][0]["text"] == "Deadline wijzigen"
+    values = {i["id"]: i.get("value", "") for i in form["body"] if i["type"].startswith("Input.")}
+    await post(bot_client, build.card_submit(connector.url, {**form["actions"][0]["data"], **values,
+                                                             "due_date": "2027-03-26"}, key="dia"))
+    async with components.sessions() as session:
+        keys = dict((await session.execute(select(OutboxRow.key, OutboxRow.due_at))).all())
+    anna_3d = next(due for key, due in keys.items() if key.startswith("deadline:exploitatievraag:") and
+                   key.endswith(":3d"))
+    assert anna_3d.replace(tzinfo=UTC) == datetime(2027, 3, 23, 8, 0, tzinfo=UTC)  # moved with the deadline
+    assert any(key.startswith("deadline:ambitiebrief-delen:") for key in keys)

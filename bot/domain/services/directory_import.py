@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.domain.clock import Clock
 from bot.domain.models import Directory, ImportResult
-from bot.domain.ports import UnitOfWorkFactory
+from bot.domain.ports import UnitOfWork, UnitOfWorkFactory
 
 
 async def import_directory(uow_factory: UnitOfWorkFactory, clock: Clock, directory: Directory) -> ImportResult:
@@ -30,13 +30,20 @@ async def import_directory(uow_factory: UnitOfWorkFactory, clock: Clock, directo
         deactivated = await uow.directory.deactivate_people_except(
             [p.id for p in directory.people], now=now
         )
-        await uow.schedule.replace_all(directory.deadlines, directory.events, now=now)
+        for item_id in await uow.schedule.replace_all(directory.deadlines, directory.events, now=now):
+            await drop_planned(uow, item_id)
         for participant in await uow.participants.unlinked_with_email():
             match = await uow.directory.person_by_email(participant.email or "")
             if match is not None:
                 await uow.participants.link_person(participant.id, match.id)
         await uow.commit()
     return ImportResult(deactivated=deactivated, **counts)
+
+
+async def drop_planned(uow: UnitOfWork, item_id: str) -> None:
+    """A deadline or event changed: its pending messages are planned again from the new version."""
+    await uow.outbox.drop_pending(f"deadline:{item_id}:")
+    await uow.outbox.drop_pending(f"event:{item_id}:")
 
 
 async def directory_is_empty(uow_factory: UnitOfWorkFactory) -> bool:

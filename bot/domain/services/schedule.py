@@ -2,16 +2,57 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.clock import Clock
 from bot.domain.deadlines import Deadline, Event, is_fulfilled
+from bot.domain.errors import DomainError
 from bot.domain.localtime import local_to_utc
 from bot.domain.models import Participant, Role
 from bot.domain.ports import UnitOfWorkFactory
+from bot.domain.programme_schedule import parse_deadlines
+from bot.domain.requests import NotAllowed
+from bot.domain.services.directory_import import drop_planned
 from bot.domain.services.reminder_planner import audience_members
+
+
+class InvalidDeadline(DomainError):
+    """The deadline form has wrong fields; ``fields`` names them (file field names)."""
+
+    def __init__(self, fields: list[str]):
+        super().__init__(", ".join(fields))
+        self.fields = fields
+
+
+def deadline_from_form(values: Mapping[str, Any], existing: set[str]) -> dict[str, Any]:
+    """Turn the card form's flat values into the programme file's deadline entry."""
+    title = " ".join(str(values.get("title") or "").split())
+    deadline_id = str(values.get("deadline_id") or "") or _new_id(title, existing)
+    documents = [d for d in str(values.get("documents") or "").split(",") if d]
+    try:
+        days = [int(d) for d in str(values.get("reminders") or "14,3,1").replace(" ", "").split(",") if d]
+    except ValueError:
+        days = ["?"]  # type: ignore[list-item]  # reported as a wrong field by the file checks
+    return {"id": deadline_id, "title": title, "description": str(values.get("description") or ""),
+            "due": f"{values.get('due_date') or ''} {values.get('due_time') or '12:00'}".strip(),
+            "audience": "all",
+            "fulfilled_by": {"question_theme": values.get("theme") or None, "documents": documents, "require": "any"},
+            "reminders": days, "reminder_time": "09:00"}
+
+
+def _new_id(title: str, existing: set[str]) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower())
+    base = base.strip("-")[:50] or "deadline"
+    candidate, number = base, 2
+    while candidate in existing:
+        candidate, number = f"{base}-{number}", number + 1
+    return candidate
 
 
 @dataclass(frozen=True)
@@ -72,11 +113,45 @@ class ScheduleService:
             return None
         return is_fulfilled(deadline.fulfilment, question_themes=themes, document_categories=())
 
+    async def save_deadline(self, actor: Participant, values: Mapping[str, Any]) -> Deadline:
+        """Coordinator: add or change a deadline from the card form (same checks as the file).
+
+        Raises:
+            NotAllowed: The actor is not the coordinator.
+            InvalidDeadline: With the names of the wrong fields.
+        """
+        if not await self.is_coordinator(actor):
+            raise NotAllowed("only the coordinator may change deadlines")
+        async with self._uow_factory() as uow:
+            programme = await uow.directory.programme()
+            existing = {d.id for d in await uow.schedule.deadlines()}
+            raw = deadline_from_form(values, existing)
+            problems: list[tuple[Any, ...]] = []
+            parsed = parse_deadlines([raw], lambda path, _message: problems.append(path),
+                                     themes=programme.themes if programme else None)
+            if problems or not parsed:
+                raise InvalidDeadline(sorted({str(path[2]) for path in problems if len(path) > 2}))
+            if await uow.schedule.save(parsed[0], now=self._clock.now(), source="teams"):
+                await drop_planned(uow, parsed[0].id)
+            await uow.commit()
+        return parsed[0]
+
     async def set_reminders(self, participant: Participant, enabled: bool) -> None:
         """``herinneringen uit`` / ``aan``."""
         async with self._uow_factory() as uow:
             await uow.participants.set_reminders(participant.id, enabled)
             await uow.commit()
+
+    async def deadline(self, deadline_id: str) -> Deadline | None:
+        """One active deadline, or ``None``."""
+        async with self._uow_factory() as uow:
+            return next((d for d in await uow.schedule.deadlines() if d.id == deadline_id), None)
+
+    async def themes(self) -> list[str]:
+        """The programme's themes."""
+        async with self._uow_factory() as uow:
+            programme = await uow.directory.programme()
+        return list(programme.themes) if programme else []
 
     async def is_coordinator(self, participant: Participant) -> bool:
         """True for a participant linked to an active coordinator."""
