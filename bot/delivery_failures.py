@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from bot.domain.models import OutgoingMessage, Role
+from bot.domain.models import OutgoingMessage
 from bot.domain.outbox import OutboxMessage
 from bot.domain.ports import Messenger, UnitOfWorkFactory
+from bot.domain.services.roles import coordinator_participants
 from bot.texts import Catalogue, language_for
 
 log = logging.getLogger(__name__)
@@ -24,12 +25,7 @@ class FailureReporter:
         """Queue a notice about ``message`` for the coordinators (never about their own notices)."""
         async with self._uow_factory() as uow:
             recipient = await uow.participants.get(message.recipient_id)
-            coordinators = []
-            for person in await uow.directory.people(active_only=True):
-                if person.role is Role.COORDINATOR:
-                    participant = await uow.participants.by_person(person.id)
-                    if participant is not None:
-                        coordinators.append(participant)
+            coordinators = await coordinator_participants(uow)
         if recipient is None or any(c.id == recipient.id for c in coordinators):
             log.warning("delivery to a coordinator failed for good (outbox %d): %s", message.id, reason)
             return

@@ -9,6 +9,7 @@ from bot.domain.errors import NotReachable
 from bot.domain.models import OutgoingMessage, Participant, Person, Role
 from bot.domain.ports import Messenger, UnitOfWork, UnitOfWorkFactory
 from bot.domain.requests import SparringRequest
+from bot.domain.services.roles import coordinator_participants
 from bot.request_cards import asker_label, intro_offer_card, introduction_card, person_label, review_card
 from bot.texts import Catalogue, language_for
 
@@ -26,7 +27,7 @@ class TeamsNotifications:
     async def review_needed(self, request: SparringRequest, *, note: str = "") -> None:
         """Every coordinator gets the review card."""
         async with self._uow_factory() as uow:
-            coordinators = await _coordinator_participants(uow, (await _people_by_id(uow)).values())
+            coordinators = await coordinator_participants(uow)
         for coordinator in coordinators:
             card = await self.review_card_for(request, language_for(coordinator.locale), note=note)
             await self._send(coordinator, OutgoingMessage(card=card))
@@ -48,7 +49,7 @@ class TeamsNotifications:
             people = await _people_by_id(uow)
             asker = await uow.participants.get(request.asker_id)
             expert = await uow.participants.by_person(request.assignee_id or "")
-            coordinators = await _coordinator_participants(uow, people.values())
+            coordinators = await coordinator_participants(uow)
         label = asker_label(asker, people.get(asker.person_id) if asker and asker.person_id else None)
         if expert is None:
             await self._tell_unreachable(coordinators, people.get(request.assignee_id or ""))
@@ -123,13 +124,3 @@ class TeamsNotifications:
 
 async def _people_by_id(uow: UnitOfWork) -> dict[str, Person]:
     return {p.id: p for p in await uow.directory.people()}
-
-
-async def _coordinator_participants(uow: UnitOfWork, people: object) -> list[Participant]:
-    found = []
-    for person in people:  # type: ignore[attr-defined]
-        if person.role is Role.COORDINATOR and person.active:
-            participant = await uow.participants.by_person(person.id)
-            if participant is not None:
-                found.append(participant)
-    return found

@@ -84,12 +84,21 @@ class TeamsMessenger:
             NotReachable: No stored conversation and none can be created.
         """
         activity = to_activity(message)
+        # The adapter runs ``deliver`` in a turn pipeline that hands any exception to
+        # ``on_turn_error`` and returns normally; so catch it here and raise it below, or
+        # every failed send (429, 403, timeouts) would be recorded as sent.
+        failures: list[Exception] = []
 
         async def deliver(turn_context: TurnContext) -> None:
-            await turn_context.send_activity(activity)
+            try:
+                await turn_context.send_activity(activity)
+            except Exception as error:
+                failures.append(error)
 
         try:
             await self.run_in_personal_chat(participant_id, deliver)
+            if failures:
+                raise failures[0]
         except NotReachable:
             raise
         except ErrorResponseException as error:

@@ -32,8 +32,7 @@ class ScheduleComposers:
         """Only for who has not fulfilled the deadline and still wants reminders."""
         async with self._uow_factory() as uow:
             recipient = await uow.participants.get(message.recipient_id)
-            deadline = next((d for d in await uow.schedule.deadlines()
-                             if d.id == message.payload.get("subject_id")), None)
+        deadline = await self._schedule.deadline(str(message.payload.get("subject_id")))
         if recipient is None or deadline is None or not recipient.reminders_enabled or not recipient.active:
             return None
         if await self._schedule.is_fulfilled_by(deadline.id, recipient.id):

@@ -11,11 +11,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain.models import Role
 from bot.domain.outbox import OutboxMessage
 from bot.domain.ports import UnitOfWork
 from bot.domain.quiet_hours import add_working_days
 from bot.domain.requests import SparringRequest
+from bot.domain.services.roles import coordinator_participants
 
 NUDGE, ESCALATE, FEEDBACK = "followup.nudge", "followup.escalate", "followup.feedback"
 NUDGE_WORKING_DAYS, ESCALATE_WORKING_DAYS, FEEDBACK_DAYS = 3, 5, 14
@@ -30,12 +30,10 @@ async def plan_expert_follow_ups(uow: UnitOfWork, request: SparringRequest, *, n
         planned.append(OutboxMessage(key=f"req:{request.id}:v{request.version}:nudge", recipient_id=expert.id,
                                      kind=NUDGE, due_at=add_working_days(now, NUDGE_WORKING_DAYS, zone),
                                      payload=payload))
-    for person in await uow.directory.people(active_only=True):
-        coordinator = await uow.participants.by_person(person.id) if person.role is Role.COORDINATOR else None
-        if coordinator is not None:
-            planned.append(OutboxMessage(
-                key=f"req:{request.id}:v{request.version}:escalate:{coordinator.id}", recipient_id=coordinator.id,
-                kind=ESCALATE, due_at=add_working_days(now, ESCALATE_WORKING_DAYS, zone), payload=payload))
+    for coordinator in await coordinator_participants(uow):
+        planned.append(OutboxMessage(
+            key=f"req:{request.id}:v{request.version}:escalate:{coordinator.id}", recipient_id=coordinator.id,
+            kind=ESCALATE, due_at=add_working_days(now, ESCALATE_WORKING_DAYS, zone), payload=payload))
     await uow.outbox.plan(planned, now=now)
 
 

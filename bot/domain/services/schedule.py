@@ -14,12 +14,13 @@ from bot.domain.clock import Clock
 from bot.domain.deadlines import Deadline, Event, is_fulfilled
 from bot.domain.errors import DomainError
 from bot.domain.localtime import local_to_utc
-from bot.domain.models import Participant, Role
+from bot.domain.models import Participant
 from bot.domain.ports import UnitOfWorkFactory
 from bot.domain.programme_schedule import parse_deadlines
 from bot.domain.requests import NotAllowed
 from bot.domain.services.directory_import import drop_planned
 from bot.domain.services.reminder_planner import audience_members
+from bot.domain.services.roles import is_coordinator
 
 
 class InvalidDeadline(DomainError):
@@ -106,11 +107,11 @@ class ScheduleService:
 
     async def is_fulfilled_by(self, deadline_id: str, participant_id: int) -> bool | None:
         """Whether the participant met the deadline (``None``: no such deadline any more)."""
-        async with self._uow_factory() as uow:
-            deadline = next((d for d in await uow.schedule.deadlines() if d.id == deadline_id), None)
-            themes = (await uow.requests.themes_by_asker()).get(participant_id, set())
+        deadline = await self.deadline(deadline_id)
         if deadline is None:
             return None
+        async with self._uow_factory() as uow:
+            themes = (await uow.requests.themes_by_asker()).get(participant_id, set())
         return is_fulfilled(deadline.fulfilment, question_themes=themes, document_categories=())
 
     async def save_deadline(self, actor: Participant, values: Mapping[str, Any]) -> Deadline:
@@ -156,5 +157,4 @@ class ScheduleService:
     async def is_coordinator(self, participant: Participant) -> bool:
         """True for a participant linked to an active coordinator."""
         async with self._uow_factory() as uow:
-            person = await uow.directory.person(participant.person_id) if participant.person_id else None
-        return person is not None and person.active and person.role is Role.COORDINATOR
+            return await is_coordinator(uow, participant)

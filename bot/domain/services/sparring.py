@@ -27,6 +27,7 @@ from bot.domain.requests import (
     question_problem,
 )
 from bot.domain.services.follow_ups import plan_expert_follow_ups, plan_feedback_question
+from bot.domain.services.roles import is_coordinator
 
 SuggestFn = Callable[..., list[Suggestion]]
 TOP_SUGGESTIONS = 3
@@ -228,14 +229,6 @@ class SparringService:
         async with self._uow_factory() as uow:
             return await uow.requests.get(request_id)
 
-    async def is_coordinator(self, actor: Participant | None) -> bool:
-        """True when the participant is linked to an active coordinator of the directory."""
-        if actor is None or not actor.person_id:
-            return False
-        async with self._uow_factory() as uow:
-            person = await uow.directory.person(actor.person_id)
-        return person is not None and person.active and person.role is Role.COORDINATOR
-
     async def _rank(self, uow: UnitOfWork, request: SparringRequest, asker: Participant | None) -> list[Suggestion]:
         people = await uow.directory.people(active_only=True)
         feedback = await uow.requests.feedback()
@@ -251,8 +244,7 @@ class SparringService:
         return next((p.id for p in people if p.role is Role.COORDINATOR), None)
 
     async def _require_coordinator(self, uow: UnitOfWork, actor: Participant) -> None:
-        person = await uow.directory.person(actor.person_id) if actor.person_id else None
-        if person is None or not person.active or person.role is not Role.COORDINATOR:
+        if not await is_coordinator(uow, actor):
             raise NotAllowed("only the coordinator may do this")
 
     async def _load(self, uow: UnitOfWork, request_id: int, version: int | None) -> SparringRequest:
