@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from collections.abc import AsyncIterator
 
 import pytest
@@ -10,6 +11,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from bot.app import create_app
+from bot.domain.clock import FixedClock
 from bot.components import COMPONENTS
 from bot.config import load_settings
 from bot.maintenance import prepare_database
@@ -51,7 +53,8 @@ async def live_bot(tmp_path) -> AsyncIterator[tuple[str, web.Application]]:  # t
     settings = load_settings({"DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "DISPATCH_INTERVAL": "0"},
                              env_file=None)
     await prepare_database(settings, load_sample=True)
-    runner = web.AppRunner(create_app(settings))
+    # A clock the test can move: 1 March 2027, four weeks before the newsletter's deadline.
+    runner = web.AppRunner(create_app(settings, clock=FixedClock(datetime(2027, 3, 1, 9, 0, tzinfo=UTC))))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -124,3 +127,20 @@ async def test_a_question_travels_from_asker_to_coordinator_to_expert(live_bot):
         linked = dict((await session.execute(select(ParticipantRow.name, ParticipantRow.person_id))).all())
     assert (request.state, request.assignee_id) == ("accepted", "maarten-oba")
     assert linked["Dia Wesseling"] == "dia" and linked["Maarten Visser"] == "maarten-oba"
+
+
+async def test_a_reminder_arrives_and_its_button_starts_the_question(live_bot):
+    endpoint, app = live_bot
+    components = app[COMPONENTS]
+    async with playground_for("anna", endpoint) as anna:
+        await anna.send_text("hallo")
+        await anna.wait_for_message(lambda m: "Welkom bij Sparringbot" in card_text(m))
+        assert await components.planner.plan_all() > 0
+        components.clock.set(datetime(2027, 3, 15, 7, 1, tzinfo=UTC))  # Monday 15 March, 08:01 in Amsterdam
+        await components.dispatcher.run_once()
+        reminder = await anna.wait_for_message(lambda m: "Herinnering: Meest brandende vraag" in card_text(m))
+        assert "Uiterlijk zondag 28 maart, 12:00" in card_text(reminder)
+        ask = reminder.cards[0]["actions"][0]
+        assert ask["title"] == "Stel je vraag"
+        await anna.submit(ask["data"], reply_to_id=reminder.id)
+        await anna.wait_for_message(lambda m: m.text.startswith("Wat is je sparringvraag?"))
