@@ -84,21 +84,12 @@ class TeamsMessenger:
             NotReachable: No stored conversation and none can be created.
         """
         activity = to_activity(message)
-        # The adapter runs ``deliver`` in a turn pipeline that hands any exception to
-        # ``on_turn_error`` and returns normally; so catch it here and raise it below, or
-        # every failed send (429, 403, timeouts) would be recorded as sent.
-        failures: list[Exception] = []
 
         async def deliver(turn_context: TurnContext) -> None:
-            try:
-                await turn_context.send_activity(activity)
-            except Exception as error:
-                failures.append(error)
+            await turn_context.send_activity(activity)
 
         try:
             await self.run_in_personal_chat(participant_id, deliver)
-            if failures:
-                raise failures[0]
         except NotReachable:
             raise
         except ErrorResponseException as error:
@@ -111,7 +102,17 @@ class TeamsMessenger:
 
         Raises:
             NotReachable: No stored conversation and none can be created.
+            Exception: Whatever ``logic`` raised (e.g. the connector's 429).
         """
+        # The adapter runs ``logic`` in a turn pipeline that hands any exception to
+        # ``on_turn_error`` and returns normally; catch it here and raise it after, or every
+        # failed send (429, 403, timeouts) would look like a success to the caller.
+        failures: list[Exception] = []
+        await self._run(participant_id, _capturing(logic, failures))
+        if failures:
+            raise failures[0]
+
+    async def _run(self, participant_id: int, logic: Logic) -> None:
         async with self._uow_factory() as uow:
             participant = await uow.participants.get(participant_id)
             address = await uow.participants.address(participant_id)
@@ -143,3 +144,13 @@ class TeamsMessenger:
             async with self._uow_factory() as uow:
                 await uow.participants.set_address(participant_id, created[0], now=self._clock.now())
                 await uow.commit()
+
+
+def _capturing(logic: Logic, failures: list[Exception]) -> Logic:
+    async def run(turn_context: TurnContext) -> None:
+        try:
+            await logic(turn_context)
+        except Exception as error:
+            failures.append(error)
+
+    return run
