@@ -35,11 +35,11 @@ async def process_activity_request(
         return _error(415, "Content-Type must be application/json")
     if request.content_length is not None and request.content_length > max_body_bytes:
         return _error(413, f"body larger than {max_body_bytes} bytes")
-    raw = await request.content.read(max_body_bytes + 1)
+    raw = await _read_at_most(request, max_body_bytes + 1)
     if len(raw) > max_body_bytes:
         return _error(413, f"body larger than {max_body_bytes} bytes")
     try:
-        body = json.loads(raw)
+        body = json.loads(raw.decode("utf-8"))  # strict: json.loads(bytes) would let lone surrogates in
     except (UnicodeDecodeError, json.JSONDecodeError):
         return _error(400, "body is not valid JSON")
     if not isinstance(body, dict):
@@ -62,6 +62,17 @@ async def process_activity_request(
     if invoke_response:
         return web.json_response(invoke_body_to_json(invoke_response.body), status=invoke_response.status)
     return web.Response(status=201)
+
+
+async def _read_at_most(request: web.Request, limit: int) -> bytes:
+    """Up to ``limit`` bytes of the body: ``StreamReader.read(n)`` returns only what has arrived."""
+    raw = bytearray()
+    while len(raw) < limit:
+        chunk = await request.content.read(limit - len(raw))
+        if not chunk:
+            break
+        raw += chunk
+    return bytes(raw)
 
 
 def _error(status: int, reason: str) -> web.Response:

@@ -33,5 +33,14 @@ def invoke_body_to_json(body: Any) -> Any:
     need serialising; dicts, lists and scalars pass through untouched.
     """
     if isinstance(body, Model):
+        value = getattr(body, "value", None)
+        if isinstance(value, Exception):
+            # botbuilder 4.17 answers a malformed adaptiveCard/action with
+            # AdaptiveCardInvokeResponse(value=Exception(code, message)), which its own
+            # serializer cannot handle (HTTP 500): send Teams' error shape instead.
+            code, message = (list(value.args) + ["BadRequest", ""])[:2]
+            return {"statusCode": int(getattr(body, "status_code", 400) or 400),
+                    "type": getattr(body, "type", None) or "application/vnd.microsoft.error",
+                    "value": {"code": str(code), "message": str(message)}}
         return serializer_helper(body)
     return body

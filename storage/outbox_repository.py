@@ -60,6 +60,14 @@ class SqlOutboxRepository:
         rows = (await self._session.scalars(statement)).all()
         return sorted((_to_message(r) for r in rows), key=lambda m: (m.due_at, m.id))
 
+    async def renew(self, message_ids: list[int], *, worker: str, lease_until: datetime) -> set[int]:
+        """Extend ``worker``'s lease on these claimed rows; returns the ids it still holds."""
+        statement = (update(OutboxRow)
+                     .where(OutboxRow.id.in_(message_ids), OutboxRow.claimed_by == worker, OutboxRow.state == SENDING)
+                     .values(lease_until=lease_until).returning(OutboxRow.id)
+                     .execution_options(synchronize_session=False))
+        return set((await self._session.scalars(statement)).all())
+
     async def record(self, message_id: int, *, worker: str, outcome: str, error: str, now: datetime,
                      retry_at: datetime | None = None) -> None:
         """Store the outcome of a send attempt made by ``worker``."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.directory_repository import SqlDirectoryRepository
+from storage.document_repository import SqlDocumentRepository
 from storage.once_repository import SqlOnceRepository
 from storage.outbox_repository import SqlOutboxRepository
 from storage.participant_repository import SqlParticipantRepository
@@ -27,6 +28,7 @@ class SqlUnitOfWork:
         self.requests = SqlRequestRepository(self._session)
         self.outbox = SqlOutboxRepository(self._session)
         self.schedule = SqlScheduleRepository(self._session)
+        self.documents = SqlDocumentRepository(self._session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -153,3 +153,25 @@ async def test_paced_sending_respects_the_per_conversation_limit(uow_factory, cl
     await dispatcher(uow_factory, clock, FakeMessenger(), sleep=sleep).run_once()
     # 20 messages to one conversation at 7/s and 8/2s take at least 4 seconds of (fake) time.
     assert (clock.now() - start).total_seconds() >= 4
+
+
+async def test_slow_sends_renew_the_lease_so_no_other_dispatcher_takes_the_rest(uow_factory, clock, recipients):
+    await plan(uow_factory, clock, [message(f"s{i}", recipients[i % 5], clock) for i in range(6)])
+
+    class SlowMessenger(FakeMessenger):
+        async def send(self, participant_id, message):  # type: ignore[no-untyped-def]
+            clock.advance(timedelta(seconds=50))  # each send takes 50 s of (fake) time
+            await super().send(participant_id, message)
+
+    slow = SlowMessenger()
+    worker = dispatcher(uow_factory, clock, slow, worker="slow", lease=timedelta(minutes=2))
+    other = FakeMessenger()
+    original = slow.send
+
+    async def send_and_let_another_try(participant_id, msg):  # type: ignore[no-untyped-def]
+        await original(participant_id, msg)
+        await dispatcher(uow_factory, clock, other, worker="other").run_once()
+
+    slow.send = send_and_let_another_try  # type: ignore[method-assign]
+    await worker.run_once()
+    assert len(slow.sent) == 6 and other.sent == []  # 6 × 50 s > the 2-minute lease, yet no double send

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.domain.clock import Clock
@@ -67,7 +67,15 @@ class Dispatcher:
                 await uow.commit()
             if not claimed:
                 return report
-            for message in claimed:
+            lease_until = now + self._lease
+            for index, message in enumerate(claimed):
+                if self._clock.now() >= lease_until - self._lease / 2:
+                    # Slow sends must not let the lease run out under the rest of the batch, or
+                    # another instance would claim and send those messages too.
+                    lease_until = self._clock.now() + self._lease
+                    mine = await self._renew([m.id for m in claimed[index:]], lease_until)
+                    if message.id not in mine:
+                        continue
                 await self._deliver(message, report)
 
     async def run_forever(self, stop: asyncio.Event, interval: float = 5.0, wake: asyncio.Event | None = None) -> None:
@@ -113,6 +121,12 @@ class Dispatcher:
             return
         await self._finish(message, "sent", "")
         report.sent += 1
+
+    async def _renew(self, message_ids: list[int], lease_until: datetime) -> set[int]:
+        async with self._uow_factory() as uow:
+            mine = await uow.outbox.renew(message_ids, worker=self._worker, lease_until=lease_until)
+            await uow.commit()
+        return mine
 
     async def _pace(self, conversation: str) -> None:
         loop_time = self._clock.now().timestamp()

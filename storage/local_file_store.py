@@ -1,0 +1,116 @@
+"""``bot.domain.file_store.FileStore`` on a local folder (``FILES_DIR``)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import os
+import re
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from bot.domain.documents import HEAD_BYTES
+from bot.domain.file_store import FileTooLarge, StoredFile, UnknownFile
+
+_NAME = re.compile(r"^[0-9a-f]{32}$")
+
+
+class LocalFileStore:
+    """Files under random 128-bit names in one folder; temporary files in ``.tmp`` beside them.
+
+    Stored names are generated here, never taken from users, and checked on every use, so a
+    path outside the folder cannot be reached. A file is linked into place only when complete,
+    and linking refuses to replace an existing name.
+    """
+
+    def __init__(self, root: Path | str):
+        self._root = Path(root)
+        self._tmp = self._root / ".tmp"
+
+    @property
+    def root(self) -> Path:
+        return self._root
+
+    async def put(self, stream: AsyncIterator[bytes], *, max_bytes: int) -> StoredFile:
+        """Stream to a temporary file, hashing as it goes; move it into place when complete."""
+        await asyncio.to_thread(self._tmp.mkdir, parents=True, exist_ok=True)
+        temporary = self._tmp / f"{secrets.token_hex(16)}.part"
+        digest, size, head = hashlib.sha256(), 0, bytearray()
+        handle = await asyncio.to_thread(open, temporary, "xb")
+        try:
+            try:
+                async for chunk in stream:
+                    if not chunk:
+                        continue
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise FileTooLarge(max_bytes)
+                    digest.update(chunk)
+                    if len(head) < HEAD_BYTES:
+                        head += chunk[:HEAD_BYTES - len(head)]
+                    await asyncio.to_thread(handle.write, chunk)
+                await asyncio.to_thread(_flush, handle)
+            finally:
+                await asyncio.to_thread(handle.close)
+            stored_name = await asyncio.to_thread(self._place, temporary)
+        except BaseException:
+            # Too large, a failed or cancelled download: leave nothing behind.
+            await asyncio.to_thread(_remove, temporary)
+            raise
+        return StoredFile(stored_name=stored_name, size=size, sha256=digest.hexdigest(), head=bytes(head))
+
+    async def open(self, stored_name: str) -> Path:
+        """The file's path; raises ``UnknownFile`` when there is none."""
+        path = self._path(stored_name)
+        if not await asyncio.to_thread(path.is_file):
+            raise UnknownFile(stored_name)
+        return path
+
+    async def read(self, stored_name: str) -> bytes:
+        """The whole file."""
+        path = await self.open(stored_name)
+        return await asyncio.to_thread(path.read_bytes)
+
+    async def delete(self, stored_name: str) -> bool:
+        """Remove one file; False when it was not there."""
+        return await asyncio.to_thread(_remove, self._path(stored_name))
+
+    def _path(self, stored_name: str) -> Path:
+        if not _NAME.fullmatch(stored_name or ""):
+            raise UnknownFile(stored_name)
+        return self._root / stored_name
+
+    def _place(self, temporary: Path) -> str:
+        """Link the finished file under a fresh name (never replacing one), drop the temporary."""
+        while True:
+            stored_name = secrets.token_hex(16)
+            target = self._root / stored_name
+            try:
+                os.link(temporary, target)
+            except FileExistsError:
+                continue
+            except OSError:
+                # No hard links here (some network shares): claim the name exclusively, then move.
+                try:
+                    fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+                except FileExistsError:
+                    continue
+                os.close(fd)
+                os.replace(temporary, target)
+                return stored_name
+            _remove(temporary)
+            return stored_name
+
+
+def _flush(handle) -> None:  # type: ignore[no-untyped-def]
+    handle.flush()
+    os.fsync(handle.fileno())
+
+
+def _remove(path: Path) -> bool:
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+        return True
+    return False
