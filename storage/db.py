@@ -23,6 +23,7 @@ def create_engine(database_url: str) -> AsyncEngine:
     if database_url.startswith("sqlite"):
         engine = create_async_engine(database_url, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     return create_async_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
@@ -30,12 +31,23 @@ def create_engine(database_url: str) -> AsyncEngine:
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     # WAL lets the health check and readers run while a turn writes; foreign keys are off
     # by default in SQLite and we rely on them for consistency.
+    # Python's sqlite3 opens and commits transactions on its own, which turns a SAVEPOINT
+    # outside its idea of a transaction into a commit. Take control: BEGIN comes from
+    # _sqlite_begin, so a unit of work is one transaction, savepoints included.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
+    # IMMEDIATE takes the write lock up front (waiting up to busy_timeout). A deferred
+    # transaction that read first and writes later fails at once with "database is locked"
+    # when another connection committed in between; SQLite cannot upgrade a stale snapshot.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

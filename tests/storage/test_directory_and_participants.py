@@ -78,3 +78,13 @@ async def test_once_keys_are_claimed_once(uow_factory, clock):
     assert await first_time(uow_factory, clock, "welcome:a")
     assert not await first_time(uow_factory, clock, "welcome:a")
     assert await first_time(uow_factory, clock, "welcome:b")
+
+
+async def test_leaving_a_unit_of_work_without_commit_keeps_nothing_even_after_a_savepoint(uow_factory, clock):
+    """SQLite's driver used to commit savepoint work on its own; one transaction must mean one."""
+    async with uow_factory() as uow:
+        assert await uow.once.claim("savepoint-test", now=clock.now())  # runs in a SAVEPOINT
+        await uow.participants.upsert(ParticipantSeen(teams_id="29:ghost"), now=clock.now())
+    async with uow_factory() as uow:
+        assert await uow.participants.by_teams_id("29:ghost") is None
+        assert await uow.once.claim("savepoint-test", now=clock.now())  # not claimed before
