@@ -1,0 +1,182 @@
+"""``python -m bench``: run every benchmark of issue 7 and write ``docs/benchmarks.md`` and plots.
+
+Options shrink the run (``--quick`` is what the smoke test uses) or pick a part. Every run is
+bounded in count and time, and talks only to 127.0.0.1 and Unix sockets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from bench import fanout, processes, report, routing, seed, turns
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Config:
+    """Sizes of one run; the defaults are the documented run."""
+
+    rates: tuple[float, ...] = (10, 50, 100)
+    open_seconds: float = 8.0
+    concurrencies: tuple[int, ...] = (1, 10, 50)
+    closed_seconds: float = 6.0
+    pool: int = 300
+    seeded_participants: int = 10_000
+    seeded_requests: int = 10_000
+    databases: tuple[str, ...] = ("sqlite", "postgres")
+    fanout_messages: int = 10_000
+    fanout_rate: float = 300.0
+    default_rate_messages: int = 900
+    fanout_kill: bool = True
+    routing_sizes: tuple[int, ...] = (100, 1_000, 10_000)
+    routing_questions: int = 500
+    parts: tuple[str, ...] = ("turns", "fanout", "routing")
+    notes: list[str] = field(default_factory=list)
+
+
+QUICK = Config(rates=(5,), open_seconds=1.0, concurrencies=(2,), closed_seconds=1.0, pool=6, seeded_participants=20,
+               seeded_requests=20, databases=("sqlite",), fanout_messages=20, fanout_rate=100.0,
+               default_rate_messages=0, fanout_kill=False, routing_sizes=(20,), routing_questions=20)
+
+
+def _postgres() -> Any:
+    try:
+        from tests.postgres_server import PostgresServer
+
+        return PostgresServer().start()
+    except Exception as error:  # not installed here: the PostgreSQL rows are left out, and said so
+        print(f"PostgreSQL unavailable ({error}); skipping its rows")
+        return None
+
+
+def _database_url(name: str, work: Path, pg: Any, label: str) -> str:
+    if name == "sqlite":
+        return f"sqlite+aiosqlite:///{work / (label + '.db')}"
+    return pg.create_database(label)
+
+
+def run_turns(config: Config, work: Path, pg: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"bots": {}, "memory": {}}
+    connector = processes.start_connector()
+    try:
+        for database in config.databases:
+            if database == "postgres" and pg is None:
+                continue
+            url = _database_url(database, work, pg, f"turns_{database}")
+            asyncio.run(seed.prepare(url))
+            ids = asyncio.run(seed.add_participants(url, config.seeded_participants, prefix="s",
+                                                    service_url=connector.url))
+            asyncio.run(seed.add_requests(url, ids, config.seeded_requests))
+            serve = processes.start_serve(url, work, log_name=f"serve-{database}.log")
+            try:
+                time.sleep(1.0)
+                rss_start = serve.rss_mb()
+                keys = [f"s{i}" for i in range(min(config.pool, config.seeded_participants))]
+                print(f"turns: {database} ...", flush=True)
+                results = asyncio.run(turns.run_suite(serve.url, connector.url, keys, rates=config.rates,
+                                                      open_seconds=config.open_seconds,
+                                                      concurrencies=config.concurrencies,
+                                                      closed_seconds=config.closed_seconds))
+                rss_end = serve.rss_mb()
+            finally:
+                serve.stop()
+            from storage.tables import RequestRow
+
+            created = asyncio.run(seed.count_rows(url, RequestRow)) - config.seeded_requests
+            out["bots"][database] = [r.as_dict() for r in results]
+            out["memory"][database] = {"rss_start_mb": round(rss_start, 1), "rss_end_mb": round(rss_end, 1),
+                                       "participants": config.seeded_participants,
+                                       "requests": config.seeded_requests, "requests_created": created}
+        print("turns: stock echo bot ...", flush=True)
+        echo = processes.start_echo(work)
+        try:
+            keys = [f"e{i}" for i in range(config.pool)]
+            results = asyncio.run(turns.run_suite(echo.url, connector.url, keys, rates=config.rates,
+                                                  open_seconds=config.open_seconds,
+                                                  concurrencies=config.concurrencies,
+                                                  closed_seconds=config.closed_seconds))
+            out["memory"]["echo"] = {"rss_end_mb": round(echo.rss_mb(), 1)}
+        finally:
+            echo.stop()
+        out["bots"]["echo"] = [r.as_dict() for r in results]
+    finally:
+        connector.stop()
+    return out
+
+
+def run_fanouts(config: Config, work: Path) -> list[dict[str, Any]]:
+    runs = []
+    plans = [(config.fanout_messages, config.fanout_rate, False)]
+    if config.fanout_kill:
+        plans.append((config.fanout_messages, config.fanout_rate, True))
+    if config.default_rate_messages:
+        plans.append((config.default_rate_messages, 30.0, False))
+    for number, (messages, rate, kill) in enumerate(plans):
+        print(f"fan-out: {messages} messages at {rate:g}/s{' with a kill' if kill else ''} ...", flush=True)
+        url = f"sqlite+aiosqlite:///{work / f'fanout{number}.db'}"
+        result = fanout.run_fanout(url, work, database="sqlite", messages=messages, global_rate=rate, kill_half=kill)
+        runs.append(result.as_dict())
+    return runs
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (the smoke test)")
+    parser.add_argument("--out", type=Path, default=REPO / "docs", help="where benchmarks.md and bench/ go")
+    parser.add_argument("--work", type=Path, help="scratch directory (default: a temporary one)")
+    parser.add_argument("--parts", help="comma-separated: turns,fanout,routing")
+    parser.add_argument("--fanout-messages", type=int)
+    parser.add_argument("--fanout-rate", type=float, help="GLOBAL_SEND_RATE and the connector's limit")
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-kill", action="store_true", help="skip the fan-out run with a kill")
+    args = parser.parse_args(argv)
+    config = QUICK if args.quick else Config()
+    if args.parts:
+        config = replace(config, parts=tuple(p.strip() for p in args.parts.split(",")))
+    if args.fanout_messages:
+        config = replace(config, fanout_messages=args.fanout_messages)
+    if args.fanout_rate:
+        config = replace(config, fanout_rate=args.fanout_rate)
+    if args.no_postgres:
+        config = replace(config, databases=tuple(d for d in config.databases if d != "postgres"))
+    if args.no_kill:
+        config = replace(config, fanout_kill=False)
+    work = args.work or Path(tempfile.mkdtemp(prefix="sparringbot-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {"config": {k: v for k, v in config.__dict__.items() if k != "notes"}}
+    started = time.monotonic()
+    pg = _postgres() if "turns" in config.parts and "postgres" in config.databases else None
+    try:
+        if "turns" in config.parts:
+            results["turns"] = run_turns(config, work, pg)
+        if "fanout" in config.parts:
+            results["fanout"] = run_fanouts(config, work)
+        if "routing" in config.parts:
+            print("routing ...", flush=True)
+            results["routing"] = [r.as_dict() for r in routing.run_routing(
+                config.routing_sizes, max_questions=config.routing_questions)]
+    finally:
+        if pg is not None:
+            pg.stop()
+    results["seconds"] = round(time.monotonic() - started, 1)
+    out = args.out
+    (out / "bench").mkdir(parents=True, exist_ok=True)
+    (out / "bench" / "results.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
+    report.write(results, out)
+    print(f"wrote {out / 'benchmarks.md'} in {results['seconds']} s")
+    if args.work is None:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,116 @@
+"""Start and stop the processes under test: the fake connector, ``sparringbot serve``, the echo bot."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+LISTENING = re.compile(r"listening on http://127\.0\.0\.1:(\d+)/api/messages")
+START_TIMEOUT = 60.0
+
+
+@dataclass
+class Process:
+    """A started child process and where it listens."""
+
+    popen: subprocess.Popen[bytes]
+    port: int
+    log: Path | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def rss_mb(self) -> float:
+        """Resident memory now (VmRSS), in MB."""
+        return rss_mb(self.popen.pid)
+
+    def stop(self, timeout: float = 20.0) -> int | None:
+        """SIGTERM, then SIGKILL after ``timeout``; returns the exit code."""
+        if self.popen.poll() is None:
+            if self.popen.stdin is not None:
+                try:
+                    self.popen.stdin.close()
+                except OSError:
+                    pass
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(5)
+        return self.popen.returncode
+
+    def kill(self) -> None:
+        """SIGKILL at once (a crash)."""
+        if self.popen.poll() is None:
+            self.popen.kill()
+            self.popen.wait(10)
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def start_connector(*, global_rate: float = 30.0, limit: bool = False) -> Process:
+    """The fake Bot Connector in its own process."""
+    command = [sys.executable, "-m", "bench.connector", "--global-rate", str(global_rate)]
+    if limit:
+        command.append("--limit")
+    popen = subprocess.Popen(command, cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL)
+    assert popen.stdout is not None
+    line = popen.stdout.readline().decode()
+    if not line.startswith("PORT "):
+        popen.kill()
+        raise RuntimeError(f"connector did not start: {line!r}")
+    return Process(popen, int(line.split()[1]))
+
+
+def _start_listening(command: list[str], env: dict[str, str], log: Path, cwd: Path) -> Process:
+    log.parent.mkdir(parents=True, exist_ok=True)
+    handle = log.open("wb")
+    popen = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=handle, stderr=handle)
+    handle.close()
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        text = log.read_text(errors="replace")
+        if match := LISTENING.search(text):
+            return Process(popen, int(match.group(1)), log)
+        if popen.poll() is not None:
+            raise RuntimeError(f"{command} exited early:\n{text[-3000:]}")
+        time.sleep(0.05)
+    popen.kill()
+    raise RuntimeError(f"{command} did not start within {START_TIMEOUT} s")
+
+
+def start_serve(database_url: str, workdir: Path, *, load_sample: bool = True, dispatch_interval: float = 0.5,
+                global_send_rate: float = 30.0, log_name: str = "serve.log") -> Process:
+    """``sparringbot serve`` on PORT=0 (auth off), as deployed."""
+    env = {**os.environ, "DATABASE_URL": database_url, "PORT": "0", "HOST": "127.0.0.1", "LOG_LEVEL": "INFO",
+           "DISPATCH_INTERVAL": str(dispatch_interval), "GLOBAL_SEND_RATE": str(global_send_rate),
+           "LANGUAGE": "nl", "FILES_DIR": str(workdir / "files"), "MicrosoftAppId": "",
+           "MicrosoftAppPassword": "", "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "bot", "serve"] + (["--load-sample"] if load_sample else [])
+    return _start_listening(command, env, workdir / log_name, workdir)
+
+
+def start_echo(workdir: Path) -> Process:
+    """The stock-SDK echo bot (baseline)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return _start_listening([sys.executable, "-m", "bench.echo_bot"], env, workdir / "echo.log", REPO)

@@ -1,0 +1,26 @@
+"""The benchmarks at tiny sizes, so they cannot rot. No timing assertions: benchmarks are not tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench.__main__ import main
+
+
+def test_every_benchmark_runs_at_tiny_sizes(tmp_path: Path) -> None:
+    out = tmp_path / "docs"
+    assert main(["--quick", "--out", str(out), "--work", str(tmp_path / "work")]) == 0
+
+    results = json.loads((out / "bench" / "results.json").read_text())
+    for bot, runs in results["turns"]["bots"].items():
+        assert runs, bot
+        assert all(run["turns"] > 0 and run["errors"] == 0 for run in runs), (bot, runs)
+    assert results["turns"]["memory"]["sqlite"]["requests_created"] > 0  # the dialog really completed
+    [fanout] = results["fanout"]
+    assert (fanout["losses"], fanout["duplicates"], fanout["outbox_sent"]) == (0, 0, fanout["messages"])
+    assert [run["people"] for run in results["routing"]] == [20]
+    text = (out / "benchmarks.md").read_text()
+    assert "## Targets" in text and "## 3. Routing" in text
+    for plot in ("turn_latency_p99", "turn_throughput", "fanout_rate", "routing_latency", "memory"):
+        assert (out / "bench" / f"{plot}.png").read_bytes().startswith(b"\x89PNG")
