@@ -199,6 +199,8 @@ class SparringBot(TeamsActivityHandler):
             if fetched is not None:
                 seen = _merge(seen, fetched)
         personal = (activity.conversation.conversation_type or "personal") == "personal"
+        if known is not None and _nothing_new(known, seen, activity.conversation.id if personal else None):
+            return known  # the common case: no write at all on this turn
         return await self._participants.record_seen(seen, address_from_turn(turn_context) if personal else None)
 
     async def _send_welcome(self, turn_context: TurnContext, participant: Participant | None,
@@ -216,6 +218,16 @@ class SparringBot(TeamsActivityHandler):
     @staticmethod
     def _language(turn_context: TurnContext, participant: Participant | None) -> str:
         return language_for(turn_context.activity.locale or (participant.locale if participant else None))
+
+
+def _nothing_new(known: Participant, seen: ParticipantSeen, personal_conversation: str | None) -> bool:
+    """True when the activity tells nothing the participant record does not already hold."""
+    if not known.active or (personal_conversation and personal_conversation != known.conversation_id):
+        return False
+    fields = ("tenant_id", "aad_object_id", "name", "locale", "service_url")
+    if any(getattr(seen, f) and getattr(seen, f) != getattr(known, f) for f in fields):
+        return False
+    return not seen.email or seen.email.strip().lower() == known.email
 
 
 def _merge(seen: ParticipantSeen, fetched: ParticipantSeen) -> ParticipantSeen:

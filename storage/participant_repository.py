@@ -132,5 +132,5 @@ def _to_participant(row: ParticipantRow) -> Participant:
         aad_object_id=row.aad_object_id, name=row.name, email=row.email, locale=row.locale,
         person_id=row.person_id, active=row.active,
         has_address=bool(row.conversation_reference), service_url=row.service_url,
-        reminders_enabled=row.reminders_enabled is not False,
+        reminders_enabled=row.reminders_enabled is not False, conversation_id=row.conversation_id,
     )

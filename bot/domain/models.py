@@ -91,6 +91,7 @@ class Participant:
     has_address: bool = False
     service_url: str | None = None
     reminders_enabled: bool = True
+    conversation_id: str | None = None
 
     @property
     def language(self) -> str:
