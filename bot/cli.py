@@ -1,4 +1,4 @@
-"""The ``sparringbot`` command line: serve, db upgrade, directory import, manifest, route.
+"""The ``sparringbot`` command line: serve, db upgrade/backup, directory import, manifest, route.
 
 Heavy modules (botbuilder, aiohttp, SQLAlchemy) are imported inside the subcommands that need
 them, so ``sparringbot route`` starts fast.
@@ -33,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
     db_sub.add_parser("upgrade", help="apply all migrations")
     db_sub.add_parser("current", help="print the schema revision")
+    backup = db_sub.add_parser("backup", help="consistent online copy of a SQLite database (PostgreSQL: pg_dump)")
+    backup.add_argument("file", type=Path, help="where to write the copy")
 
     directory = sub.add_parser("directory", help="directory commands")
     dir_sub = directory.add_subparsers(dest="directory_command", required=True, metavar="DIRECTORY_COMMAND")
@@ -81,6 +83,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return serve(settings, host=args.host, port=args.port, load_sample=args.load_sample,
                      playground=args.playground)
+    if args.command == "db" and args.db_command == "backup":
+        from bot.backup import run_backup
+
+        return run_backup(settings.database_url, args.file, sys.stdout, sys.stderr)
     if args.command == "db":
         from bot.maintenance import db_current, db_upgrade
 

@@ -32,3 +32,14 @@ def test_the_sdk_still_needs_the_fix():
     except Exception:
         broken = True
     assert broken
+
+
+def test_the_sdks_malformed_card_action_error_is_serialised():
+    """botbuilder answers a malformed adaptiveCard/action with an Exception as value (msrest: 500)."""
+    from botbuilder.core import ActivityHandler
+    from botbuilder.schema import AdaptiveCardInvokeResponse
+
+    response = ActivityHandler()._create_adaptive_card_invoke_error_response(400, "BadRequest", "no action")
+    assert isinstance(response, AdaptiveCardInvokeResponse) and isinstance(response.value, Exception)
+    assert invoke_body_to_json(response) == {"statusCode": 400, "type": "application/vnd.microsoft.error",
+                                             "value": {"code": "BadRequest", "message": "no action"}}
