@@ -8,6 +8,7 @@ import os
 import socket
 from collections.abc import AsyncIterator
 
+import aiohttp
 from aiohttp import web
 from botbuilder.core import ConversationState, UserState
 
@@ -15,10 +16,12 @@ from bot.adapter import create_adapter
 from bot.components import COMPONENTS, Components
 from bot.config import Settings
 from bot.delivery_failures import FailureReporter
+from bot.document_handlers import DocumentHandlers
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.rate_limit import SendRateLimiter
 from bot.domain.routing import load_thesaurus
 from bot.domain.services.dispatcher import Dispatcher
+from bot.domain.services.documents import DocumentService
 from bot.domain.services.matching import Matcher
 from bot.domain.services.participants import ParticipantService
 from bot.domain.services.reminder_planner import ReminderPlanner
@@ -39,6 +42,7 @@ from dialogs.question_dialog import QuestionDialog
 from dialogs.runner import DialogRunner
 from storage.bot_state import SqlStorage
 from storage.db import create_engine, create_sessionmaker
+from storage.local_file_store import LocalFileStore
 from storage.unit_of_work import SqlUnitOfWork
 
 # Planning is idempotent and cheap to repeat; every ten minutes catches new participants.
@@ -79,6 +83,9 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock)
     wake = asyncio.Event()
     queued = OutboxMessenger(uow_factory=uow_factory, clock=clock, wake=wake)
     schedule = ScheduleService(uow_factory=uow_factory, clock=clock, zone=settings.zone)
+    http = aiohttp.ClientSession()
+    documents = DocumentService(uow_factory=uow_factory, clock=clock, store=LocalFileStore(settings.files_dir),
+                                max_bytes=settings.max_upload_bytes)
     planner = ReminderPlanner(uow_factory=uow_factory, clock=clock, zone=settings.zone)
     dispatcher = Dispatcher(
         uow_factory=uow_factory, messenger=messenger, clock=clock, worker=f"{socket.gethostname()}:{os.getpid()}",
@@ -102,12 +109,16 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock)
         conversation_state=conversation_state, user_state=user_state, runner=runner, participants=participants,
         uow_factory=uow_factory, clock=clock, texts=texts, sparring=sparring,
         schedule=ScheduleHandlers(service=schedule, planner=planner, texts=texts, clock=clock, zone=settings.zone),
+        documents=DocumentHandlers(service=documents, schedule=schedule, texts=texts,
+                                   conversation_state=conversation_state, http=http, uow_factory=uow_factory,
+                                   clock=clock, zone=settings.zone, link_secret=settings.link_secret,
+                                   public_url=settings.public_url),
         allowed_tenants=settings.allowed_tenants, forced_locale=settings.forced_locale,
     )
     app[COMPONENTS] = Components(
         settings=settings, clock=clock, engine=engine, sessions=sessions, uow_factory=uow_factory,
         texts=texts, adapter=adapter, bot=bot, participants=participants, messenger=queued,
-        sparring=sparring_service, dispatcher=dispatcher, planner=planner,
+        sparring=sparring_service, dispatcher=dispatcher, planner=planner, documents=documents,
     )
     stop = asyncio.Event()
     background = [asyncio.create_task(dispatcher.run_forever(stop, settings.dispatch_interval, wake)),
@@ -118,4 +129,5 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock)
     finally:
         stop.set()
         await asyncio.gather(*background)
+        await http.close()
         await engine.dispose()

@@ -49,7 +49,8 @@ def command_button(title: str, command: str, **data: Any) -> dict[str, Any]:
     return {"type": "Action.Submit", "title": title, "data": {"command": command, **data}}
 
 
-HELP_COMMANDS = ("ask", "mine", "assigned", "open", "deadlines", "reminders", "help", "stop")
+HELP_COMMANDS = ("ask", "mine", "assigned", "submit", "examples", "deadlines", "reminders", "open", "submissions",
+                 "help", "stop")
 
 
 def help_card(texts: Catalogue, language: str, *, unknown: bool = False) -> dict[str, Any]:

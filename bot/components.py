@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.domain.clock import Clock
 from bot.domain.ports import Messenger, UnitOfWorkFactory
 from bot.domain.services.dispatcher import Dispatcher
+from bot.domain.services.documents import DocumentService
 from bot.domain.services.participants import ParticipantService
 from bot.domain.services.reminder_planner import ReminderPlanner
 from bot.domain.services.sparring import SparringService
@@ -36,6 +37,7 @@ class Components:
     sparring: SparringService
     dispatcher: Dispatcher
     planner: ReminderPlanner
+    documents: DocumentService
 
 
 COMPONENTS: web.AppKey[Components] = web.AppKey("components", Components)

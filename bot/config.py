@@ -7,6 +7,7 @@ operator fixes the whole file in one go instead of one restart per mistake.
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,9 @@ class Settings:
     max_body_bytes: int = 1_048_576
     auto_approve_score: float | None = None
     language: str = "auto"
+    max_upload_bytes: int = 25_000_000
+    public_url: str = ""
+    link_secret: bytes = field(default=b"", repr=False)
     dispatch_interval: float = 2.0
     global_send_rate: float = 30.0
 
@@ -189,6 +193,14 @@ def load_settings(
     dispatch_interval = _number(get("DISPATCH_INTERVAL", "2") or "2", "DISPATCH_INTERVAL", 0, 3600, problems)
     global_rate = _number(get("GLOBAL_SEND_RATE", "30") or "30", "GLOBAL_SEND_RATE", 1, 1000, problems)
 
+    max_upload_mb = _number(get("MAX_UPLOAD_MB", "25") or "25", "MAX_UPLOAD_MB", 1, 250, problems)
+    public_url = get("PUBLIC_URL").rstrip("/")
+    if public_url and not public_url.startswith(("https://", "http://")):
+        problems.append(f"PUBLIC_URL must start with https:// (or http:// for local use); got {public_url!r}")
+    link_secret = get("LINK_SECRET")
+    if link_secret and len(link_secret) < 16:
+        problems.append("LINK_SECRET must be at least 16 characters")
+
     language = (get("LANGUAGE", "auto") or "auto").lower()
     if language not in ("auto", "nl", "en"):
         problems.append(f"LANGUAGE must be auto (follow the Teams locale), nl or en; got {language!r}")
@@ -211,6 +223,10 @@ def load_settings(
         max_body_bytes=max_body,
         auto_approve_score=auto_approve,
         language=language,
+        max_upload_bytes=int(max_upload_mb * 1_000_000),
+        public_url=public_url or f"http://{host}:{port}",
+        # Without a configured secret, download links only survive until the next restart.
+        link_secret=link_secret.encode() if link_secret else secrets.token_bytes(32),
         dispatch_interval=dispatch_interval,
         global_send_rate=global_rate,
     )

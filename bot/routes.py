@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
 from aiohttp import web
 from sqlalchemy import text
 
 from bot.adapter import process_activity_request
 from bot.components import COMPONENTS
+from bot.domain.signed_links import verify
 from bot.logging_setup import new_request_id, request_id_var
 
 log = logging.getLogger(__name__)
@@ -18,6 +20,7 @@ def setup_routes(app: web.Application) -> None:
     """Register every route on ``app``."""
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/files/{token}", download)
 
 
 async def messages(request: web.Request) -> web.Response:
@@ -39,6 +42,21 @@ async def healthz(request: web.Request) -> web.Response:
         log.warning("health check: database unavailable (%s)", type(error).__name__)
         return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
     return web.json_response({"status": "ok", "database": "ok"})
+
+
+async def download(request: web.Request) -> web.StreamResponse:
+    """``GET /files/{token}``: a shared document behind a signed link that expires."""
+    components = request.app[COMPONENTS]
+    document_id = verify(request.match_info["token"], components.clock.now(), components.settings.link_secret)
+    document = await components.documents.readable(document_id, None) if document_id is not None else None
+    if document is None:
+        return web.json_response({"error": "link unknown or expired"}, status=404)
+    path = await components.documents.path_of(document)
+    return web.FileResponse(path, headers={
+        "Content-Type": document.content_type,
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(document.file_name)}",
+        "X-Content-Type-Options": "nosniff",
+    })
 
 
 @web.middleware

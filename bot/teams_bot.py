@@ -19,6 +19,7 @@ from botbuilder.schema.teams import TeamInfo
 from bot import teams_gateway
 from bot.cards import CARD_CONTENT_TYPE, help_card, welcome_card
 from bot.commands import ParsedCommand, parse_command
+from bot.document_handlers import DOCUMENT_COMMANDS, DocumentHandlers, files_in
 from bot.domain.clock import Clock
 from bot.domain.models import Participant, ParticipantSeen
 from bot.domain.ports import UnitOfWorkFactory
@@ -41,6 +42,7 @@ class SparringBot(TeamsActivityHandler):
         self, *, conversation_state: ConversationState, user_state: UserState,
         runner: DialogRunner, participants: ParticipantService, uow_factory: UnitOfWorkFactory,
         clock: Clock, texts: Catalogue, sparring: SparringHandlers, schedule: ScheduleHandlers,
+        documents: DocumentHandlers,
         allowed_tenants: frozenset[str] = frozenset(),
         forced_locale: str | None = None,
     ):
@@ -55,6 +57,7 @@ class SparringBot(TeamsActivityHandler):
         self._allowed_tenants = allowed_tenants
         self._sparring = sparring
         self._schedule = schedule
+        self._documents = documents
         self._forced_locale = forced_locale
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -109,6 +112,9 @@ class SparringBot(TeamsActivityHandler):
                 self._texts.text("cancel.done" if cancelled else "cancel.nothing", language)
             )
             return
+        if participant is not None and files_in(activity):
+            await self._documents.on_files(turn_context, participant)
+            return
         # A typed answer or a dialog card's button continues the dialog; other buttons start anew.
         if (not submitted or "dialog" in submitted) and await self._runner.continue_active(turn_context):
             return
@@ -116,6 +122,8 @@ class SparringBot(TeamsActivityHandler):
             await self._send_welcome(turn_context, participant, language)
         elif command and command.name == "help":
             await self._send_card(turn_context, help_card(self._texts, language))
+        elif command and command.name in DOCUMENT_COMMANDS and participant is not None:
+            await self._documents.on_command(turn_context, participant, command.name, submitted)
         elif command and command.name in SCHEDULE_COMMANDS and participant is not None:
             await self._schedule.on_command(turn_context, participant, command.name, submitted)
         elif command and command.name in SPARRING_COMMANDS and participant is not None:

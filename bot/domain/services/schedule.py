@@ -67,6 +67,29 @@ class DeadlineStatus:
     open_ids: tuple[int, ...] = ()
 
 
+@dataclass(frozen=True)
+class _Evidence:
+    """What participants handed in: question themes, document categories, documents per deadline."""
+
+    themes: dict[int, set[str]]
+    categories: dict[int, set[str]]
+    answered: dict[str, set[int]]
+
+    @classmethod
+    async def load(cls, uow: Any) -> _Evidence:
+        answered: dict[str, set[int]] = {}
+        for document in await uow.documents.listing():
+            if document.deadline_id:
+                answered.setdefault(document.deadline_id, set()).add(document.owner_id)
+        return cls(await uow.requests.themes_by_asker(), await uow.documents.categories_by_owner(), answered)
+
+    def met(self, deadline: Deadline, participant_id: int) -> bool:
+        """A document handed in for this deadline counts, and so does what its rule asks for."""
+        return participant_id in self.answered.get(deadline.id, set()) or is_fulfilled(
+            deadline.fulfilment, question_themes=self.themes.get(participant_id, set()),
+            document_categories=self.categories.get(participant_id, set()))
+
+
 class ScheduleService:
     """Read side of deadlines and events, plus the reminder opt-out."""
 
@@ -79,13 +102,12 @@ class ScheduleService:
         """The participant's deadlines (done or not) and the events they are invited to."""
         async with self._uow_factory() as uow:
             people = {p.id: p for p in await uow.directory.people()}
-            themes = (await uow.requests.themes_by_asker()).get(participant.id, set())
+            evidence = await _Evidence.load(uow)
             deadlines = [d for d in await uow.schedule.deadlines()
                          if participant.id in audience_members(d.audience, [participant], people)]
             events = [e for e in await uow.schedule.events()
                       if participant.id in audience_members(e.audience, [participant], people)]
-        statuses = [DeadlineStatus(d, local_to_utc(d.due_local, self._zone),
-                                   done=is_fulfilled(d.fulfilment, question_themes=themes, document_categories=()))
+        statuses = [DeadlineStatus(d, local_to_utc(d.due_local, self._zone), done=evidence.met(d, participant.id))
                     for d in deadlines]
         return statuses, events
 
@@ -94,13 +116,12 @@ class ScheduleService:
         async with self._uow_factory() as uow:
             people = {p.id: p for p in await uow.directory.people()}
             participants = await uow.participants.active()
-            themes = await uow.requests.themes_by_asker()
+            evidence = await _Evidence.load(uow)
             deadlines = [d for d in await uow.schedule.deadlines() if deadline_id in (None, d.id)]
         statuses = []
         for deadline in deadlines:
             members = audience_members(deadline.audience, participants, people)
-            done = [m for m in members if is_fulfilled(deadline.fulfilment, question_themes=themes.get(m, set()),
-                                                       document_categories=())]
+            done = [m for m in members if evidence.met(deadline, m)]
             statuses.append(DeadlineStatus(deadline, local_to_utc(deadline.due_local, self._zone),
                                            done_ids=tuple(done), open_ids=tuple(m for m in members if m not in done)))
         return statuses, [p for p in participants if not p.reminders_enabled]
@@ -111,8 +132,8 @@ class ScheduleService:
         if deadline is None:
             return None
         async with self._uow_factory() as uow:
-            themes = (await uow.requests.themes_by_asker()).get(participant_id, set())
-        return is_fulfilled(deadline.fulfilment, question_themes=themes, document_categories=())
+            evidence = await _Evidence.load(uow)
+        return evidence.met(deadline, participant_id)
 
     async def save_deadline(self, actor: Participant, values: Mapping[str, Any]) -> Deadline:
         """Coordinator: add or change a deadline from the card form (same checks as the file).

@@ -1,0 +1,164 @@
+"""Files in the chat: receive attachments, ask what they are, give a receipt; examples and overviews."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiohttp
+from botbuilder.core import CardFactory, ConversationState, MessageFactory, TurnContext
+
+from bot.document_cards import examples_card, receipt_card, submission_form, submissions_card
+from bot.domain.clock import Clock
+from bot.domain.documents import Consent, Document, UploadRefused
+from bot.domain.models import Participant
+from bot.domain.ports import UnitOfWorkFactory
+from bot.domain.requests import NotAllowed
+from bot.domain.services.documents import DocumentService, PendingUpload
+from bot.domain.services.schedule import ScheduleService
+from bot.domain.signed_links import LINK_LIFETIME, sign
+from bot.texts import Catalogue, language_for
+
+log = logging.getLogger(__name__)
+DOCUMENT_COMMANDS = ("submit", "submission_save", "examples", "submissions")
+TEAMS_FILE = "application/vnd.microsoft.teams.file.download.info"
+NOT_FILES = ("text/html", "application/vnd.microsoft.card.", "application/vnd.microsoft.teams.card.")
+DOWNLOAD_TIMEOUT = aiohttp.ClientTimeout(total=120, sock_read=30)
+
+
+def files_in(activity: Any) -> list[tuple[str, str]]:
+    """(name, download URL) of each file attached to a message, from Teams or another client."""
+    found = []
+    for attachment in activity.attachments or []:
+        content_type = attachment.content_type or ""
+        if content_type == TEAMS_FILE and isinstance(attachment.content, dict):
+            url = attachment.content.get("downloadUrl")  # pre-authorised and short-lived
+        elif attachment.content_url and not content_type.startswith(NOT_FILES):
+            url = attachment.content_url
+        else:
+            continue
+        if url and str(url).startswith(("https://", "http://")):
+            found.append((attachment.name or "bestand", str(url)))
+    return found
+
+
+class DocumentHandlers:
+    """The edge of :class:`DocumentService`."""
+
+    def __init__(self, *, service: DocumentService, schedule: ScheduleService, texts: Catalogue,
+                 conversation_state: ConversationState, http: aiohttp.ClientSession, uow_factory: UnitOfWorkFactory,
+                 clock: Clock, zone: ZoneInfo, link_secret: bytes, public_url: str):
+        self._service = service
+        self._schedule = schedule
+        self._texts = texts
+        self._pending = conversation_state.create_property("PendingUploads")
+        self._http = http
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._zone = zone
+        self._secret = link_secret
+        self._public_url = public_url.rstrip("/")
+
+    async def on_files(self, turn_context: TurnContext, participant: Participant) -> None:
+        """Each attached file: download, check, keep, and ask what it is."""
+        language = language_for(turn_context.activity.locale)
+        if (turn_context.activity.conversation.conversation_type or "personal") != "personal":
+            await turn_context.send_activity(self._texts.text("upload.channel", language))
+            return
+        pending: dict[str, Any] = await self._pending.get(turn_context, dict) or {}
+        statuses, _ = await self._schedule.for_participant(participant)
+        deadlines = [s.deadline for s in statuses if s.deadline.fulfilment.document_categories]
+        suggested = next((s.deadline.id for s in statuses if not s.done and s.deadline.fulfilment.document_categories
+                          and s.due_at > self._clock.now()), None)
+        for name, url in files_in(turn_context.activity):
+            try:
+                upload = await self._service.receive(participant, name, self._download(url))
+            except UploadRefused as refusal:
+                await turn_context.send_activity(self._texts.text(refusal.reason_key, language, **refusal.values))
+                continue
+            except (aiohttp.ClientError, TimeoutError):
+                log.info("download of an attachment failed")
+                await turn_context.send_activity(self._texts.text("upload.failed", language, name=name))
+                continue
+            token = secrets.token_urlsafe(9)
+            pending[token] = upload.to_json()
+            await _send_card(turn_context, submission_form(self._texts, language, upload, token, deadlines, suggested))
+        await self._pending.set(turn_context, pending)
+
+    async def on_command(self, turn_context: TurnContext, participant: Participant, name: str,
+                         data: dict[str, Any]) -> None:
+        """Run one of :data:`DOCUMENT_COMMANDS`."""
+        language = language_for(turn_context.activity.locale)
+        if name == "submit":
+            await turn_context.send_activity(self._texts.text("upload.how", language))
+        elif name == "submission_save":
+            await self._save(turn_context, participant, data, language)
+        elif name == "examples":
+            documents = await self._service.shared()
+            await _send_card(turn_context, examples_card(self._texts, language, documents, self._link,
+                                                         await self._owner_labels()))
+        elif name == "submissions":
+            await self._submissions(turn_context, participant, language)
+
+    async def _save(self, turn_context: TurnContext, participant: Participant, data: dict[str, Any],
+                    language: str) -> None:
+        pending: dict[str, Any] = await self._pending.get(turn_context, dict) or {}
+        raw = pending.get(str(data.get("token") or ""))
+        if raw is None:  # an old card, or a token from someone else's chat
+            await turn_context.send_activity(self._texts.text("submission.unknown", language))
+            return
+        consent = Consent.PARTICIPANTS if data.get("consent") == Consent.PARTICIPANTS.value else Consent.PROJECT_TEAM
+        deadline_id = str(data.get("deadline") or "") or None
+        try:
+            document, created = await self._service.submit(
+                participant, PendingUpload(**raw), category=str(data.get("category") or ""),
+                deadline_id=deadline_id, consent=consent, note=str(data.get("note") or ""))
+        except NotAllowed:
+            await turn_context.send_activity(self._texts.text("submission.category", language) + "?")
+            return
+        pending.pop(str(data["token"]))
+        await self._pending.set(turn_context, pending)
+        deadline = await self._schedule.deadline(document.deadline_id or "")
+        await _send_card(turn_context, receipt_card(self._texts, language, document, duplicate=not created,
+                                                    deadline_title=deadline.title if deadline else None,
+                                                    zone=self._zone))
+
+    async def _submissions(self, turn_context: TurnContext, participant: Participant, language: str) -> None:
+        try:
+            documents = await self._service.all_for_coordinator(participant)
+        except NotAllowed:
+            await turn_context.send_activity(self._texts.text("error.coordinator_only", language))
+            return
+        statuses, _ = await self._schedule.overview()
+        async with self._uow_factory() as uow:
+            participants = {p.id: p for p in await uow.participants.active()}
+        missing = {s.deadline.id: [participants[i] for i in s.open_ids if i in participants]
+                   for s in statuses if s.deadline.fulfilment.document_categories}
+        names = {i: p.name or p.email or "?" for i, p in participants.items()}
+        await _send_card(turn_context, submissions_card(self._texts, language, documents,
+                                                        [s.deadline for s in statuses], names, missing))
+
+    async def _owner_labels(self) -> dict[int, str]:
+        async with self._uow_factory() as uow:
+            people = {p.id: p for p in await uow.directory.people()}
+            participants = await uow.participants.active()
+        return {p.id: people[p.person_id].organisation if p.person_id in people else (p.name or "")
+                for p in participants}
+
+    def _link(self, document: Document) -> str:
+        token = sign(document.id, self._clock.now() + LINK_LIFETIME, self._secret)
+        return f"{self._public_url}/files/{token}"
+
+    async def _download(self, url: str) -> AsyncIterator[bytes]:
+        # A plain GET: Teams' downloadUrl is pre-authorised and expires within minutes.
+        async with self._http.get(url, timeout=DOWNLOAD_TIMEOUT) as response:
+            response.raise_for_status()
+            async for chunk in response.content.iter_chunked(64 * 1024):
+                yield chunk
+
+
+async def _send_card(turn_context: TurnContext, card: dict[str, Any]) -> None:
+    await turn_context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))

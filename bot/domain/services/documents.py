@@ -1,0 +1,126 @@
+"""Handing in documents: receive (checked, stored, never overwritten), describe, share."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from bot.domain.clock import Clock
+from bot.domain.documents import (
+    CATEGORIES,
+    Consent,
+    Document,
+    UploadRefused,
+    check_upload,
+    inspect_file,
+    sanitise_file_name,
+)
+from bot.domain.file_store import FileStore
+from bot.domain.models import Participant
+from bot.domain.ports import UnitOfWorkFactory
+from bot.domain.requests import NotAllowed
+from bot.domain.services.roles import is_coordinator
+
+ZIP_BASED = ("docx", "xlsx", "pptx", "odt", "ods", "odp")
+
+
+@dataclass(frozen=True)
+class PendingUpload:
+    """A received file waiting for its description (kept in the chat's state until then)."""
+
+    file_name: str
+    stored_name: str
+    size: int
+    sha256: str
+    content_type: str
+
+    def to_json(self) -> dict[str, object]:
+        """Plain data for the conversation state."""
+        return dataclasses.asdict(self)
+
+
+class DocumentService:
+    """Use cases around handed-in files."""
+
+    def __init__(self, *, uow_factory: UnitOfWorkFactory, clock: Clock, store: FileStore, max_bytes: int):
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._store = store
+        self._max_bytes = max_bytes
+
+    async def receive(self, owner: Participant, file_name: str, stream: AsyncIterator[bytes]) -> PendingUpload:
+        """Store a file if it is what its name says; otherwise keep nothing.
+
+        Raises:
+            UploadRefused: Wrong or unknown type, too large, empty (``reason_key`` says which).
+        """
+        name = sanitise_file_name(file_name)
+        stored = await self._store.put(stream, max_bytes=self._max_bytes)
+        try:
+            if stored.size == 0:
+                raise UploadRefused("upload.refused_empty")
+            content_type = check_upload(stored.head, name)
+            if name.rsplit(".", 1)[-1].lower() in ZIP_BASED:
+                # The head is not enough for some writers: read the ZIP's directory.
+                content_type = await asyncio.to_thread(inspect_file, await self._store.open(stored.stored_name), name)
+        except BaseException:
+            await self._store.delete(stored.stored_name)
+            raise
+        return PendingUpload(name, stored.stored_name, stored.size, stored.sha256, content_type)
+
+    async def submit(self, owner: Participant, pending: PendingUpload, *, category: str, deadline_id: str | None,
+                     consent: Consent, note: str) -> tuple[Document, bool]:
+        """Record a described upload; returns the document and whether it is new (False: a duplicate).
+
+        Raises:
+            NotAllowed: Unknown category.
+        """
+        if category not in CATEGORIES:
+            raise NotAllowed(f"unknown category {category!r}")
+        document = Document(id=0, owner_id=owner.id, category=category, deadline_id=deadline_id or None,
+                            consent=consent, note=" ".join(note.split())[:1000], file_name=pending.file_name,
+                            stored_name=pending.stored_name, size=pending.size, sha256=pending.sha256,
+                            content_type=pending.content_type, created_at=self._clock.now())
+        async with self._uow_factory() as uow:
+            stored, created = await uow.documents.add(document)
+            await uow.commit()
+        if not created:
+            await self._store.delete(pending.stored_name)  # the same content is already there
+        return stored, created
+
+    async def discard(self, pending: PendingUpload) -> None:
+        """Forget an upload the owner did not describe (e.g. cancelled)."""
+        await self._store.delete(pending.stored_name)
+
+    async def mine(self, owner: Participant) -> list[Document]:
+        """The owner's own documents."""
+        async with self._uow_factory() as uow:
+            return await uow.documents.for_owner(owner.id)
+
+    async def shared(self, category: str | None = None) -> list[Document]:
+        """Documents handed in with consent to share with participants."""
+        async with self._uow_factory() as uow:
+            return await uow.documents.shared(category)
+
+    async def all_for_coordinator(self, actor: Participant) -> list[Document]:
+        """Every document (coordinator only)."""
+        async with self._uow_factory() as uow:
+            if not await is_coordinator(uow, actor):
+                raise NotAllowed("only the coordinator may see all submissions")
+            return await uow.documents.listing()
+
+    async def readable(self, document_id: int, reader: Participant | None) -> Document | None:
+        """The document when ``reader`` may open it (shared, own, or coordinator); ``None`` for a link."""
+        async with self._uow_factory() as uow:
+            document = await uow.documents.get(document_id)
+            if document is None:
+                return None
+            if reader is None or document.shared or document.owner_id == reader.id:
+                return document
+            return document if await is_coordinator(uow, reader) else None
+
+    async def path_of(self, document: Document):  # type: ignore[no-untyped-def]
+        """Where the document's bytes are (for the download route)."""
+        return await self._store.open(document.stored_name)

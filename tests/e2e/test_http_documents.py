@@ -1,0 +1,159 @@
+"""Handing in documents through the real app: Teams file attachments served from loopback."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from sqlalchemy import select
+
+from bot.components import COMPONENTS
+from storage.tables import DocumentRow
+from tests import activities as build
+from tests.e2e.test_http_sparring import introduce_people, post, texts_of
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+EXE = b"MZ\x90\x00" + b"\x00" * 200
+
+
+@pytest.fixture
+async def file_host() -> AsyncIterator[tuple[str, dict[str, bytes]]]:
+    """Serves files the way Teams' pre-authorised download URLs do (plain GET, no token)."""
+    files: dict[str, bytes] = {}
+
+    async def serve(request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        return web.Response(body=files[name]) if name in files else web.Response(status=404)
+
+    app = web.Application()
+    app.router.add_get("/f/{name}", serve)
+    server = TestServer(app, host="127.0.0.1", port=0)
+    await server.start_server()
+    try:
+        yield str(server.make_url("/f/")), files
+    finally:
+        await server.close()
+
+
+def teams_file(base: str, name: str) -> dict:
+    return {"contentType": "application/vnd.microsoft.teams.file.download.info", "name": name,
+            "content": {"downloadUrl": base + name, "uniqueId": name, "fileType": name.rsplit(".", 1)[-1]}}
+
+
+async def send_files(client, connector, base: str, *names: str, key: str = "anna") -> None:  # type: ignore[no-untyped-def]
+    activity = build.message(connector.url, "", key=key)
+    activity["attachments"] = [teams_file(base, n) for n in names]
+    await post(client, activity)
+
+
+def form_of(connector, key: str = "anna") -> dict:  # type: ignore[no-untyped-def]
+    return connector.cards(f"a:personal-{key}")[-1]
+
+
+async def hand_in(client, connector, form: dict, *, key: str = "anna", **values: str) -> None:  # type: ignore[no-untyped-def]
+    await post(client, build.card_submit(connector.url, {**form["actions"][0]["data"], "deadline": "",
+                                                          "consent": "project_team", "note": "", **values}, key=key))
+
+
+async def test_a_document_is_received_described_and_receipted(bot_client, connector, file_host):
+    base, files = file_host
+    await introduce_people(bot_client, connector)
+    files["accountplan 2027.pdf"] = PDF
+    await send_files(bot_client, connector, base, "accountplan 2027.pdf")
+    form = form_of(connector)
+    assert form["body"][0]["text"] == "Wat is accountplan 2027.pdf?"
+    await hand_in(bot_client, connector, form, category="accountplan", consent="participants", note="Versie 2")
+    receipt = form_of(connector)
+    assert receipt["body"][0]["text"] == "✔ Ontvangen: accountplan 2027.pdf"
+    facts = {f["title"]: f["value"] for f in receipt["body"][1]["facts"]}
+    assert facts["Soort document"] == "Accountplan" and facts["Wie mag het zien?"].startswith("Mag gedeeld")
+    assert facts["Notitie (optioneel)"] == "Versie 2"
+
+    await send_files(bot_client, connector, base, "accountplan 2027.pdf")  # the same content again
+    await hand_in(bot_client, connector, form_of(connector), category="accountplan")
+    assert form_of(connector)["body"][0]["text"].startswith("Dit bestand had je al ingestuurd")
+    async with bot_client.server.app[COMPONENTS].sessions() as session:
+        assert len((await session.scalars(select(DocumentRow))).all()) == 1
+
+
+async def test_refused_files_keep_nothing(bot_client, connector, file_host, tmp_path):
+    base, files = file_host
+    await introduce_people(bot_client, connector)
+    files["factuur.pdf"], files["tool.exe"], files["leeg.txt"] = EXE, EXE, b""
+    await send_files(bot_client, connector, base, "factuur.pdf", "tool.exe", "leeg.txt", "weg.pdf")
+    said = connector.texts("a:personal-anna")
+    assert said[-4].startswith("Dit bestand heet .pdf, maar is iets anders")
+    assert said[-3].startswith("Bestanden van het type .exe neem ik niet aan")
+    assert said[-2].startswith("Dit bestand is leeg")
+    assert said[-1].startswith("Het ophalen van weg.pdf lukte niet")
+    stored = [p for p in (tmp_path / "files").rglob("*") if p.is_file()]
+    assert stored == []
+
+
+async def test_names_are_sanitised_and_several_files_each_get_a_form(bot_client, connector, file_host):
+    base, files = file_host
+    await introduce_people(bot_client, connector)
+    files["a.pdf"], files["b.pdf"] = PDF, PDF + b"% b\n"
+    activity = build.message(connector.url, "", key="anna")
+    activity["attachments"] = [teams_file(base, "a.pdf") | {"name": "../../etc/passwd.pdf"}, teams_file(base, "b.pdf")]
+    await post(bot_client, activity)
+    forms = connector.cards("a:personal-anna")[-2:]
+    assert [f["body"][0]["text"] for f in forms] == ["Wat is passwd.pdf?", "Wat is b.pdf?"]
+
+
+async def test_shared_examples_never_show_unshared_files_and_links_expire(bot_client, connector, file_host):
+    base, files = file_host
+    await introduce_people(bot_client, connector)
+    files["plan.pdf"], files["kosten.pdf"] = PDF, PDF + b"% kosten\n"
+    await send_files(bot_client, connector, base, "plan.pdf")
+    await hand_in(bot_client, connector, form_of(connector), category="accountplan", consent="participants")
+    await send_files(bot_client, connector, base, "kosten.pdf")
+    await hand_in(bot_client, connector, form_of(connector), category="kostenberekening", consent="project_team")
+
+    await post(bot_client, build.message(connector.url, "voorbeelden", key="maarten"))
+    examples = texts_of(form_of(connector, "maarten"))
+    assert "plan.pdf" in examples and "kosten.pdf" not in examples
+    link = examples.split("](")[1].split(")")[0]
+    path = link.split("127.0.0.1", 1)[1].split("/", 1)[1]
+    response = await bot_client.get("/" + path)
+    assert response.status == 200 and await response.read() == PDF
+    forged = "/" + path[:-3] + ("aaa" if not path.endswith("aaa") else "bbb")
+    assert (await bot_client.get(forged)).status == 404
+
+    await post(bot_client, build.message(connector.url, "inzendingen", key="maarten"))
+    assert connector.texts("a:personal-maarten")[-1] == "Dat kan alleen de coördinator van het project."
+    await post(bot_client, build.message(connector.url, "inzendingen", key="dia"))
+    overview = texts_of(form_of(connector, "dia"))
+    assert "Accountplan: Anna de Vries" in overview and "Kostenberekening, offerte of factuur: Anna de Vries" in overview
+
+
+async def test_a_document_for_a_deadline_fulfils_it(bot_client, connector, file_host):
+    base, files = file_host
+    await introduce_people(bot_client, connector)
+    files["begroting.xlsx"] = _xlsx()
+    await send_files(bot_client, connector, base, "begroting.xlsx", key="maarten")
+    form = form_of(connector, "maarten")
+    deadline_input = next(i for i in form["body"] if i.get("id") == "deadline")
+    assert deadline_input["value"] == "exploitatievraag"  # suggested: the open deadline that takes documents
+    await hand_in(bot_client, connector, form, key="maarten", category="kostenberekening",
+                  deadline="exploitatievraag")
+    await post(bot_client, build.message(connector.url, "deadlines", key="maarten"))
+    assert "✔ gedaan" in texts_of(form_of(connector, "maarten"))
+
+
+async def test_files_in_a_channel_are_sent_back_to_the_personal_chat(bot_client, connector, file_host):
+    base, files = file_host
+    await introduce_people(bot_client, connector)
+    files["plan.pdf"] = PDF
+    activity = build.channel_message(connector.url, "", key="anna")
+    activity["attachments"] = [teams_file(base, "plan.pdf")]
+    await post(bot_client, activity)
+    assert any("persoonlijke chat" in (a.get("text") or "") for a in connector.activities())
+
+
+def _xlsx() -> bytes:
+    from bot.domain.exports import to_xlsx
+
+    return to_xlsx({"Kosten": [["Totaal", 1000]]})
