@@ -53,6 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     rem_sub.add_parser("run-once", help="plan and send everything due now, then exit (for cron)")
     rem_sub.add_parser("list", help="show planned messages with their state")
 
+    export = sub.add_parser("export", help="export submissions or cost splits (CSV or XLSX)")
+    export.add_argument("what", choices=["submissions", "costs"])
+    export.add_argument("--format", choices=["csv", "xlsx"], default="xlsx")
+    export.add_argument("--out", type=Path, required=True)
+
     route = sub.add_parser("route", help="rank directory people for questions (offline)")
     route.add_argument("--directory", type=Path, required=True)
     route.add_argument("--questions", type=Path, required=True)
@@ -91,6 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.maintenance import db_current, db_upgrade
 
         return asyncio.run(db_upgrade(settings) if args.db_command == "upgrade" else db_current(settings))
+    if args.command == "export":
+        from bot.export_cli import export
+
+        return asyncio.run(export(settings, what=args.what, fmt=args.format, out=args.out))
     if args.command == "reminders":
         from bot.reminders_cli import list_planned, run_once
 

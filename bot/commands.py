@@ -18,6 +18,7 @@ COMMAND_WORDS: dict[str, tuple[str, ...]] = {
     "submit": ("insturen", "inleveren", "document insturen", "upload"),
     "examples": ("voorbeelden", "examples"),
     "submissions": ("inzendingen", "submissions"),
+    "costs": ("kostenoverzicht", "kosten", "cost overview"),
     "deadlines": ("deadlines", "deadline", "mijn deadlines", "wat moet ik nog doen"),
     "reminders_off": ("herinneringen uit", "reminders off"),
     "reminders_on": ("herinneringen aan", "reminders on"),

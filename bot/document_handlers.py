@@ -11,9 +11,12 @@ from zoneinfo import ZoneInfo
 import aiohttp
 from botbuilder.core import CardFactory, ConversationState, MessageFactory, TurnContext
 
+from bot.cost_cards import FIELDS, cost_form
+from bot.cost_cards import overview_card as cost_overview_card
 from bot.document_cards import examples_card, receipt_card, submission_form, submissions_card
 from bot.domain.clock import Clock
-from bot.domain.documents import Consent, Document, UploadRefused
+from bot.domain.cost_split import CostSplitInvalid
+from bot.domain.documents import COST_CATEGORY, Consent, Document, UploadRefused
 from bot.domain.models import Participant
 from bot.domain.ports import UnitOfWorkFactory
 from bot.domain.requests import NotAllowed
@@ -23,7 +26,7 @@ from bot.domain.signed_links import LINK_LIFETIME, sign
 from bot.texts import Catalogue, language_for
 
 log = logging.getLogger(__name__)
-DOCUMENT_COMMANDS = ("submit", "submission_save", "examples", "submissions")
+DOCUMENT_COMMANDS = ("submit", "submission_save", "examples", "submissions", "cost_save", "costs")
 TEAMS_FILE = "application/vnd.microsoft.teams.file.download.info"
 NOT_FILES = ("text/html", "application/vnd.microsoft.card.", "application/vnd.microsoft.teams.card.")
 DOWNLOAD_TIMEOUT = aiohttp.ClientTimeout(total=120, sock_read=30)
@@ -102,6 +105,36 @@ class DocumentHandlers:
                                                          await self._owner_labels()))
         elif name == "submissions":
             await self._submissions(turn_context, participant, language)
+        elif name == "cost_save":
+            await self._save_costs(turn_context, participant, data, language)
+        elif name == "costs":
+            await self._cost_overview(turn_context, participant, language)
+
+    async def _save_costs(self, turn_context: TurnContext, participant: Participant, data: dict[str, Any],
+                          language: str) -> None:
+        document_id = int(data.get("document_id") or 0) if str(data.get("document_id") or "").isdigit() else 0
+        values = {k: str(data.get(k) or "") for k in (*FIELDS, "unit")}
+        try:
+            await self._service.save_cost_split(participant, document_id, values)
+        except CostSplitInvalid as invalid:
+            await _send_card(turn_context, cost_form(self._texts, language, document_id, values=values,
+                                                     errors=invalid.errors, placeholders=invalid.values))
+            return
+        except NotAllowed:
+            await turn_context.send_activity(self._texts.text("cost.unknown", language))
+            return
+        await turn_context.send_activity(self._texts.text("cost.saved", language))
+
+    async def _cost_overview(self, turn_context: TurnContext, participant: Participant, language: str) -> None:
+        try:
+            overview, libraries = await self._service.cost_overview(participant)
+        except NotAllowed:
+            await turn_context.send_activity(self._texts.text("error.coordinator_only", language))
+            return
+        if overview is None:
+            await turn_context.send_activity(self._texts.text("costs.too_few", language, count=libraries))
+            return
+        await _send_card(turn_context, cost_overview_card(self._texts, language, overview))
 
     async def _save(self, turn_context: TurnContext, participant: Participant, data: dict[str, Any],
                     language: str) -> None:
@@ -125,6 +158,8 @@ class DocumentHandlers:
         await _send_card(turn_context, receipt_card(self._texts, language, document, duplicate=not created,
                                                     deadline_title=deadline.title if deadline else None,
                                                     zone=self._zone))
+        if created and document.category == COST_CATEGORY:
+            await _send_card(turn_context, cost_form(self._texts, language, document.id))
 
     async def _submissions(self, turn_context: TurnContext, participant: Participant, language: str) -> None:
         try:

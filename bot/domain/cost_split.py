@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 PAYERS = ("school", "bibliotheek", "subsidie", "gemeente", "overig")
+PARTICIPANT_LIBRARY_PREFIX = "participant:"  # a cost split's library when the owner has no organisation
 MIN_LIBRARIES = 3  # the overview is shown only when at least this many libraries contributed
 PERCENT_TOLERANCE = Decimal("0.5")
 AMOUNT_TOLERANCE = Decimal("1")

@@ -157,3 +157,62 @@ def _xlsx() -> bytes:
     from bot.domain.exports import to_xlsx
 
     return to_xlsx({"Kosten": [["Totaal", 1000]]})
+
+
+async def test_cost_splits_validated_on_the_card_and_an_anonymous_overview_from_three_libraries(
+        bot_client, connector, file_host, database_url, tmp_path):
+    import base64
+    import csv
+    import io
+    import subprocess
+    import sys
+
+    import openpyxl
+
+    from tests.activities import member
+
+    base, files = file_host
+    await introduce_people(bot_client, connector)
+    connector.members["a:personal-eline"] = [member("eline", name="Eline Bakker", email="eline@bzhe.nl")]
+    await post(bot_client, build.message(connector.url, "hallo", key="eline"))
+    splits = {"anna": ("1.000", "500", "500"), "maarten": ("2000", "1000", "1000,00"), "eline": ("1500", "0", "1500")}
+    for number, (key, (total, school, library)) in enumerate(splits.items()):
+        files[f"kosten-{key}.pdf"] = PDF + f"% {number}\n".encode()
+        await send_files(bot_client, connector, base, f"kosten-{key}.pdf", key=key)
+        await hand_in(bot_client, connector, form_of(connector, key), key=key, category="kostenberekening")
+        cost_form = form_of(connector, key)
+        assert cost_form["body"][0]["text"] == "Wat kost dBos po per school, en wie betaalt wat?"
+        action = cost_form["actions"][0]["data"]
+        wrong = {**action, "total": total, "school": school, "bibliotheek": "1", "unit": "amounts"}
+        await post(bot_client, build.card_submit(connector.url, wrong, key=key))
+        errors = [b["text"] for b in form_of(connector, key)["body"] if b.get("color") == "Attention"]
+        assert errors and errors[0].startswith("De delen tellen op tot")
+        await post(bot_client, build.card_submit(connector.url, {**wrong, "bibliotheek": library}, key=key))
+        assert connector.texts(f"a:personal-{key}")[-1].startswith("✔ De kostenverdeling is opgeslagen")
+        if key == "maarten":
+            await post(bot_client, build.message(connector.url, "kostenoverzicht", key="dia"))
+            assert connector.texts("a:personal-dia")[-1].startswith("Er zijn pas 2 bibliotheken")
+
+    await post(bot_client, build.message(connector.url, "kostenoverzicht", key="anna"))
+    assert connector.texts("a:personal-anna")[-1] == "Dat kan alleen de coördinator van het project."
+    await post(bot_client, build.message(connector.url, "kostenoverzicht", key="dia"))
+    overview = form_of(connector, "dia")
+    facts = {f["title"]: f["value"] for f in overview["body"][1]["facts"]}
+    assert facts == {"Bibliotheken": "3", "Totaal per school per jaar":
+                     "mediaan € 1.500,00 (van € 1.000,00 tot € 2.000,00)"}
+    image = next(b for b in overview["body"] if b["type"] == "Image")
+    png = base64.b64decode(image["url"].split(",", 1)[1])
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert "Maarten" not in str(overview) and "OBA" not in str(overview)  # anonymous
+
+    env = {"DATABASE_URL": database_url, "PATH": "/usr/bin:/bin"}
+    for fmt in ("csv", "xlsx"):
+        out = tmp_path / f"kosten.{fmt}"
+        subprocess.run([sys.executable, "-m", "bot", "export", "costs", "--format", fmt, "--out", str(out)],
+                       check=True, env=env, capture_output=True, timeout=60)
+        if fmt == "csv":
+            rows = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig")), delimiter=";"))
+        else:
+            rows = [list(r) for r in openpyxl.load_workbook(out).active.iter_rows(values_only=True)]
+        assert len(rows) == 4 and rows[0][0] == "bibliotheek"
+        assert {str(r[0]) for r in rows[1:]} >= {"OBA", "BZHE"}

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
 from bot.domain.clock import Clock
+from bot.domain.cost_split import PARTICIPANT_LIBRARY_PREFIX, CostAggregate, CostSplit, aggregate, validate_cost_split
 from bot.domain.documents import (
     CATEGORIES,
+    COST_CATEGORY,
     Consent,
     Document,
     UploadRefused,
@@ -120,6 +122,32 @@ class DocumentService:
             if reader is None or document.shared or document.owner_id == reader.id:
                 return document
             return document if await is_coordinator(uow, reader) else None
+
+    async def save_cost_split(self, owner: Participant, document_id: int, values: Mapping[str, str]) -> CostSplit:
+        """Attach a validated cost split to the owner's cost document.
+
+        Raises:
+            CostSplitInvalid: With an error per field (shown on the card).
+            NotAllowed: Not the owner's cost document.
+        """
+        split = validate_cost_split({**values, "as_percentages": str(values.get("unit") == "percentages")})
+        async with self._uow_factory() as uow:
+            document = await uow.documents.get(document_id)
+            if document is None or document.owner_id != owner.id or document.category != COST_CATEGORY:
+                raise NotAllowed("not your cost document")
+            person = await uow.directory.person(owner.person_id) if owner.person_id else None
+            library = person.organisation if person else f"{PARTICIPANT_LIBRARY_PREFIX}{owner.id}"
+            await uow.documents.add_cost_split(document_id, split, library, now=self._clock.now())
+            await uow.commit()
+        return split
+
+    async def cost_overview(self, actor: Participant) -> tuple[CostAggregate | None, int]:
+        """Coordinator: the anonymous aggregate (``None`` below three libraries) and how many libraries."""
+        async with self._uow_factory() as uow:
+            if not await is_coordinator(uow, actor):
+                raise NotAllowed("only the coordinator may see the cost overview")
+            splits = await uow.documents.cost_splits()
+        return aggregate(splits), len({library for library, _ in splits})
 
     async def path_of(self, document: Document):  # type: ignore[no-untyped-def]
         """Where the document's bytes are (for the download route)."""
