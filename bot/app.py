@@ -24,12 +24,14 @@ from bot.domain.services.dispatcher import Dispatcher
 from bot.domain.services.documents import DocumentService
 from bot.domain.services.matching import Matcher
 from bot.domain.services.participants import ParticipantService
+from bot.domain.services.privacy import PrivacyService
 from bot.domain.services.reminder_planner import ReminderPlanner
 from bot.domain.services.schedule import ScheduleService
 from bot.domain.services.sparring import SparringService
 from bot.follow_up_composers import FollowUpComposers
 from bot.notifications import TeamsNotifications
 from bot.outbox_messenger import MESSAGE_KIND, OutboxMessenger, compose_stored_message
+from bot.privacy_handlers import PrivacyHandlers
 from bot.proactive import TeamsMessenger
 from bot.routes import request_id_middleware, setup_routes
 from bot.schedule_composers import ScheduleComposers
@@ -84,8 +86,8 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock)
     queued = OutboxMessenger(uow_factory=uow_factory, clock=clock, wake=wake)
     schedule = ScheduleService(uow_factory=uow_factory, clock=clock, zone=settings.zone)
     http = aiohttp.ClientSession()
-    documents = DocumentService(uow_factory=uow_factory, clock=clock, store=LocalFileStore(settings.files_dir),
-                                max_bytes=settings.max_upload_bytes)
+    store = LocalFileStore(settings.files_dir)
+    documents = DocumentService(uow_factory=uow_factory, clock=clock, store=store, max_bytes=settings.max_upload_bytes)
     planner = ReminderPlanner(uow_factory=uow_factory, clock=clock, zone=settings.zone)
     dispatcher = Dispatcher(
         uow_factory=uow_factory, messenger=messenger, clock=clock, worker=f"{socket.gethostname()}:{os.getpid()}",
@@ -108,7 +110,9 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock)
     bot = SparringBot(
         conversation_state=conversation_state, user_state=user_state, runner=runner, participants=participants,
         uow_factory=uow_factory, clock=clock, texts=texts, sparring=sparring,
-        schedule=ScheduleHandlers(service=schedule, planner=planner, texts=texts, clock=clock, zone=settings.zone),
+        features=[ScheduleHandlers(service=schedule, planner=planner, texts=texts, clock=clock, zone=settings.zone),
+                  PrivacyHandlers(service=PrivacyService(uow_factory=uow_factory, store=store, messenger=queued),
+                                  texts=texts, conversation_state=conversation_state, user_state=user_state)],
         documents=DocumentHandlers(service=documents, schedule=schedule, texts=texts,
                                    conversation_state=conversation_state, http=http, uow_factory=uow_factory,
                                    clock=clock, zone=settings.zone, link_secret=settings.link_secret,

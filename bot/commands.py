@@ -19,6 +19,8 @@ COMMAND_WORDS: dict[str, tuple[str, ...]] = {
     "examples": ("voorbeelden", "examples"),
     "submissions": ("inzendingen", "submissions"),
     "costs": ("kostenoverzicht", "kosten", "cost overview"),
+    "privacy": ("mijn gegevens", "my data"),
+    "erase": ("verwijder mijn gegevens", "delete my data"),
     "deadlines": ("deadlines", "deadline", "mijn deadlines", "wat moet ik nog doen"),
     "reminders_off": ("herinneringen uit", "reminders off"),
     "reminders_on": ("herinneringen aan", "reminders on"),

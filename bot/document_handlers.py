@@ -91,7 +91,9 @@ class DocumentHandlers:
             await _send_card(turn_context, submission_form(self._texts, language, upload, token, deadlines, suggested))
         await self._pending.set(turn_context, pending)
 
-    async def on_command(self, turn_context: TurnContext, participant: Participant, name: str,
+    COMMANDS = DOCUMENT_COMMANDS
+
+    async def on_command(self, turn_context: TurnContext, participant: Participant, name: str, argument: str,
                          data: dict[str, Any]) -> None:
         """Run one of :data:`DOCUMENT_COMMANDS`."""
         language = language_for(turn_context.activity.locale)

@@ -30,7 +30,9 @@ class ScheduleHandlers:
         self._clock = clock
         self._zone = zone
 
-    async def on_command(self, turn_context: TurnContext, participant: Participant, name: str,
+    COMMANDS = SCHEDULE_COMMANDS
+
+    async def on_command(self, turn_context: TurnContext, participant: Participant, name: str, argument: str,
                          data: dict[str, Any]) -> None:
         """Run one of :data:`SCHEDULE_COMMANDS`."""
         language = language_for(turn_context.activity.locale)

@@ -63,6 +63,8 @@ class SparringHandlers:
             return
         await turn_context.send_activity(self._texts.text("question.sent", language, id=request.id))
 
+    COMMANDS = SPARRING_COMMANDS
+
     async def on_command(self, turn_context: TurnContext, participant: Participant, name: str,
                          argument: str, data: dict[str, Any]) -> None:
         """Run one of :data:`SPARRING_COMMANDS`."""

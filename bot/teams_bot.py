@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from botbuilder.core import (
     CardFactory,
@@ -19,20 +20,28 @@ from botbuilder.schema.teams import TeamInfo
 from bot import teams_gateway
 from bot.cards import CARD_CONTENT_TYPE, help_card, welcome_card
 from bot.commands import ParsedCommand, parse_command
-from bot.document_handlers import DOCUMENT_COMMANDS, DocumentHandlers, files_in
+from bot.document_handlers import DocumentHandlers, files_in
 from bot.domain.clock import Clock
 from bot.domain.models import Participant, ParticipantSeen
 from bot.domain.ports import UnitOfWorkFactory
 from bot.domain.services.once import first_time
 from bot.domain.services.participants import ParticipantService
 from bot.proactive import address_from_turn
-from bot.schedule_handlers import SCHEDULE_COMMANDS, ScheduleHandlers
-from bot.sparring_handlers import SPARRING_COMMANDS, SparringHandlers
+from bot.sparring_handlers import SparringHandlers
 from bot.texts import Catalogue, language_for
 from dialogs.runner import DialogRunner
 
 log = logging.getLogger(__name__)
 DEFAULT_PROGRAMME = "dBos po"
+
+
+class FeatureHandlers(Protocol):
+    """A feature's chat commands: the names it answers and how."""
+
+    COMMANDS: tuple[str, ...]
+
+    async def on_command(self, turn_context: TurnContext, participant: Participant, name: str, argument: str,
+                         data: dict[str, Any]) -> None: ...
 
 
 class SparringBot(TeamsActivityHandler):
@@ -41,7 +50,7 @@ class SparringBot(TeamsActivityHandler):
     def __init__(
         self, *, conversation_state: ConversationState, user_state: UserState,
         runner: DialogRunner, participants: ParticipantService, uow_factory: UnitOfWorkFactory,
-        clock: Clock, texts: Catalogue, sparring: SparringHandlers, schedule: ScheduleHandlers,
+        clock: Clock, texts: Catalogue, sparring: SparringHandlers, features: Sequence[FeatureHandlers],
         documents: DocumentHandlers,
         allowed_tenants: frozenset[str] = frozenset(),
         forced_locale: str | None = None,
@@ -56,8 +65,14 @@ class SparringBot(TeamsActivityHandler):
         self._texts = texts
         self._allowed_tenants = allowed_tenants
         self._sparring = sparring
-        self._schedule = schedule
         self._documents = documents
+        # Each command word belongs to exactly one feature; a clash is a wiring error at start-up.
+        self._features: dict[str, FeatureHandlers] = {}
+        for feature in (sparring, documents, *features):
+            for name in feature.COMMANDS:
+                if name in self._features:
+                    raise ValueError(f"command {name!r} is claimed by two features")
+                self._features[name] = feature
         self._forced_locale = forced_locale
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -122,12 +137,9 @@ class SparringBot(TeamsActivityHandler):
             await self._send_welcome(turn_context, participant, language)
         elif command and command.name == "help":
             await self._send_card(turn_context, help_card(self._texts, language))
-        elif command and command.name in DOCUMENT_COMMANDS and participant is not None:
-            await self._documents.on_command(turn_context, participant, command.name, submitted)
-        elif command and command.name in SCHEDULE_COMMANDS and participant is not None:
-            await self._schedule.on_command(turn_context, participant, command.name, submitted)
-        elif command and command.name in SPARRING_COMMANDS and participant is not None:
-            await self._sparring.on_command(turn_context, participant, command.name, command.argument, submitted)
+        elif command and command.name in self._features and participant is not None:
+            await self._features[command.name].on_command(turn_context, participant, command.name,
+                                                          command.argument, submitted)
         else:
             await self._send_card(turn_context, help_card(self._texts, language, unknown=True))
 

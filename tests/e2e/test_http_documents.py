@@ -216,3 +216,31 @@ async def test_cost_splits_validated_on_the_card_and_an_anonymous_overview_from_
             rows = [list(r) for r in openpyxl.load_workbook(out).active.iter_rows(values_only=True)]
         assert len(rows) == 4 and rows[0][0] == "bibliotheek"
         assert {str(r[0]) for r in rows[1:]} >= {"OBA", "BZHE"}
+
+
+async def test_my_data_and_erasure(bot_client, connector, file_host, tmp_path):
+    from storage.tables import ParticipantRow, RequestRow
+    from tests.e2e.test_http_sparring import ask, deliver
+
+    base, files = file_host
+    await introduce_people(bot_client, connector)
+    await ask(bot_client, connector)
+    files["plan.pdf"] = PDF
+    await send_files(bot_client, connector, base, "plan.pdf")
+    await hand_in(bot_client, connector, form_of(connector), category="accountplan")
+    await post(bot_client, build.message(connector.url, "mijn gegevens", key="anna"))
+    summary = texts_of(form_of(connector))
+    assert "Anna de Vries" in summary and "anna@bieb.nl" in summary and "plan.pdf" in summary
+    assert "Een grote stichting" in summary
+    await post(bot_client, build.card_submit(connector.url, form_of(connector)["actions"][0]["data"], key="anna"))
+    confirm = form_of(connector)
+    assert "Weet je het zeker?" in texts_of(confirm)
+    await post(bot_client, build.card_submit(connector.url, confirm["actions"][0]["data"], key="anna"))
+    assert connector.texts("a:personal-anna")[-1].startswith("Je gegevens zijn verwijderd: 1 vragen en 1 documenten")
+    await deliver(bot_client)
+    assert "gegevens laten verwijderen (1 vragen, 1 documenten)" in connector.texts("a:personal-dia")[-1]
+    async with bot_client.server.app[COMPONENTS].sessions() as session:
+        assert (await session.scalars(select(ParticipantRow).where(ParticipantRow.teams_id == "29:anna"))).first() is None
+        assert (await session.scalars(select(RequestRow))).all() == []
+        assert (await session.scalars(select(DocumentRow))).all() == []
+    assert [p for p in (tmp_path / "files").rglob("*") if p.is_file()] == []
