@@ -22,6 +22,7 @@ from bot.domain.rate_limit import SendRateLimiter
 from bot.domain.routing import load_thesaurus
 from bot.domain.services.dispatcher import Dispatcher
 from bot.domain.services.documents import DocumentService
+from bot.domain.services.exports import ExportService
 from bot.domain.services.matching import Matcher
 from bot.domain.services.participants import ParticipantService
 from bot.domain.services.privacy import PrivacyService
@@ -123,6 +124,7 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock)
         settings=settings, clock=clock, engine=engine, sessions=sessions, uow_factory=uow_factory,
         texts=texts, adapter=adapter, bot=bot, participants=participants, messenger=queued,
         sparring=sparring_service, dispatcher=dispatcher, planner=planner, documents=documents,
+        exports=ExportService(uow_factory=uow_factory),
     )
     stop = asyncio.Event()
     background = [asyncio.create_task(dispatcher.run_forever(stop, settings.dispatch_interval, wake)),

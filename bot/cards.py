@@ -50,7 +50,7 @@ def command_button(title: str, command: str, **data: Any) -> dict[str, Any]:
 
 
 HELP_COMMANDS = ("ask", "mine", "assigned", "submit", "examples", "deadlines", "reminders", "open", "submissions",
-                 "costs", "privacy", "help", "stop")
+                 "costs", "export", "privacy", "help", "stop")
 
 
 def help_card(texts: Catalogue, language: str, *, unknown: bool = False) -> dict[str, Any]:

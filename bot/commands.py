@@ -20,6 +20,7 @@ COMMAND_WORDS: dict[str, tuple[str, ...]] = {
     "submissions": ("inzendingen", "submissions"),
     "costs": ("kostenoverzicht", "kosten", "cost overview"),
     "privacy": ("mijn gegevens", "my data"),
+    "export": ("export", "exporteren", "exports"),
     "erase": ("verwijder mijn gegevens", "delete my data"),
     "deadlines": ("deadlines", "deadline", "mijn deadlines", "wat moet ik nog doen"),
     "reminders_off": ("herinneringen uit", "reminders off"),

@@ -13,6 +13,7 @@ from bot.domain.clock import Clock
 from bot.domain.ports import Messenger, UnitOfWorkFactory
 from bot.domain.services.dispatcher import Dispatcher
 from bot.domain.services.documents import DocumentService
+from bot.domain.services.exports import ExportService
 from bot.domain.services.participants import ParticipantService
 from bot.domain.services.reminder_planner import ReminderPlanner
 from bot.domain.services.sparring import SparringService
@@ -38,6 +39,7 @@ class Components:
     dispatcher: Dispatcher
     planner: ReminderPlanner
     documents: DocumentService
+    exports: ExportService
 
 
 COMPONENTS: web.AppKey[Components] = web.AppKey("components", Components)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 from botbuilder.core import CardFactory, ConversationState, MessageFactory, TurnContext
 
+from bot.cards import adaptive_card, heading, paragraph
 from bot.cost_cards import FIELDS, cost_form
 from bot.cost_cards import overview_card as cost_overview_card
 from bot.document_cards import examples_card, receipt_card, submission_form, submissions_card
@@ -26,7 +27,7 @@ from bot.domain.signed_links import LINK_LIFETIME, sign
 from bot.texts import Catalogue, language_for
 
 log = logging.getLogger(__name__)
-DOCUMENT_COMMANDS = ("submit", "submission_save", "examples", "submissions", "cost_save", "costs")
+DOCUMENT_COMMANDS = ("submit", "submission_save", "examples", "submissions", "cost_save", "costs", "export")
 TEAMS_FILE = "application/vnd.microsoft.teams.file.download.info"
 NOT_FILES = ("text/html", "application/vnd.microsoft.card.", "application/vnd.microsoft.teams.card.")
 DOWNLOAD_TIMEOUT = aiohttp.ClientTimeout(total=120, sock_read=30)
@@ -111,6 +112,18 @@ class DocumentHandlers:
             await self._save_costs(turn_context, participant, data, language)
         elif name == "costs":
             await self._cost_overview(turn_context, participant, language)
+        elif name == "export":
+            await self._export_links(turn_context, participant, language)
+
+    async def _export_links(self, turn_context: TurnContext, participant: Participant, language: str) -> None:
+        if not await self._schedule.is_coordinator(participant):
+            await turn_context.send_activity(self._texts.text("error.coordinator_only", language))
+            return
+        links = [(f"{what} ({fmt.upper()})", self._signed(f"export-{what}-{fmt}"))
+                 for what in ("submissions", "costs") for fmt in ("xlsx", "csv")]
+        await _send_card(turn_context, adaptive_card(
+            [heading(self._texts.text("export.title", language)), paragraph(self._texts.text("export.hint", language))],
+            [{"type": "Action.OpenUrl", "title": title, "url": url} for title, url in links]))
 
     async def _save_costs(self, turn_context: TurnContext, participant: Participant, data: dict[str, Any],
                           language: str) -> None:
@@ -186,7 +199,10 @@ class DocumentHandlers:
                 for p in participants}
 
     def _link(self, document: Document) -> str:
-        token = sign(document.id, self._clock.now() + LINK_LIFETIME, self._secret)
+        return self._signed(f"doc-{document.id}")
+
+    def _signed(self, subject: str) -> str:
+        token = sign(subject, self._clock.now() + LINK_LIFETIME, self._secret)
         return f"{self._public_url}/files/{token}"
 
     async def _download(self, url: str) -> AsyncIterator[bytes]:

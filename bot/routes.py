@@ -47,7 +47,14 @@ async def healthz(request: web.Request) -> web.Response:
 async def download(request: web.Request) -> web.StreamResponse:
     """``GET /files/{token}``: a shared document behind a signed link that expires."""
     components = request.app[COMPONENTS]
-    document_id = verify(request.match_info["token"], components.clock.now(), components.settings.link_secret)
+    subject = verify(request.match_info["token"], components.clock.now(), components.settings.link_secret) or ""
+    if subject.startswith("export-"):
+        _, what, fmt = subject.split("-")
+        name, content_type, data = await components.exports.build(what, fmt)
+        return web.Response(body=data, headers={
+            "Content-Type": content_type, "Content-Disposition": f"attachment; filename={name}",
+            "X-Content-Type-Options": "nosniff"})
+    document_id = int(subject[4:]) if subject.startswith("doc-") and subject[4:].isdigit() else None
     document = await components.documents.readable(document_id, None) if document_id is not None else None
     if document is None:
         return web.json_response({"error": "link unknown or expired"}, status=404)

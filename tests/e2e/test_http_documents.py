@@ -244,3 +244,27 @@ async def test_my_data_and_erasure(bot_client, connector, file_host, tmp_path):
         assert (await session.scalars(select(RequestRow))).all() == []
         assert (await session.scalars(select(DocumentRow))).all() == []
     assert [p for p in (tmp_path / "files").rglob("*") if p.is_file()] == []
+
+
+async def test_the_coordinator_downloads_exports_from_the_chat(bot_client, connector, file_host):
+    import io
+
+    import openpyxl
+
+    base, files = file_host
+    await introduce_people(bot_client, connector)
+    files["plan.pdf"] = PDF
+    await send_files(bot_client, connector, base, "plan.pdf")
+    await hand_in(bot_client, connector, form_of(connector), category="accountplan")
+    await post(bot_client, build.message(connector.url, "export", key="anna"))
+    assert connector.texts("a:personal-anna")[-1] == "Dat kan alleen de coördinator van het project."
+    await post(bot_client, build.message(connector.url, "export", key="dia"))
+    links = {a["title"]: a["url"] for a in form_of(connector, "dia")["actions"]}
+    path = "/" + links["submissions (XLSX)"].split("/", 3)[3]
+    response = await bot_client.get(path)
+    assert response.status == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(await response.read())).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "id" and rows[1][2] == "Anna de Vries" and rows[1][7] == "plan.pdf"
+    csv_path = "/" + links["costs (CSV)"].split("/", 3)[3]
+    assert (await bot_client.get(csv_path)).status == 200
