@@ -144,3 +144,36 @@ async def test_a_reminder_arrives_and_its_button_starts_the_question(live_bot):
         assert ask["title"] == "Stel je vraag"
         await anna.submit(ask["data"], reply_to_id=reminder.id)
         await anna.wait_for_message(lambda m: m.text.startswith("Wat is je sparringvraag?"))
+
+
+async def test_a_document_is_handed_in_through_the_playground(live_bot):
+    from aiohttp.test_utils import TestServer
+
+    pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+    async def serve(request: web.Request) -> web.Response:
+        return web.Response(body=pdf, content_type="application/pdf")
+
+    files = web.Application()
+    files.router.add_get("/accountplan.pdf", serve)
+    host = TestServer(files, host="127.0.0.1", port=0)
+    await host.start_server()
+    endpoint, _ = live_bot
+    try:
+        async with playground_for("anna", endpoint) as anna:
+            await anna.send_text("hallo")
+            await anna.wait_for_message(lambda m: "Welkom bij Sparringbot" in card_text(m))
+            # The Playground sends files as ordinary attachments with a content URL, like the emulator.
+            activity = await anna.activity_template("install")
+            activity.pop("action", None)
+            activity.update(type="message", text="", attachments=[
+                {"contentType": "application/pdf", "name": "accountplan.pdf",
+                 "contentUrl": str(host.make_url("/accountplan.pdf"))}])
+            await anna.send_custom_activity(activity)
+            form = await anna.wait_for_message(lambda m: "Wat is accountplan.pdf?" in card_text(m))
+            await anna.submit({**form.cards[0]["actions"][0]["data"], "category": "accountplan", "deadline": "",
+                               "consent": "participants", "note": ""}, reply_to_id=form.id)
+            receipt = await anna.wait_for_message(lambda m: "Ontvangen: accountplan.pdf" in card_text(m))
+            assert "Accountplan" in str(receipt.cards)
+    finally:
+        await host.close()
