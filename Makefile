@@ -6,6 +6,7 @@ run:
 
 test:
 	bash .ci/setup.sh test
+	.venv/bin/ruff check .
 	.venv/bin/python -m pytest -q -p no:cacheprovider
 
 bench:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import os
 import socket
 from collections.abc import AsyncIterator
@@ -47,6 +48,8 @@ from storage.bot_state import SqlStorage
 from storage.db import create_engine, create_sessionmaker
 from storage.local_file_store import LocalFileStore
 from storage.unit_of_work import SqlUnitOfWork
+
+log = logging.getLogger(__name__)
 
 # Planning is idempotent and cheap to repeat; every ten minutes catches new participants.
 PLANNING_INTERVAL_SECONDS = 600.0
@@ -126,6 +129,12 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock)
         sparring=sparring_service, dispatcher=dispatcher, planner=planner, documents=documents,
         exports=ExportService(uow_factory=uow_factory),
     )
+    try:
+        swept = await documents.sweep()
+        if swept:
+            log.info("removed %d stored file(s) that no document refers to", swept)
+    except OSError:
+        log.warning("could not sweep the files folder", exc_info=True)
     stop = asyncio.Event()
     background = [asyncio.create_task(dispatcher.run_forever(stop, settings.dispatch_interval, wake)),
                   asyncio.create_task(planner.run_forever(stop, PLANNING_INTERVAL_SECONDS, wake))] \

@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
-from botbuilder.core import CardFactory, ConversationState, MessageFactory, TurnContext
+from botbuilder.core import ConversationState, TurnContext
 
 from bot.cards import adaptive_card, heading, paragraph
 from bot.cost_cards import FIELDS, cost_form
@@ -24,6 +24,7 @@ from bot.domain.requests import NotAllowed
 from bot.domain.services.documents import DocumentService, PendingUpload
 from bot.domain.services.schedule import ScheduleService
 from bot.domain.signed_links import LINK_LIFETIME, sign
+from bot.replies import send_card
 from bot.texts import Catalogue, language_for
 
 log = logging.getLogger(__name__)
@@ -89,7 +90,7 @@ class DocumentHandlers:
                 continue
             token = secrets.token_urlsafe(9)
             pending[token] = upload.to_json()
-            await _send_card(turn_context, submission_form(self._texts, language, upload, token, deadlines, suggested))
+            await send_card(turn_context, submission_form(self._texts, language, upload, token, deadlines, suggested))
         await self._pending.set(turn_context, pending)
 
     COMMANDS = DOCUMENT_COMMANDS
@@ -104,7 +105,7 @@ class DocumentHandlers:
             await self._save(turn_context, participant, data, language)
         elif name == "examples":
             documents = await self._service.shared()
-            await _send_card(turn_context, examples_card(self._texts, language, documents, self._link,
+            await send_card(turn_context, examples_card(self._texts, language, documents, self._link,
                                                          await self._owner_labels()))
         elif name == "submissions":
             await self._submissions(turn_context, participant, language)
@@ -121,7 +122,7 @@ class DocumentHandlers:
             return
         links = [(f"{what} ({fmt.upper()})", self._signed(f"export-{what}-{fmt}"))
                  for what in ("submissions", "costs") for fmt in ("xlsx", "csv")]
-        await _send_card(turn_context, adaptive_card(
+        await send_card(turn_context, adaptive_card(
             [heading(self._texts.text("export.title", language)), paragraph(self._texts.text("export.hint", language))],
             [{"type": "Action.OpenUrl", "title": title, "url": url} for title, url in links]))
 
@@ -132,7 +133,7 @@ class DocumentHandlers:
         try:
             await self._service.save_cost_split(participant, document_id, values)
         except CostSplitInvalid as invalid:
-            await _send_card(turn_context, cost_form(self._texts, language, document_id, values=values,
+            await send_card(turn_context, cost_form(self._texts, language, document_id, values=values,
                                                      errors=invalid.errors, placeholders=invalid.values))
             return
         except NotAllowed:
@@ -149,7 +150,7 @@ class DocumentHandlers:
         if overview is None:
             await turn_context.send_activity(self._texts.text("costs.too_few", language, count=libraries))
             return
-        await _send_card(turn_context, cost_overview_card(self._texts, language, overview))
+        await send_card(turn_context, cost_overview_card(self._texts, language, overview))
 
     async def _save(self, turn_context: TurnContext, participant: Participant, data: dict[str, Any],
                     language: str) -> None:
@@ -170,11 +171,11 @@ class DocumentHandlers:
         pending.pop(str(data["token"]))
         await self._pending.set(turn_context, pending)
         deadline = await self._schedule.deadline(document.deadline_id or "")
-        await _send_card(turn_context, receipt_card(self._texts, language, document, duplicate=not created,
+        await send_card(turn_context, receipt_card(self._texts, language, document, duplicate=not created,
                                                     deadline_title=deadline.title if deadline else None,
                                                     zone=self._zone))
         if created and document.category == COST_CATEGORY:
-            await _send_card(turn_context, cost_form(self._texts, language, document.id))
+            await send_card(turn_context, cost_form(self._texts, language, document.id))
 
     async def _submissions(self, turn_context: TurnContext, participant: Participant, language: str) -> None:
         try:
@@ -188,7 +189,7 @@ class DocumentHandlers:
         missing = {s.deadline.id: [participants[i] for i in s.open_ids if i in participants]
                    for s in statuses if s.deadline.fulfilment.document_categories}
         names = {i: p.name or p.email or "?" for i, p in participants.items()}
-        await _send_card(turn_context, submissions_card(self._texts, language, documents,
+        await send_card(turn_context, submissions_card(self._texts, language, documents,
                                                         [s.deadline for s in statuses], names, missing))
 
     async def _owner_labels(self) -> dict[int, str]:
@@ -212,6 +213,3 @@ class DocumentHandlers:
             async for chunk in response.content.iter_chunked(64 * 1024):
                 yield chunk
 
-
-async def _send_card(turn_context: TurnContext, card: dict[str, Any]) -> None:
-    await turn_context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from botbuilder.core import CardFactory, ConversationState, MessageFactory, TurnContext, UserState
+from botbuilder.core import ConversationState, TurnContext, UserState
 
 from bot.cards import adaptive_card, command_button, escape, heading, paragraph
 from bot.domain.models import Participant
 from bot.domain.services.privacy import PrivacyService
+from bot.replies import send_card
 from bot.texts import Catalogue, language_for
 
 
@@ -29,9 +30,9 @@ class PrivacyHandlers:
         """Show, confirm or carry out the erasure."""
         t, language = self._texts.text, language_for(turn_context.activity.locale)
         if name == "privacy":
-            await _send_card(turn_context, await self._summary_card(participant, language))
+            await send_card(turn_context, await self._summary_card(participant, language))
         elif name == "erase":
-            await _send_card(turn_context, adaptive_card(
+            await send_card(turn_context, adaptive_card(
                 [paragraph(t("privacy.confirm", language), weight="Bolder")],
                 [command_button(t("privacy.confirm_button", language), "erase_confirm")]))
         else:
@@ -58,6 +59,3 @@ class PrivacyHandlers:
                  for d in data.documents[:20]]
         return adaptive_card(body, [command_button(t("privacy.delete_button", language), "erase")])
 
-
-async def _send_card(turn_context: TurnContext, card: dict[str, Any]) -> None:
-    await turn_context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))

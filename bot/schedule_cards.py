@@ -126,9 +126,40 @@ def deadline_form_card(texts: Catalogue, language: str, *, themes: Sequence[str]
                                                deadline_id=d.id if d else "")])
 
 
-def coordinator_deadline_buttons(texts: Catalogue, language: str, deadlines: Sequence[Deadline]) -> list[Card]:
-    """Buttons under the coordinator's overview: add one, change one."""
-    buttons = [command_button(texts.text("deadline_form.add_button", language), "deadline_form")]
-    buttons += [command_button(texts.text("deadline_form.edit_button", language, title=d.title), "deadline_form",
-                               deadline_id=d.id) for d in deadlines[:4]]
+def coordinator_deadline_buttons(texts: Catalogue, language: str, deadlines: Sequence[Deadline],
+                                 events: Sequence[Event] = ()) -> list[Card]:
+    """Buttons under the coordinator's overview: add or change a deadline or a session."""
+    t = texts.text
+    buttons = [command_button(t("deadline_form.add_button", language), "deadline_form"),
+               command_button(t("event_form.add_button", language), "event_form")]
+    buttons += [command_button(t("deadline_form.edit_button", language, title=d.title), "deadline_form",
+                               deadline_id=d.id) for d in deadlines[:3]]
+    buttons += [command_button(t("deadline_form.edit_button", language, title=e.title), "event_form",
+                               event_id=e.id) for e in events[:2]]
     return buttons
+
+
+def event_form_card(texts: Catalogue, language: str, existing: Event | None = None) -> Card:
+    """The coordinator's form to add or change a session."""
+    t = texts.text
+    e = existing
+    body = [
+        heading(t("event_form.title_edit" if e else "event_form.title_new", language)),
+        {"type": "Input.Text", "id": "title", "label": t("deadline_form.name", language), "isRequired": True,
+         "maxLength": 200, "value": e.title if e else ""},
+        {"type": "Input.Text", "id": "description", "label": t("event_form.description", language),
+         "isMultiline": True, "maxLength": 2000, "value": e.description if e else ""},
+        {"type": "Input.Date", "id": "date", "label": t("event_form.date", language), "isRequired": True,
+         "value": e.starts_local.date().isoformat() if e else ""},
+        {"type": "ColumnSet", "columns": [
+            {"type": "Column", "items": [
+                {"type": "Input.Time", "id": "starts", "label": t("event_form.starts", language),
+                 "value": e.starts_local.strftime("%H:%M") if e else "10:00"}]},
+            {"type": "Column", "items": [
+                {"type": "Input.Time", "id": "ends", "label": t("event_form.ends", language),
+                 "value": e.ends_local.strftime("%H:%M") if e and e.ends_local else ""}]}]},
+        {"type": "Input.Text", "id": "place", "label": t("event_form.place", language), "maxLength": 200,
+         "value": e.place if e else ""},
+    ]
+    return adaptive_card(body, [command_button(t("deadline_form.save", language), "event_save",
+                                               event_id=e.id if e else "")])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from botbuilder.core import CardFactory, MessageFactory, TurnContext
+from botbuilder.core import TurnContext
 
 from bot.domain.clock import Clock
 from bot.domain.deadlines import DOCUMENT_CATEGORIES
@@ -13,10 +13,12 @@ from bot.domain.localtime import format_moment, local_to_utc
 from bot.domain.models import Participant
 from bot.domain.services.reminder_planner import ReminderPlanner
 from bot.domain.services.schedule import InvalidDeadline, ScheduleService
-from bot.schedule_cards import coordinator_deadline_buttons, deadline_form_card, overview_card
+from bot.replies import send_card
+from bot.schedule_cards import coordinator_deadline_buttons, deadline_form_card, event_form_card, overview_card
 from bot.texts import Catalogue, language_for
 
-SCHEDULE_COMMANDS = ("deadlines", "reminders_off", "reminders_on", "deadline_form", "deadline_save")
+SCHEDULE_COMMANDS = ("deadlines", "reminders_off", "reminders_on", "deadline_form", "deadline_save", "event_form",
+                     "event_save")
 
 
 class ScheduleHandlers:
@@ -36,7 +38,7 @@ class ScheduleHandlers:
                          data: dict[str, Any]) -> None:
         """Run one of :data:`SCHEDULE_COMMANDS`."""
         language = language_for(turn_context.activity.locale)
-        if name in ("deadline_form", "deadline_save"):
+        if name in ("deadline_form", "deadline_save", "event_form", "event_save"):
             await self._deadline_form(turn_context, participant, name, data, language)
             return
         if name in ("reminders_off", "reminders_on"):
@@ -49,17 +51,34 @@ class ScheduleHandlers:
             _, events = await self._service.for_participant(participant)
             card = overview_card(self._texts, language, statuses, events, self._zone, self._clock.now(),
                                  coordinator=True, opted_out=opted_out)
-            card["actions"] = coordinator_deadline_buttons(self._texts, language, [s.deadline for s in statuses])
+            card["actions"] = coordinator_deadline_buttons(self._texts, language, [s.deadline for s in statuses],
+                                                           events)
         else:
             statuses, events = await self._service.for_participant(participant)
             card = overview_card(self._texts, language, statuses, events, self._zone, self._clock.now())
-        await _send_card(turn_context, card)
+        await send_card(turn_context, card)
 
     async def _deadline_form(self, turn_context: TurnContext, participant: Participant, name: str,
                              data: dict[str, Any], language: str) -> None:
         t = self._texts.text
         if not await self._service.is_coordinator(participant):
             await turn_context.send_activity(t("error.coordinator_only", language))
+            return
+        if name == "event_save":
+            try:
+                event = await self._service.save_event(participant, data)
+            except InvalidDeadline as error:
+                await turn_context.send_activity(
+                    t("deadline_form.invalid", language, fields=self._field_names(error.fields, language)))
+                return
+            await self._planner.plan_all()
+            when = format_moment(local_to_utc(event.starts_local, self._zone), self._zone, language)
+            await turn_context.send_activity(t("event_form.saved", language, title=event.title, when=when,
+                                               place=event.place or "-"))
+            return
+        if name == "event_form":
+            existing_event = await self._service.event(str(data.get("event_id") or ""))
+            await send_card(turn_context, event_form_card(self._texts, language, existing_event))
             return
         if name == "deadline_save":
             try:
@@ -75,7 +94,7 @@ class ScheduleHandlers:
         existing = await self._service.deadline(str(data.get("deadline_id") or ""))
         card = deadline_form_card(self._texts, language, themes=await self._service.themes(),
                                   categories=DOCUMENT_CATEGORIES, existing=existing)
-        await _send_card(turn_context, card)
+        await send_card(turn_context, card)
 
     def _field_names(self, fields: list[str], language: str) -> str:
         """The wrong fields in the coordinator's words (the file's field names as a fallback)."""
@@ -84,6 +103,3 @@ class ScheduleHandlers:
                          else self._texts.text("deadline_form.field.other", language, field=key.rsplit(".", 1)[1])
                          for key in keys)
 
-
-async def _send_card(turn_context: TurnContext, card: dict[str, Any]) -> None:
-    await turn_context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))

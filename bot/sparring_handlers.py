@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from botbuilder.core import CardFactory, ConversationState, MessageFactory, TurnContext
+from botbuilder.core import ConversationState, TurnContext
 
 from bot.domain.clock import Clock
 from bot.domain.errors import NotReachable
@@ -15,6 +15,7 @@ from bot.domain.requests import Draft, InvalidTransition, NotAllowed, SparringRe
 from bot.domain.services.sparring import InvalidQuestion, SparringService
 from bot.notifications import TeamsNotifications
 from bot.proactive import TeamsMessenger
+from bot.replies import send_card
 from bot.request_cards import asker_label, my_requests_card, request_list_card, request_summary, status_card
 from bot.texts import Catalogue, language_for
 from dialogs.question_dialog import QUESTION_DIALOG
@@ -72,11 +73,11 @@ class SparringHandlers:
         if name == "ask":
             await self._start_question(turn_context, participant, argument)
         elif name == "mine":
-            await _send_card(turn_context, my_requests_card(self._texts, language,
+            await send_card(turn_context, my_requests_card(self._texts, language,
                                                             await self._service.mine(participant)))
         elif name == "assigned":
             requests = await self._service.waiting_for_expert(participant)
-            await _send_card(turn_context, request_list_card(
+            await send_card(turn_context, request_list_card(
                 self._texts, language, title=self._texts.text("assigned.title", language),
                 empty=self._texts.text("assigned.none", language), requests=requests, now=self._clock.now()))
         elif name in ("open", "review"):
@@ -114,9 +115,9 @@ class SparringHandlers:
         wanted = _int(data.get("request_id"))
         match = next((r for r in requests if r.id == wanted), None)
         if name == "review" and match is not None:
-            await _send_card(turn_context, await self._notifications.review_card_for(match, language))
+            await send_card(turn_context, await self._notifications.review_card_for(match, language))
             return
-        await _send_card(turn_context, request_list_card(
+        await send_card(turn_context, request_list_card(
             self._texts, language, title=self._texts.text("open.title", language),
             empty=self._texts.text("open.none", language), requests=requests, now=self._clock.now(),
             button=self._texts.text("review.title", language, id="").replace("#", "").strip(), command="review"))
@@ -220,9 +221,6 @@ async def _tell(turn_context: TurnContext, text: str) -> str:
     await turn_context.send_activity(text)
     return text
 
-
-async def _send_card(turn_context: TurnContext, card: Card) -> None:
-    await turn_context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
 
 
 def _int(value: Any) -> int | None:

@@ -7,9 +7,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from botbuilder.core import (
-    CardFactory,
     ConversationState,
-    MessageFactory,
     TurnContext,
     UserState,
 )
@@ -27,6 +25,7 @@ from bot.domain.ports import UnitOfWorkFactory
 from bot.domain.services.once import first_time
 from bot.domain.services.participants import ParticipantService
 from bot.proactive import address_from_turn
+from bot.replies import send_card
 from bot.sparring_handlers import SparringHandlers
 from bot.texts import Catalogue, language_for
 from dialogs.runner import DialogRunner
@@ -136,12 +135,12 @@ class SparringBot(TeamsActivityHandler):
         if command and command.name == "hello":
             await self._send_welcome(turn_context, participant, language)
         elif command and command.name == "help":
-            await self._send_card(turn_context, help_card(self._texts, language))
+            await send_card(turn_context, help_card(self._texts, language))
         elif command and command.name in self._features and participant is not None:
             await self._features[command.name].on_command(turn_context, participant, command.name,
                                                           command.argument, submitted)
         else:
-            await self._send_card(turn_context, help_card(self._texts, language, unknown=True))
+            await send_card(turn_context, help_card(self._texts, language, unknown=True))
 
     async def on_adaptive_card_invoke(  # type: ignore[override]
         self, turn_context: TurnContext, invoke_value: AdaptiveCardInvokeValue
@@ -230,10 +229,7 @@ class SparringBot(TeamsActivityHandler):
         name = participant.name if participant else None
         card = welcome_card(self._texts, language, name=name, team=team,
                             programme=programme.name if programme else DEFAULT_PROGRAMME)
-        await self._send_card(turn_context, card)
-
-    async def _send_card(self, turn_context: TurnContext, card: dict[str, Any]) -> None:
-        await turn_context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
+        await send_card(turn_context, card)
 
     @staticmethod
     def _language(turn_context: TurnContext, participant: Participant | None) -> str:

@@ -11,11 +11,9 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.cost_split import CostSplit
+from bot.domain.cost_split import PARTICIPANT_LIBRARY_PREFIX, CostSplit
 from bot.domain.documents import Consent, Document
 from storage.tables import CostSplitRow, DocumentRow
-
-PARTICIPANT_LIBRARY_PREFIX = "participant:"  # a cost split's library when the owner has no organisation
 
 
 class SqlDocumentRepository:

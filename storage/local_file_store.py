@@ -8,7 +8,9 @@ import hashlib
 import os
 import re
 import secrets
+import time
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 from bot.domain.documents import HEAD_BYTES
@@ -76,6 +78,24 @@ class LocalFileStore:
     async def delete(self, stored_name: str) -> bool:
         """Remove one file; False when it was not there."""
         return await asyncio.to_thread(_remove, self._path(stored_name))
+
+    async def stale(self, older_than: timedelta) -> list[str]:
+        """Stored names older than ``older_than``, and partial downloads of a crashed process removed.
+
+        Called at start-up; the caller deletes the stored names no document refers to.
+        """
+        return await asyncio.to_thread(self._stale, older_than.total_seconds())
+
+    def _stale(self, seconds: float) -> list[str]:
+        cutoff = time.time() - seconds
+        if self._tmp.is_dir():
+            for part in self._tmp.glob("*.part"):
+                if part.stat().st_mtime < cutoff:
+                    _remove(part)
+        if not self._root.is_dir():
+            return []
+        return [p.name for p in self._root.iterdir()
+                if _NAME.fullmatch(p.name) and p.is_file() and p.stat().st_mtime < cutoff]
 
     def _path(self, stored_name: str) -> Path:
         if not _NAME.fullmatch(stored_name or ""):

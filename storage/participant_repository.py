@@ -109,6 +109,13 @@ class SqlParticipantRepository:
         if row is not None:
             row.reminders_enabled = enabled
 
+    async def delete(self, participant_id: int) -> None:
+        """Remove the participant; the database cascades to their requests and planned messages."""
+        row = await self._session.get(ParticipantRow, participant_id)
+        if row is not None:
+            await self._session.delete(row)
+            await self._session.flush()
+
     async def linked_person_ids(self) -> set[str]:
         """Directory people that already have a Teams user."""
         statement = select(ParticipantRow.person_id).where(ParticipantRow.person_id.is_not(None)).distinct()

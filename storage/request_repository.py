@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -106,6 +106,11 @@ class SqlRequestRepository:
         for asker, theme in (await self._session.execute(statement)).all():
             themes.setdefault(asker, set()).add(theme)
         return themes
+
+    async def forget_feedback(self, questions: list[str]) -> None:
+        """Delete redirect notes made from these question texts (AVG erasure)."""
+        if questions:
+            await self._session.execute(delete(RoutingFeedbackRow).where(RoutingFeedbackRow.question.in_(questions)))
 
     async def add_feedback(self, question: str, person_id: str, *, now: datetime) -> None:
         """Remember a redirect for the router."""

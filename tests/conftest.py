@@ -101,19 +101,11 @@ def connector():  # type: ignore[no-untyped-def]
 @pytest.fixture
 async def bot_client(database_url: str, clock: FixedClock, tmp_path: Path):  # type: ignore[no-untyped-def]
     """The real app (sample programme loaded) behind a real HTTP server on port 0."""
-    from aiohttp.test_utils import TestClient, TestServer
-
-    from bot.app import create_app
     from bot.config import load_settings
-    from bot.maintenance import prepare_database
+    from tests.security.helpers import app_client
 
     # The dispatcher does not run by itself here: tests deliver the outbox with deliver().
     settings = load_settings({"DATABASE_URL": database_url, "FILES_DIR": str(tmp_path / "files"),
                               "DISPATCH_INTERVAL": "0"}, env_file=None)
-    await prepare_database(settings, load_sample=True)
-    client = TestClient(TestServer(create_app(settings, clock=clock), host="127.0.0.1", port=0))
-    await client.start_server()
-    try:
+    async with app_client(settings, clock) as client:
         yield client
-    finally:
-        await client.close()

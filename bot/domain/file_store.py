@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -50,6 +51,10 @@ class FileStore(Protocol):
 
     async def read(self, stored_name: str) -> bytes:
         """The whole file. Raises ``UnknownFile``."""
+        ...
+
+    async def stale(self, older_than: timedelta) -> list[str]:
+        """Stored names older than ``older_than`` (and drop partial writes of that age)."""
         ...
 
     async def delete(self, stored_name: str) -> bool:

@@ -126,7 +126,8 @@ async def test_shared_examples_never_show_unshared_files_and_links_expire(bot_cl
     assert connector.texts("a:personal-maarten")[-1] == "Dat kan alleen de coördinator van het project."
     await post(bot_client, build.message(connector.url, "inzendingen", key="dia"))
     overview = texts_of(form_of(connector, "dia"))
-    assert "Accountplan: Anna de Vries" in overview and "Kostenberekening, offerte of factuur: Anna de Vries" in overview
+    assert "Accountplan: Anna de Vries" in overview
+    assert "Kostenberekening, offerte of factuur: Anna de Vries" in overview
 
 
 async def test_a_document_for_a_deadline_fulfils_it(bot_client, connector, file_host):
@@ -240,7 +241,8 @@ async def test_my_data_and_erasure(bot_client, connector, file_host, tmp_path):
     await deliver(bot_client)
     assert "gegevens laten verwijderen (1 vragen, 1 documenten)" in connector.texts("a:personal-dia")[-1]
     async with bot_client.server.app[COMPONENTS].sessions() as session:
-        assert (await session.scalars(select(ParticipantRow).where(ParticipantRow.teams_id == "29:anna"))).first() is None
+        anna = select(ParticipantRow).where(ParticipantRow.teams_id == "29:anna")
+        assert (await session.scalars(anna)).first() is None
         assert (await session.scalars(select(RequestRow))).all() == []
         assert (await session.scalars(select(DocumentRow))).all() == []
     assert [p for p in (tmp_path / "files").rglob("*") if p.is_file()] == []
@@ -268,3 +270,45 @@ async def test_the_coordinator_downloads_exports_from_the_chat(bot_client, conne
     assert rows[0][0] == "id" and rows[1][2] == "Anna de Vries" and rows[1][7] == "plan.pdf"
     csv_path = "/" + links["costs (CSV)"].split("/", 3)[3]
     assert (await bot_client.get(csv_path)).status == 200
+
+
+async def test_too_large_and_stalled_downloads_keep_nothing(connector, database_url, clock, tmp_path, monkeypatch):
+    import asyncio
+
+    import aiohttp
+
+    from bot import document_handlers
+    from bot.config import load_settings
+    from tests.security.helpers import app_client
+
+    release = asyncio.Event()  # set at the end: the stalled download never finishes by itself
+
+    async def big(request: web.Request) -> web.Response:
+        return web.Response(body=b"%PDF-1.4\n" + b"0" * 1_500_000)
+
+    async def stalled(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse()
+        await response.prepare(request)
+        await response.write(b"%PDF-1.4\n")
+        await release.wait()
+        return response
+
+    host_app = web.Application()
+    host_app.router.add_get("/f/groot.pdf", big)
+    host_app.router.add_get("/f/traag.pdf", stalled)
+    host = TestServer(host_app, host="127.0.0.1", port=0)
+    await host.start_server()
+    monkeypatch.setattr(document_handlers, "DOWNLOAD_TIMEOUT", aiohttp.ClientTimeout(total=30, sock_read=0.3))
+    settings = load_settings({"DATABASE_URL": database_url, "FILES_DIR": str(tmp_path / "files"),
+                              "DISPATCH_INTERVAL": "0", "MAX_UPLOAD_MB": "1"}, env_file=None)
+    try:
+        async with app_client(settings, clock) as client:
+            await introduce_people(client, connector)
+            await send_files(client, connector, str(host.make_url("/f/")), "groot.pdf", "traag.pdf")
+    finally:
+        release.set()
+        await host.close()
+    said = connector.texts("a:personal-anna")
+    assert said[-2].startswith("Dit bestand is groter dan 1 MB")
+    assert said[-1].startswith("Het ophalen van traag.pdf lukte niet")
+    assert [p for p in (tmp_path / "files").rglob("*") if p.is_file()] == []

@@ -228,3 +228,33 @@ async def test_coordinator_adds_and_changes_deadlines_in_teams(bot_client, conne
                    key.endswith(":3d"))
     assert anna_3d.replace(tzinfo=UTC) == datetime(2027, 3, 23, 8, 0, tzinfo=UTC)  # moved with the deadline
     assert any(key.startswith("deadline:ambitiebrief-delen:") for key in keys)
+
+
+async def test_coordinator_adds_and_moves_a_session_in_teams(bot_client, connector):
+    from datetime import UTC, datetime
+
+    await introduce_people(bot_client, connector)
+    components = bot_client.server.app[COMPONENTS]
+    components.clock.set(datetime(2027, 3, 1, 9, 0, tzinfo=UTC))
+    await post(bot_client, build.message(connector.url, "deadlines", key="dia"))
+    buttons = {a["title"]: a["data"] for a in connector.cards("a:personal-dia")[-1]["actions"]}
+    await post(bot_client, build.card_submit(connector.url, buttons["Bijeenkomst toevoegen"], key="dia"))
+    assert connector.cards("a:personal-dia")[-1]["body"][0]["text"] == "Nieuwe bijeenkomst"
+    new = {"command": "event_save", "event_id": "", "title": "Sessie 2 Exploitatie", "description": "Vervolg",
+           "date": "2027-05-19", "starts": "13:00", "ends": "12:00", "place": "Leiden"}
+    await post(bot_client, build.card_submit(connector.url, new, key="dia"))
+    assert connector.texts("a:personal-dia")[-1].startswith("Dit klopt nog niet: eindtijd")
+    await post(bot_client, build.card_submit(connector.url, {**new, "ends": "16:00"}, key="dia"))
+    assert connector.texts("a:personal-dia")[-1].startswith(
+        "✔ Bijeenkomst opgeslagen: Sessie 2 Exploitatie, woensdag 19 mei, 13:00 in Leiden")
+    await post(bot_client, build.message(connector.url, "deadlines", key="anna"))
+    assert "Sessie 2 Exploitatie" in texts_of(connector.cards("a:personal-anna")[-1])
+    change = next(d for title, d in {a["title"]: a["data"] for a in (await _coordinator_overview(
+        bot_client, connector))["actions"]}.items() if title == "Wijzig: Sessie 1 Exploitatie")
+    await post(bot_client, build.card_submit(connector.url, change, key="dia"))
+    assert connector.cards("a:personal-dia")[-1]["body"][0]["text"] == "Bijeenkomst wijzigen"
+
+
+async def _coordinator_overview(client, connector) -> dict:  # type: ignore[no-untyped-def]
+    await post(client, build.message(connector.url, "deadlines", key="dia"))
+    return connector.cards("a:personal-dia")[-1]

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 from aiohttp import web
 from sqlalchemy import select
 
 from bot.app import create_app
-from bot.domain.clock import FixedClock
 from bot.components import COMPONENTS
 from bot.config import load_settings
+from bot.domain.clock import FixedClock
 from bot.maintenance import prepare_database
 from storage.tables import ParticipantRow, RequestRow
 from tests.playground import Playground, PlaygroundUser, playground_installed
@@ -152,10 +152,11 @@ async def test_a_document_is_handed_in_through_the_playground(live_bot):
     pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
     async def serve(request: web.Request) -> web.Response:
-        return web.Response(body=pdf, content_type="application/pdf")
+        body = pdf + request.match_info["name"].encode()  # two different files
+        return web.Response(body=body, content_type="application/pdf")
 
     files = web.Application()
-    files.router.add_get("/accountplan.pdf", serve)
+    files.router.add_get("/{name}", serve)
     host = TestServer(files, host="127.0.0.1", port=0)
     await host.start_server()
     endpoint, _ = live_bot
@@ -175,5 +176,40 @@ async def test_a_document_is_handed_in_through_the_playground(live_bot):
                                "consent": "participants", "note": ""}, reply_to_id=form.id)
             receipt = await anna.wait_for_message(lambda m: "Ontvangen: accountplan.pdf" in card_text(m))
             assert "Accountplan" in str(receipt.cards)
+
+            activity["attachments"] = [{"contentType": "application/pdf", "name": "kosten.pdf",
+                                        "contentUrl": str(host.make_url("/kosten.pdf"))}]
+            await anna.send_custom_activity(activity)
+            form = await anna.wait_for_message(lambda m: "Wat is kosten.pdf?" in card_text(m))
+            await anna.submit({**form.cards[0]["actions"][0]["data"], "category": "kostenberekening",
+                               "deadline": "exploitatievraag", "consent": "project_team", "note": ""},
+                              reply_to_id=form.id)
+            await anna.wait_for_message(lambda m: "Ontvangen: kosten.pdf" in card_text(m))
+            costs = await anna.wait_for_message(lambda m: "Wat kost dBos po per school" in card_text(m))
+            await anna.submit({**costs.cards[0]["actions"][0]["data"], "total": "1.200", "pupils": "240",
+                               "unit": "percentages", "school": "50", "bibliotheek": "30", "subsidie": "0",
+                               "gemeente": "20", "overig": "0"}, reply_to_id=costs.id)
+            await anna.wait_for_message(lambda m: m.text.startswith("✔ De kostenverdeling is opgeslagen"))
     finally:
         await host.close()
+
+
+async def test_the_team_roster_is_read_and_someone_who_never_chatted_is_reached(live_bot):
+    from bot.domain.models import OutgoingMessage
+
+    endpoint, app = live_bot
+    components = app[COMPONENTS]
+    async with playground_for("anna", endpoint) as anna:
+        team = anna.config_file_content()["team"]["id"]
+        await anna.send_event("botAdded", conversation_id=team)  # the app added to the programme's team
+        await anna.wait_for_message(lambda m: "Hallo allemaal" in card_text(m))
+        async with components.sessions() as session:
+            members = {row.name: row for row in (await session.scalars(select(ParticipantRow))).all()}
+        assert {"Dia Wesseling", "Maarten Visser", "Bram Jansen", "Sanne Smit", "Eva Mulder"} <= set(members)
+        assert members["Dia Wesseling"].person_id == "dia" and members["Sanne Smit"].conversation_reference is None
+        # Sanne never chatted with the bot: a personal chat is created for her.
+        await components.messenger.send(members["Sanne Smit"].id, OutgoingMessage(text="Herinnering voor Sanne"))
+        assert (await components.dispatcher.run_once()).sent == 1
+        async with components.sessions() as session:
+            sanne = await session.get(ParticipantRow, members["Sanne Smit"].id)
+        assert sanne.conversation_reference is not None  # stored for the next message

@@ -176,3 +176,39 @@ async def test_local_file_store_names_never_collide(tmp_path: Path):
     stored = await asyncio.gather(*(store.put(chunks(b"same bytes"), max_bytes=100) for _ in range(25)))
     assert len({s.stored_name for s in stored}) == 25
     assert len(leftovers(tmp_path)) == 25
+
+
+async def test_start_up_sweeps_partial_and_unrecorded_files(uow_factory, clock, tmp_path):
+    """A crash mid-download leaves a .part file; a crash after storing leaves an unrecorded file."""
+    import os
+    import time
+
+    from bot.domain.documents import Consent
+    from bot.domain.services.documents import DocumentService
+    from storage.local_file_store import LocalFileStore
+
+    store = LocalFileStore(tmp_path / "files")
+
+    async def stream(data: bytes):  # type: ignore[no-untyped-def]
+        yield data
+
+    kept = await store.put(stream(b"%PDF-1.4 kept"), max_bytes=1000)
+    orphan = await store.put(stream(b"%PDF-1.4 orphan"), max_bytes=1000)
+    young = await store.put(stream(b"%PDF-1.4 young"), max_bytes=1000)
+    (tmp_path / "files" / ".tmp" / "dead.part").write_bytes(b"half")
+    old = time.time() - 8 * 24 * 3600
+    for path in [tmp_path / "files" / kept.stored_name, tmp_path / "files" / orphan.stored_name,
+                 tmp_path / "files" / ".tmp" / "dead.part"]:
+        os.utime(path, (old, old))
+    service = DocumentService(uow_factory=uow_factory, clock=clock, store=store, max_bytes=1000)
+    from bot.domain.models import ParticipantSeen
+    from bot.domain.services.documents import PendingUpload
+    from bot.domain.services.participants import ParticipantService
+
+    owner = await ParticipantService(uow_factory, clock).record_seen(ParticipantSeen(teams_id="29:o"))
+    await service.submit(owner, PendingUpload("kept.pdf", kept.stored_name, kept.size, kept.sha256,
+                                              "application/pdf"), category="overig", deadline_id=None,
+                         consent=Consent.PROJECT_TEAM, note="")
+    assert await service.sweep() == 1
+    left = sorted(p.name for p in (tmp_path / "files").rglob("*") if p.is_file())
+    assert left == sorted([kept.stored_name, young.stored_name])  # the young one may still be described

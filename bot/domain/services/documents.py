@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.domain.clock import Clock
 from bot.domain.cost_split import PARTICIPANT_LIBRARY_PREFIX, CostAggregate, CostSplit, aggregate, validate_cost_split
@@ -148,6 +149,17 @@ class DocumentService:
                 raise NotAllowed("only the coordinator may see the cost overview")
             splits = await uow.documents.cost_splits()
         return aggregate(splits), len({library for library, _ in splits})
+
+    async def sweep(self, older_than: timedelta = timedelta(days=7)) -> int:
+        """Delete stored files no document refers to: uploads never described, or a crash between
+        storing a file and recording it. Returns how many went."""
+        candidates = await self._store.stale(older_than)
+        async with self._uow_factory() as uow:
+            known = {d.stored_name for d in await uow.documents.listing()}
+        orphans = [name for name in candidates if name not in known]
+        for name in orphans:
+            await self._store.delete(name)
+        return len(orphans)
 
     async def path_of(self, document: Document):  # type: ignore[no-untyped-def]
         """Where the document's bytes are (for the download route)."""

@@ -16,7 +16,7 @@ from bot.domain.errors import DomainError
 from bot.domain.localtime import local_to_utc
 from bot.domain.models import Participant
 from bot.domain.ports import UnitOfWorkFactory
-from bot.domain.programme_schedule import parse_deadlines
+from bot.domain.programme_schedule import parse_deadlines, parse_events
 from bot.domain.requests import NotAllowed
 from bot.domain.services.directory_import import drop_planned
 from bot.domain.services.reminder_planner import audience_members
@@ -45,6 +45,19 @@ def deadline_from_form(values: Mapping[str, Any], existing: set[str]) -> dict[st
             "audience": "all",
             "fulfilled_by": {"question_theme": values.get("theme") or None, "documents": documents, "require": "any"},
             "reminders": days, "reminder_time": "09:00"}
+
+
+def event_from_form(values: Mapping[str, Any], existing: set[str]) -> dict[str, Any]:
+    """Turn the session form's flat values into the programme file's event entry."""
+    title = " ".join(str(values.get("title") or "").split())
+    day = str(values.get("date") or "")
+    entry: dict[str, Any] = {
+        "id": str(values.get("event_id") or "") or _new_id(title, existing), "title": title,
+        "description": str(values.get("description") or ""), "place": str(values.get("place") or ""),
+        "starts": f"{day} {values.get('starts') or '10:00'}".strip(), "audience": "all"}
+    if values.get("ends"):
+        entry["ends"] = f"{day} {values['ends']}"
+    return entry
 
 
 def _new_id(title: str, existing: set[str]) -> str:
@@ -142,15 +155,28 @@ class ScheduleService:
             NotAllowed: The actor is not the coordinator.
             InvalidDeadline: With the names of the wrong fields.
         """
+        return await self._save_item(actor, values, kind="deadline")  # type: ignore[return-value]
+
+    async def save_event(self, actor: Participant, values: Mapping[str, Any]) -> Event:
+        """Coordinator: add or change a session from the card form (same checks as the file)."""
+        return await self._save_item(actor, values, kind="event")  # type: ignore[return-value]
+
+    async def _save_item(self, actor: Participant, values: Mapping[str, Any], *, kind: str) -> Deadline | Event:
         if not await self.is_coordinator(actor):
-            raise NotAllowed("only the coordinator may change deadlines")
+            raise NotAllowed("only the coordinator may change deadlines and sessions")
         async with self._uow_factory() as uow:
             programme = await uow.directory.programme()
-            existing = {d.id for d in await uow.schedule.deadlines()}
-            raw = deadline_from_form(values, existing)
+            existing = {i.id for i in [*await uow.schedule.deadlines(), *await uow.schedule.events()]}
             problems: list[tuple[Any, ...]] = []
-            parsed = parse_deadlines([raw], lambda path, _message: problems.append(path),
-                                     themes=programme.themes if programme else None)
+
+            def report(path: tuple[Any, ...], _message: str) -> None:
+                problems.append(path)
+
+            if kind == "deadline":
+                parsed: list[Any] = parse_deadlines([deadline_from_form(values, existing)], report,
+                                                    themes=programme.themes if programme else None)
+            else:
+                parsed = parse_events([event_from_form(values, existing)], report)
             if problems or not parsed:
                 raise InvalidDeadline(sorted({str(path[2]) for path in problems if len(path) > 2}))
             if await uow.schedule.save(parsed[0], now=self._clock.now(), source="teams"):
@@ -168,6 +194,11 @@ class ScheduleService:
         """One active deadline, or ``None``."""
         async with self._uow_factory() as uow:
             return next((d for d in await uow.schedule.deadlines() if d.id == deadline_id), None)
+
+    async def event(self, event_id: str) -> Event | None:
+        """One active session, or ``None``."""
+        async with self._uow_factory() as uow:
+            return next((e for e in await uow.schedule.events() if e.id == event_id), None)
 
     async def themes(self) -> list[str]:
         """The programme's themes."""
