@@ -48,7 +48,7 @@ class ScheduleHandlers:
             return
         if await self._service.is_coordinator(participant):
             statuses, opted_out = await self._service.overview()
-            _, events = await self._service.for_participant(participant)
+            events = await self._service.events()
             card = overview_card(self._texts, language, statuses, events, self._zone, self._clock.now(),
                                  coordinator=True, opted_out=opted_out)
             card["actions"] = coordinator_deadline_buttons(self._texts, language, [s.deadline for s in statuses],

@@ -202,7 +202,8 @@ async def test_coordinator_adds_and_changes_deadlines_in_teams(bot_client, conne
     await post(bot_client, build.message(connector.url, "deadlines", key="dia"))
     overview = connector.cards("a:personal-dia")[-1]
     assert "0 van 2 gedaan" in texts_of(overview)  # Anna and Maarten; Dia gets the summary instead
-    add, change = overview["actions"][0]["data"], overview["actions"][1]["data"]
+    buttons = {a["title"]: a["data"] for a in overview["actions"]}
+    add, change = buttons["Deadline toevoegen"], buttons["Wijzig: Meest brandende vraag over exploitatie"]
     await post(bot_client, build.card_submit(connector.url, add, key="dia"))
     assert connector.cards("a:personal-dia")[-1]["body"][0]["text"] == "Nieuwe deadline"
 

@@ -195,10 +195,14 @@ class ScheduleService:
         async with self._uow_factory() as uow:
             return next((d for d in await uow.schedule.deadlines() if d.id == deadline_id), None)
 
+    async def events(self) -> list[Event]:
+        """Every active session (the coordinator's view)."""
+        async with self._uow_factory() as uow:
+            return await uow.schedule.events()
+
     async def event(self, event_id: str) -> Event | None:
         """One active session, or ``None``."""
-        async with self._uow_factory() as uow:
-            return next((e for e in await uow.schedule.events() if e.id == event_id), None)
+        return next((e for e in await self.events() if e.id == event_id), None)
 
     async def themes(self) -> list[str]:
         """The programme's themes."""
