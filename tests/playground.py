@@ -493,7 +493,7 @@ class Playground:
     # ----------------------------------------------------------------- what the bot says
 
     async def wait_for_message(self, predicate: Callable[[BotMessage], bool] = lambda m: True,
-                               timeout: float = 15) -> BotMessage:
+                               timeout: float = 30) -> BotMessage:
         """Wait for a bot message (created or updated) that matches and was not returned before.
 
         Args:
