@@ -49,15 +49,7 @@ class SendRateLimiter:
 
     def wait_time(self, conversation: str, now: float) -> float:
         """Seconds to wait before sending to ``conversation``."""
-        return max(self.conversation_wait(conversation, now), self.global_wait(now))
-
-    def conversation_wait(self, conversation: str, now: float) -> float:
-        """Seconds until ``conversation``'s own limits allow one more send."""
-        return self._conversations.wait_time(conversation, now)
-
-    def global_wait(self, now: float) -> float:
-        """Seconds until the app's global rate allows one more send."""
-        return self._global.wait_time("*", now)
+        return max(self._conversations.wait_time(conversation, now), self._global.wait_time("*", now))
 
     def record(self, conversation: str, now: float) -> None:
         """Count a send."""

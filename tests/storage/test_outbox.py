@@ -164,9 +164,7 @@ async def test_slow_sends_renew_the_lease_so_no_other_dispatcher_takes_the_rest(
             await super().send(participant_id, message)
 
     slow = SlowMessenger()
-    # One send at a time: the fake messenger moves the shared clock by 50 s per send, which only
-    # models real time when sends do not overlap.
-    worker = dispatcher(uow_factory, clock, slow, worker="slow", lease=timedelta(minutes=2), concurrency=1)
+    worker = dispatcher(uow_factory, clock, slow, worker="slow", lease=timedelta(minutes=2))
     other = FakeMessenger()
     original = slow.send
 
