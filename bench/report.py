@@ -236,8 +236,9 @@ the process (all threads):
   (`requests` 16.2%) and a write of the outcome (`Dispatcher._finish` 6.7%). That is latency-bound at
   roughly 8 ms a message, about 115-130 messages a second, well above Teams' default 30/s (reached) but
   below a 300/s allowance. Delivering a batch concurrently across recipients (in order per
-  recipient, the limiter taken under a lock) is the fix; not made here.
+  recipient, the limiter taken under a lock) was tried and was slower on SQLite (see the end of
+  this page).
 - **Baseline.** The stock echo bot reaches about 70 turns/s here, not the 105-118 of
   teams-platform.md, because the load generator and the fake connector share the same 2 CPUs.
-- **No production code was changed** for these figures; they are the "before" for any fix.
+- The profiles above were taken before the changes listed at the end of this page.
 """
