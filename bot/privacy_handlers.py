@@ -39,9 +39,9 @@ class PrivacyHandlers:
             # Dialog and user state may hold question drafts: empty them too.
             await self._conversation_state.clear_state(turn_context)
             await self._user_state.clear_state(turn_context)
-            held = await self._service.summary(participant)
-            notice = t("privacy.notice", "nl", requests=len(held.requests), documents=len(held.documents))
-            erased_requests, erased_documents = await self._service.erase(participant, notice=notice)
+            erased_requests, erased_documents = await self._service.erase(
+                participant, notice=lambda requests, documents: t("privacy.notice", "nl", requests=requests,
+                                                                   documents=documents))
             await turn_context.send_activity(t("privacy.deleted", language, requests=erased_requests,
                                                documents=erased_documents))
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from botbuilder.core import TurnContext
 
 from bot.domain.clock import Clock
-from bot.domain.deadlines import DOCUMENT_CATEGORIES
+from bot.domain.deadlines import DOCUMENT_CATEGORIES, Event
 from bot.domain.localtime import format_moment, local_to_utc
 from bot.domain.models import Participant
 from bot.domain.services.reminder_planner import ReminderPlanner
@@ -64,37 +64,37 @@ class ScheduleHandlers:
         if not await self._service.is_coordinator(participant):
             await turn_context.send_activity(t("error.coordinator_only", language))
             return
-        if name == "event_save":
-            try:
-                event = await self._service.save_event(participant, data)
-            except InvalidDeadline as error:
-                await turn_context.send_activity(
-                    t("deadline_form.invalid", language, fields=self._field_names(error.fields, language)))
-                return
-            await self._planner.plan_all()
-            when = format_moment(local_to_utc(event.starts_local, self._zone), self._zone, language)
-            await turn_context.send_activity(t("event_form.saved", language, title=event.title, when=when,
-                                               place=event.place or "-"))
+        if name in ("deadline_save", "event_save"):
+            await self._save(turn_context, participant, data, language, event=name == "event_save")
             return
         if name == "event_form":
             existing_event = await self._service.event(str(data.get("event_id") or ""))
             await send_card(turn_context, event_form_card(self._texts, language, existing_event))
             return
-        if name == "deadline_save":
-            try:
-                deadline = await self._service.save_deadline(participant, data)
-            except InvalidDeadline as error:
-                await turn_context.send_activity(
-                    t("deadline_form.invalid", language, fields=self._field_names(error.fields, language)))
-                return
-            await self._planner.plan_all()
-            when = format_moment(local_to_utc(deadline.due_local, self._zone), self._zone, language)
-            await turn_context.send_activity(t("deadline_form.saved", language, title=deadline.title, when=when))
-            return
         existing = await self._service.deadline(str(data.get("deadline_id") or ""))
         card = deadline_form_card(self._texts, language, themes=await self._service.themes(),
                                   categories=DOCUMENT_CATEGORIES, existing=existing)
         await send_card(turn_context, card)
+
+    async def _save(self, turn_context: TurnContext, participant: Participant, data: dict[str, Any],
+                    language: str, *, event: bool) -> None:
+        """Save a deadline or session from its form, replan, and confirm (or name the wrong fields)."""
+        t = self._texts.text
+        save = self._service.save_event if event else self._service.save_deadline
+        try:
+            item = await save(participant, data)
+        except InvalidDeadline as error:
+            await turn_context.send_activity(
+                t("deadline_form.invalid", language, fields=self._field_names(error.fields, language)))
+            return
+        await self._planner.plan_all()
+        if isinstance(item, Event):
+            when = format_moment(local_to_utc(item.starts_local, self._zone), self._zone, language)
+            text = t("event_form.saved", language, title=item.title, when=when, place=item.place or "-")
+        else:
+            when = format_moment(local_to_utc(item.due_local, self._zone), self._zone, language)
+            text = t("deadline_form.saved", language, title=item.title, when=when)
+        await turn_context.send_activity(text)
 
     def _field_names(self, fields: list[str], language: str) -> str:
         """The wrong fields in the coordinator's words (the file's field names as a fallback)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.domain.documents import Document
@@ -35,10 +36,11 @@ class PrivacyService:
             return PersonalData(participant, await uow.requests.for_asker(participant.id),
                                 await uow.documents.for_owner(participant.id))
 
-    async def erase(self, participant: Participant, *, notice: str) -> tuple[int, int]:
+    async def erase(self, participant: Participant, *, notice: Callable[[int, int], str]) -> tuple[int, int]:
         """Delete the participant, their requests (with history and redirect notes), documents and files.
 
-        Anonymous cost-split figures stay for the overview. The coordinators get ``notice``.
+        Anonymous cost-split figures stay for the overview. The coordinators get
+        ``notice(requests, documents)``.
 
         Returns:
             How many requests and documents were deleted.
@@ -53,5 +55,5 @@ class PrivacyService:
         for name in stored:  # after the commit: a failed commit must not lose files
             await self._store.delete(name)
         for coordinator in coordinators:
-            await self._messenger.send(coordinator.id, OutgoingMessage(text=notice))
+            await self._messenger.send(coordinator.id, OutgoingMessage(text=notice(len(requests), len(stored))))
         return len(requests), len(stored)
