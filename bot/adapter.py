@@ -11,15 +11,21 @@ from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFramewo
 from botbuilder.schema import Activity
 
 from bot.config import Settings
+from bot.connector_pool import ConnectorPool, PooledAuthentication
 from bot.sdk_fixes import invoke_body_to_json, speed_up_retry_policy
 
 log = logging.getLogger(__name__)
 
 
-def create_adapter(settings: Settings) -> CloudAdapter:
-    """A ``CloudAdapter`` configured from settings (authentication off without an app id)."""
+def create_adapter(settings: Settings, pool: ConnectorPool) -> CloudAdapter:
+    """A ``CloudAdapter`` configured from settings (authentication off without an app id).
+
+    Args:
+        settings: Validated settings.
+        pool: Where the adapter's connector clients are kept between turns.
+    """
     speed_up_retry_policy()
-    return CloudAdapter(ConfigurationBotFrameworkAuthentication(settings))
+    return CloudAdapter(PooledAuthentication(ConfigurationBotFrameworkAuthentication(settings), pool))
 
 
 async def process_activity_request(

@@ -14,6 +14,7 @@ from aiohttp import web
 from botbuilder.core import ConversationState, UserState
 
 from bot.adapter import create_adapter
+from bot.connector_pool import ConnectorHttp, ConnectorPool
 from bot.components import COMPONENTS, Components
 from bot.config import Settings
 from bot.delivery_failures import FailureReporter
@@ -82,7 +83,8 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock)
     texts = Catalogue.load()
     storage = SqlStorage(sessions)
     conversation_state, user_state = ConversationState(storage), UserState(storage)
-    adapter = create_adapter(settings)
+    connector_http = ConnectorHttp()
+    adapter = create_adapter(settings, ConnectorPool(connector_http))
     adapter.on_turn_error = make_turn_error_handler(texts)
     participants = ParticipantService(uow_factory, clock)
     messenger = TeamsMessenger(adapter=adapter, app_id=settings.app_id, uow_factory=uow_factory, clock=clock)
@@ -145,4 +147,5 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock)
         stop.set()
         await asyncio.gather(*background)
         await http.close()
+        await connector_http.close()
         await engine.dispose()

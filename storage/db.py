@@ -21,7 +21,12 @@ def create_engine(database_url: str) -> AsyncEngine:
         The engine; the caller disposes of it.
     """
     if database_url.startswith("sqlite"):
-        engine = create_async_engine(database_url, connect_args={"timeout": 30})
+        # One connection: SQLite has a single writer and every transaction here begins
+        # IMMEDIATE, so transactions run one at a time anyway. Queueing for the pooled
+        # connection (FIFO, on the event loop) replaces waiting in SQLite's busy handler,
+        # which sleeps in growing steps of up to 100 ms and made the tail of busy turns
+        # seconds long; one connection is also one aiosqlite thread instead of several.
+        engine = create_async_engine(database_url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine

@@ -218,7 +218,10 @@ async def test_connection_refused_is_retried_not_lost(bot_client, connector, clo
 
 @pytest.fixture
 def short_client_timeout(monkeypatch) -> float:  # type: ignore[no-untyped-def]
-    """msrest's read timeout is 100 s (``ClientConnection.timeout``); make it 0.3 s."""
+    """msrest's read timeout is 100 s (``ClientConnection.timeout``); make it 0.3 s.
+
+    Request it before the app: connector clients are pooled, so the setting is read when the
+    first turn builds one."""
     original = msrest.universal_http.ClientConnection.__init__
 
     def init(self, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -234,8 +237,8 @@ def test_the_connector_clients_timeout_is_100_seconds():
     assert msrest.universal_http.ClientConnection().timeout == 100
 
 
-async def test_a_timeout_is_retried_and_can_repeat_the_message(bot_client, connector, clock, anna,
-                                                               short_client_timeout):
+async def test_a_timeout_is_retried_and_can_repeat_the_message(short_client_timeout, bot_client, connector, clock,
+                                                               anna):
     """A timed-out send is ambiguous: the connector may still accept it after the client gave up.
     The outbox retries (nothing lost) and so the user may get it twice: at-least-once."""
     dispatcher = components_of(bot_client).dispatcher
