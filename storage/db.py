@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+
+from storage.inline_sqlite import inline_connector
 
 
 def create_engine(database_url: str) -> AsyncEngine:
@@ -25,8 +27,12 @@ def create_engine(database_url: str) -> AsyncEngine:
         # IMMEDIATE, so transactions run one at a time anyway. Queueing for the pooled
         # connection (FIFO, on the event loop) replaces waiting in SQLite's busy handler,
         # which sleeps in growing steps of up to 100 ms and made the tail of busy turns
-        # seconds long; one connection is also one aiosqlite thread instead of several.
-        engine = create_async_engine(database_url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0)
+        # seconds long. The connection runs in place, without aiosqlite's thread hops.
+        path = make_url(database_url).database
+        if not path or path == ":memory:":
+            raise ValueError("SQLite needs a database file (a path in DATABASE_URL)")
+        engine = create_async_engine(database_url, async_creator=inline_connector(path), pool_size=1,
+                                     max_overflow=0)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
@@ -44,12 +50,11 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 
 def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
-    # IMMEDIATE takes the write lock up front (waiting up to busy_timeout). A deferred
+    # IMMEDIATE takes the write lock up front (retried while another process holds it). A deferred
     # transaction that read first and writes later fails at once with "database is locked"
     # when another connection committed in between; SQLite cannot upgrade a stale snapshot.
     connection.exec_driver_sql("BEGIN IMMEDIATE")
