@@ -12,7 +12,7 @@ from botbuilder.schema import Activity
 
 from bot.config import Settings
 from bot.connector_pool import ConnectorPool, PooledAuthentication
-from bot.sdk_fixes import invoke_body_to_json, speed_up_retry_policy
+from bot.sdk_fixes import invoke_body_to_json, speed_up_retry_policy, speed_up_state_hash
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,7 @@ def create_adapter(settings: Settings, pool: ConnectorPool) -> CloudAdapter:
         pool: Where the adapter's connector clients are kept between turns.
     """
     speed_up_retry_policy()
+    speed_up_state_hash()
     return CloudAdapter(PooledAuthentication(ConfigurationBotFrameworkAuthentication(settings), pool))
 
 

@@ -14,9 +14,9 @@ from aiohttp import web
 from botbuilder.core import ConversationState, UserState
 
 from bot.adapter import create_adapter
-from bot.connector_pool import ConnectorHttp, ConnectorPool
 from bot.components import COMPONENTS, Components
 from bot.config import Settings
+from bot.connector_pool import ConnectorHttp, ConnectorPool
 from bot.delivery_failures import FailureReporter
 from bot.document_handlers import DocumentHandlers
 from bot.domain.clock import Clock, SystemClock

@@ -246,10 +246,16 @@ def _number(text: str, name: str, low: float, high: float, problems: list[str]) 
 def normalise_database_url(url: str, problems: list[str]) -> str:
     """Map plain ``sqlite://`` and ``postgresql://`` URLs onto their async drivers."""
     if url.startswith("sqlite:///") or url.startswith("sqlite://"):
-        return "sqlite+aiosqlite" + url[len("sqlite") :]
+        url = "sqlite+aiosqlite" + url[len("sqlite") :]
+    if url.startswith("sqlite+aiosqlite://"):
+        path = url.split("://", 1)[1].lstrip("/").split("?", 1)[0]
+        if not path or path == ":memory:":
+            problems.append("DATABASE_URL must name a SQLite database file, e.g. sqlite:///sparringbot.db; "
+                            f"got {redact_url(url)!r}")
+        return url
     if url.startswith(("postgresql://", "postgres://")):
         return "postgresql+asyncpg://" + url.split("://", 1)[1]
-    if url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+    if url.startswith("postgresql+asyncpg://"):
         return url
     problems.append(
         "DATABASE_URL must start with sqlite:/// or postgresql:// "

@@ -119,7 +119,7 @@ class AiohttpSender(AsyncHTTPSender):
 class _BearerToken(AsyncHTTPPolicy):
     """Adds the bot's access token, as ``AppCredentials.signed_session`` did for ``requests``."""
 
-    def __init__(self, credentials: Any, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, credentials: Any, clock: Callable[[], float]):
         super().__init__()
         self._credentials = credentials
         self._clock = clock
@@ -149,11 +149,14 @@ class ConnectorPool:
     Args:
         http: The shared HTTP session.
         max_clients: How many clients to keep (the least recently used goes first).
+        clock: Monotonic seconds, for how long an access token is reused.
     """
 
-    def __init__(self, http: ConnectorHttp, *, max_clients: int = MAX_CLIENTS):
+    def __init__(self, http: ConnectorHttp, *, max_clients: int = MAX_CLIENTS,
+                 clock: Callable[[], float] = time.monotonic):
         self._http = http
         self._max = max_clients
+        self._clock = clock
         self._clients: OrderedDict[tuple[str, str, str], ConnectorClient] = OrderedDict()
         self._token_clients: dict[str, UserTokenClient] = {}
 
@@ -173,7 +176,7 @@ class ConnectorPool:
         client = await inner.create(service_url, audience)
         config = client.config
         config.pipeline = AsyncPipeline(
-            [config.user_agent_policy, _BearerToken(config.credentials), RawDeserializer(),
+            [config.user_agent_policy, _BearerToken(config.credentials, self._clock), RawDeserializer(),
              config.http_logger_policy],
             AiohttpSender(self._http, timeout=config.connection.timeout),
         )

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -86,6 +86,8 @@ class RequestRow(Base):
     """A sparring request."""
 
     __tablename__ = "requests"
+    # Covering index for each person's open load (routing); its prefix serves lookups by state.
+    __table_args__ = (Index("ix_requests_state_assignee", "state", "assignee_id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     source_key: Mapped[str] = mapped_column(String(300), unique=True)
     asker_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
@@ -93,7 +95,7 @@ class RequestRow(Base):
     theme: Mapped[str] = mapped_column(String(100))
     preference: Mapped[str] = mapped_column(String(20))
     context: Mapped[str] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(20), index=True)
+    state: Mapped[str] = mapped_column(String(20))
     version: Mapped[int] = mapped_column(Integer)
     suggestions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     assignee_id: Mapped[str | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
@@ -134,6 +136,8 @@ class OutboxRow(Base):
     """A planned proactive message and its delivery state."""
 
     __tablename__ = "outbox"
+    # The dispatcher claims due rows by state and due time.
+    __table_args__ = (Index("ix_outbox_state_due", "state", "due_at"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(300), unique=True)
     recipient_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)

@@ -68,3 +68,10 @@ def test_database_urls_get_async_drivers(given, expected):
 
 def test_redact_url_hides_password():
     assert redact_url("postgresql+asyncpg://bot:hunter2@db/sb") == "postgresql+asyncpg://bot:***@db/sb"
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:", "sqlite+aiosqlite:///:memory:"])
+def test_sqlite_needs_a_database_file(url):
+    """SQLite runs on one connection in place; an in-memory database would vanish with it."""
+    with pytest.raises(ConfigError, match="SQLite database file"):
+        load_settings({"DATABASE_URL": url}, env_file=None)

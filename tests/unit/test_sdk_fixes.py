@@ -43,3 +43,30 @@ def test_the_sdks_malformed_card_action_error_is_serialised():
     assert isinstance(response, AdaptiveCardInvokeResponse) and isinstance(response.value, Exception)
     assert invoke_body_to_json(response) == {"statusCode": 400, "type": "application/vnd.microsoft.error",
                                              "value": {"code": "BadRequest", "message": "no action"}}
+
+
+def test_state_fingerprint_still_sees_every_change():
+    """After the speed-up the SDK's change check still notices nested changes and only those."""
+    from botbuilder.core.bot_state import CachedBotState
+    from botbuilder.dialogs import DialogInstance, DialogState
+
+    from bot.sdk_fixes import speed_up_state_hash
+
+    speed_up_state_hash()
+    speed_up_state_hash()  # idempotent
+    stack = DialogState([DialogInstance("question", {"values": {"text": "Hoe?"}})])
+    cached = CachedBotState({"DialogState": stack, "locale": "nl"})
+    assert not cached.is_changed
+    stack.dialog_stack[0].state["values"]["text"] = "Hoe dan?"
+    assert cached.is_changed
+    unpicklable = CachedBotState({"callback": lambda: None})  # falls back to jsonpickle, no error
+    assert not unpicklable.is_changed
+
+
+def test_the_sdk_fingerprints_state_with_jsonpickle():
+    """When this fails the SDK changed its change check: look again at speed_up_state_hash."""
+    import inspect
+
+    import botbuilder.core.bot_state as module
+
+    assert "return str(Pickler().flatten(obj))" in inspect.getsource(module)

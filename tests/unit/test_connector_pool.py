@@ -1,0 +1,188 @@
+"""Pooled connector clients: built once, sent with aiohttp, same answers and errors as the SDK's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from botbuilder.schema import Activity, ChannelAccount, ConversationParameters, ErrorResponseException
+from botframework.connector.auth import (
+    ClaimsIdentity,
+    MicrosoftAppCredentials,
+    PasswordServiceClientCredentialFactory,
+)
+from botframework.connector.auth._connector_factory_impl import _ConnectorFactoryImpl
+
+from bot.connector_pool import TOKEN_REUSE_SECONDS, ConnectorHttp, ConnectorPool
+from tests.fakes.connector import FakeConnector
+
+TEAM = "19:team@thread.tacv2"
+SCOPE = "https://api.botframework.com"
+
+
+class CountingCredentials(MicrosoftAppCredentials):
+    """Hands out numbered tokens and counts how often it was asked."""
+
+    def __init__(self, app_id: str):
+        super().__init__(app_id, "secret")
+        self.asked = 0
+
+    def get_access_token(self, force_refresh: bool = False) -> str:
+        self.asked += 1
+        return f"token-{self.asked}"
+
+
+class CountingFactory(PasswordServiceClientCredentialFactory):
+    """Credentials without Entra ID; counts how many the SDK asked for."""
+
+    def __init__(self, app_id: str):
+        super().__init__(app_id, "secret")
+        self.created: list[CountingCredentials] = []
+
+    async def create_credentials(self, app_id: str, oauth_scope: str, login_endpoint: str,
+                                 validate_authority: bool) -> Any:
+        credentials = CountingCredentials(app_id)
+        self.created.append(credentials)
+        return credentials
+
+
+def sdk_factory(credentials: CountingFactory, app_id: str = "") -> _ConnectorFactoryImpl:
+    return _ConnectorFactoryImpl(app_id=app_id, to_channel_from_bot_oauth_scope=SCOPE,
+                                 login_endpoint="https://login.example", validate_authority=True,
+                                 credential_factory=credentials)
+
+
+@pytest.fixture
+async def http():  # type: ignore[no-untyped-def]
+    shared = ConnectorHttp()
+    yield shared
+    await shared.close()
+
+
+async def test_one_client_per_service_url_and_audience(http):  # type: ignore[no-untyped-def]
+    credentials = CountingFactory("")
+    pool = ConnectorPool(http)
+    with FakeConnector() as connector:
+        factory = pool.factory(sdk_factory(credentials))
+        first = await factory.create(connector.url, None)
+        again = await pool.factory(sdk_factory(credentials)).create(connector.url, None)  # the next turn
+        other = await factory.create(connector.url + "other/", None)
+    assert first is again and other is not first
+    assert len(credentials.created) == 2  # built once per key, not once per turn
+
+
+async def test_the_least_recently_used_client_goes_first(http):  # type: ignore[no-untyped-def]
+    pool = ConnectorPool(http, max_clients=2)
+    factory = pool.factory(sdk_factory(CountingFactory("")))
+    a = await factory.create("http://127.0.0.1:9/a/", None)
+    await factory.create("http://127.0.0.1:9/b/", None)
+    assert await factory.create("http://127.0.0.1:9/a/", None) is a  # a is now the most recent
+    await factory.create("http://127.0.0.1:9/c/", None)  # b goes
+    assert await factory.create("http://127.0.0.1:9/a/", None) is a
+
+
+async def test_pooled_clients_speak_the_connector_api(http):  # type: ignore[no-untyped-def]
+    """The calls the bot makes answer with the SDK's models, through aiohttp."""
+    pool = ConnectorPool(http)
+    with FakeConnector() as connector:
+        connector.members[TEAM] = [{"id": "29:anna", "name": "Anna de Vries", "aadObjectId": "a1"}]
+        client = await pool.factory(sdk_factory(CountingFactory(""))).create(connector.url, None)
+        sent = await client.conversations.send_to_conversation(
+            f"{TEAM};messageid=1", Activity(type="message", text="Hallo kanaal"))
+        reply = await client.conversations.reply_to_activity("a:personal-anna", "m1",
+                                                             Activity(type="message", text="Antwoord"))
+        created = await client.conversations.create_conversation(
+            ConversationParameters(bot=ChannelAccount(id="28:bot"), members=[ChannelAccount(id="29:anna")]))
+        member = await client.conversations.get_conversation_member(TEAM, "29:anna")
+        await client.conversations.update_activity("a:personal-anna", reply.id,
+                                                   Activity(type="message", id=reply.id, text="Bijgewerkt"))
+        texts = connector.texts()
+    assert sent.id.startswith("activity-") and reply.id and created.id.startswith("a:new-conv-")
+    assert member.name == "Anna de Vries"
+    assert texts == ["Hallo kanaal", "Antwoord", "Bijgewerkt"]
+    assert "Authorization" not in connector.sent[0]["headers"]  # no app id: no token, as the SDK
+
+
+async def test_errors_keep_the_sdks_type_status_and_headers(http):  # type: ignore[no-untyped-def]
+    pool = ConnectorPool(http)
+    with FakeConnector() as connector:
+        connector.fail_next(1, status=429, headers={"Retry-After": "7"})
+        client = await pool.factory(sdk_factory(CountingFactory(""))).create(connector.url, None)
+        with pytest.raises(ErrorResponseException) as raised:
+            await client.conversations.send_to_conversation("a:personal-anna", Activity(type="message", text="x"))
+    assert raised.value.response.status_code == 429
+    assert raised.value.response.headers["Retry-After"] == "7"
+
+
+async def test_the_token_is_reused_for_two_minutes_and_dropped_after_a_401(http):  # type: ignore[no-untyped-def]
+    now = [1000.0]
+    credentials = CountingFactory("app-id")
+    pool = ConnectorPool(http, clock=lambda: now[0])
+    with FakeConnector() as connector:
+        client = await pool.factory(sdk_factory(credentials, "app-id")).create(connector.url, None)
+
+        async def send() -> str:
+            await client.conversations.send_to_conversation("a:personal-anna",
+                                                            Activity(type="message", text="x"))
+            return connector.sent[-1]["headers"]["Authorization"]
+
+        assert await send() == "Bearer token-1"
+        now[0] += TOKEN_REUSE_SECONDS - 1
+        assert await send() == "Bearer token-1"
+        now[0] += 2
+        assert await send() == "Bearer token-2"
+        connector.fail_next(1, status=401)
+        with pytest.raises(ErrorResponseException):
+            await send()
+        assert await send() == "Bearer token-3"
+
+
+async def test_user_token_clients_are_kept_per_app_id(http):  # type: ignore[no-untyped-def]
+    built: list[str] = []
+
+    async def create(app_id: str) -> object:
+        built.append(app_id)
+        return object()
+
+    pool = ConnectorPool(http)
+    first = await pool.user_token_client("a", lambda: create("a"))
+    assert await pool.user_token_client("a", lambda: create("a")) is first
+    await pool.user_token_client("b", lambda: create("b"))
+    assert built == ["a", "b"]
+
+
+def test_the_sdk_factory_still_has_the_fields_the_pool_keys_on():
+    """When this fails the SDK changed _ConnectorFactoryImpl: look again at ConnectorPool.client."""
+    factory = sdk_factory(CountingFactory(""), "app")
+    assert factory._app_id == "app" and factory._to_channel_from_bot_oauth_scope == SCOPE
+
+
+async def test_the_adapter_uses_the_pool_for_turns_and_proactive_messages(http):  # type: ignore[no-untyped-def]
+    from botbuilder.core import TurnContext
+    from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+    from botbuilder.schema import ConversationAccount, ConversationReference
+
+    from bot.connector_pool import PooledAuthentication
+
+    class Config:
+        APP_ID = ""
+        APP_PASSWORD = ""
+
+    pool = ConnectorPool(http)
+    adapter = CloudAdapter(PooledAuthentication(ConfigurationBotFrameworkAuthentication(Config()), pool))
+    clients: list[object] = []
+
+    async def logic(turn_context: TurnContext) -> None:
+        clients.append(turn_context.turn_state[adapter.BOT_CONNECTOR_CLIENT_KEY])
+        await turn_context.send_activity("Herinnering")
+
+    with FakeConnector() as connector:
+        reference = ConversationReference(service_url=connector.url, channel_id="msteams",
+                                          conversation=ConversationAccount(id="a:personal-anna"),
+                                          user=ChannelAccount(id="29:anna"), bot=ChannelAccount(id="28:bot"))
+        await adapter.continue_conversation(reference, logic, bot_app_id=None)
+        identity = ClaimsIdentity({}, True)
+        await adapter.continue_conversation_with_claims(identity, reference, SCOPE, logic)
+        texts = connector.texts("a:personal-anna")
+    assert texts == ["Herinnering", "Herinnering"]
+    assert len(clients) == 2 and clients[0] is clients[1]
