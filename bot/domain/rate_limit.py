@@ -11,13 +11,21 @@ from collections import deque
 from dataclasses import dataclass, field
 
 PER_CONVERSATION: tuple[tuple[float, int], ...] = ((1.0, 7), (2.0, 8), (30.0, 60), (3600.0, 1800))
+# Teams counts a send when it arrives, we when it leaves: two sends a window apart here can
+# arrive closer together there. Measured against the fake connector, 15-25 sends of 10,000
+# met a 429 without a margin; 50 ms longer windows leave room for that jitter.
+JITTER_MARGIN_SECONDS = 0.05
 
 
 @dataclass
 class SlidingWindowLimiter:
-    """Limits per key: each ``(window_seconds, max_events)`` pair must hold at once."""
+    """Limits per key: each ``(window_seconds, max_events)`` pair must hold at once.
+
+    ``margin`` lengthens every window by that many seconds (room for network jitter).
+    """
 
     limits: tuple[tuple[float, int], ...]
+    margin: float = 0.0
     _events: dict[str, deque[float]] = field(default_factory=dict)
 
     def wait_time(self, key: str, now: float) -> float:
@@ -25,11 +33,12 @@ class SlidingWindowLimiter:
         events = self._events.get(key)
         if not events:
             return 0.0
-        longest = max(window for window, _ in self.limits)
+        longest = max(window for window, _ in self.limits) + self.margin
         while events and events[0] <= now - longest:
             events.popleft()
         wait = 0.0
         for window, maximum in self.limits:
+            window += self.margin
             recent = [t for t in events if t > now - window] if len(events) >= maximum else ()
             if len(recent) >= maximum:
                 wait = max(wait, recent[-maximum] + window - now)
@@ -44,12 +53,20 @@ class SendRateLimiter:
     """Per-conversation Teams limits plus one global rate for the whole app."""
 
     def __init__(self, global_per_second: float = 30.0):
-        self._conversations = SlidingWindowLimiter(PER_CONVERSATION)
-        self._global = SlidingWindowLimiter(((1.0, max(1, int(global_per_second))),))
+        self._conversations = SlidingWindowLimiter(PER_CONVERSATION, JITTER_MARGIN_SECONDS)
+        self._global = SlidingWindowLimiter(((1.0, max(1, int(global_per_second))),), JITTER_MARGIN_SECONDS)
 
     def wait_time(self, conversation: str, now: float) -> float:
         """Seconds to wait before sending to ``conversation``."""
-        return max(self._conversations.wait_time(conversation, now), self._global.wait_time("*", now))
+        return max(self.conversation_wait(conversation, now), self.global_wait(now))
+
+    def conversation_wait(self, conversation: str, now: float) -> float:
+        """Seconds until ``conversation``'s own limits allow one more send."""
+        return self._conversations.wait_time(conversation, now)
+
+    def global_wait(self, now: float) -> float:
+        """Seconds until the app's global rate allows one more send."""
+        return self._global.wait_time("*", now)
 
     def record(self, conversation: str, now: float) -> None:
         """Count a send."""

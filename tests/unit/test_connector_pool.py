@@ -186,3 +186,10 @@ async def test_the_adapter_uses_the_pool_for_turns_and_proactive_messages(http):
         texts = connector.texts("a:personal-anna")
     assert texts == ["Herinnering", "Herinnering"]
     assert len(clients) == 2 and clients[0] is clients[1]
+
+
+async def test_pooled_clients_leave_model_checks_to_the_connector(http):  # type: ignore[no-untyped-def]
+    """The switch the pool turns off is the one the operations use (else it would do nothing)."""
+    client = await ConnectorPool(http).factory(sdk_factory(CountingFactory(""))).create("http://127.0.0.1:9/", None)
+    assert client._serialize.client_side_validation is False
+    assert client.conversations._serialize is client._serialize

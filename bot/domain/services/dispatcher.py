@@ -36,6 +36,14 @@ class DispatchReport:
     failed: int = 0
 
 
+@dataclass
+class _Lease:
+    """How long this dispatcher holds its current batch, and which rows it still holds."""
+
+    until: datetime
+    mine: set[int]
+
+
 class Dispatcher:
     """One dispatcher per bot process; several may share a database safely."""
 
@@ -43,7 +51,8 @@ class Dispatcher:
                  clock: Clock, worker: str, limiter: SendRateLimiter | None = None,
                  policy: RetryPolicy | None = None, sleep: Sleep = asyncio.sleep, batch: int = 50,
                  lease: timedelta = timedelta(minutes=2),
-                 on_failed: Callable[[OutboxMessage, str], Awaitable[None]] | None = None):
+                 on_failed: Callable[[OutboxMessage, str], Awaitable[None]] | None = None,
+                 concurrency: int = 8):
         self._uow_factory = uow_factory
         self._messenger = messenger
         self._composers = composers
@@ -55,6 +64,9 @@ class Dispatcher:
         self._batch = batch
         self._lease = lease
         self._on_failed = on_failed
+        self._concurrency = max(1, concurrency)
+        self._lease_lock = asyncio.Lock()
+        self._global_lock = asyncio.Lock()
 
     async def run_once(self) -> DispatchReport:
         """Send everything due now (batch by batch) and return the counts."""
@@ -67,16 +79,24 @@ class Dispatcher:
                 await uow.commit()
             if not claimed:
                 return report
-            lease_until = now + self._lease
-            for index, message in enumerate(claimed):
-                if self._clock.now() >= lease_until - self._lease / 2:
-                    # Slow sends must not let the lease run out under the rest of the batch, or
-                    # another instance would claim and send those messages too.
-                    lease_until = self._clock.now() + self._lease
-                    mine = await self._renew([m.id for m in claimed[index:]], lease_until)
-                    if message.id not in mine:
-                        continue
-                await self._deliver(message, report)
+            await self._deliver_batch(claimed, _Lease(until=now + self._lease, mine={m.id for m in claimed}),
+                                      report)
+
+    async def _deliver_batch(self, claimed: list[OutboxMessage], lease: _Lease, report: DispatchReport) -> None:
+        # One recipient's messages go in order; different recipients are sent to side by side,
+        # because each send waits mostly on the network.
+        by_recipient: dict[int, list[OutboxMessage]] = {}
+        for message in claimed:
+            by_recipient.setdefault(message.recipient_id, []).append(message)
+        slots = asyncio.Semaphore(self._concurrency)
+
+        async def deliver_in_order(messages: list[OutboxMessage]) -> None:
+            async with slots:
+                for message in messages:
+                    if await self._still_mine(message, claimed, lease):
+                        await self._deliver(message, report)
+
+        await asyncio.gather(*(deliver_in_order(group) for group in by_recipient.values()))
 
     async def run_forever(self, stop: asyncio.Event, interval: float = 5.0, wake: asyncio.Event | None = None) -> None:
         """Poll until ``stop`` is set, or sooner when ``wake`` is set; a failing round is logged, never fatal."""
@@ -122,6 +142,15 @@ class Dispatcher:
         await self._finish(message, "sent", "")
         report.sent += 1
 
+    async def _still_mine(self, message: OutboxMessage, claimed: list[OutboxMessage], lease: _Lease) -> bool:
+        async with self._lease_lock:
+            if self._clock.now() >= lease.until - self._lease / 2:
+                # Slow sends must not let the lease run out under the rest of the batch, or another
+                # instance would claim and send those messages too.
+                lease.until = self._clock.now() + self._lease
+                lease.mine = await self._renew([m.id for m in claimed], lease.until)
+        return message.id in lease.mine
+
     async def _renew(self, message_ids: list[int], lease_until: datetime) -> set[int]:
         async with self._uow_factory() as uow:
             mine = await uow.outbox.renew(message_ids, worker=self._worker, lease_until=lease_until)
@@ -129,11 +158,16 @@ class Dispatcher:
         return mine
 
     async def _pace(self, conversation: str) -> None:
-        loop_time = self._clock.now().timestamp()
-        wait = self._limiter.wait_time(conversation, loop_time)
+        # Only this recipient's group sends to ``conversation``: wait for its limits on our own...
+        wait = self._limiter.conversation_wait(conversation, self._clock.now().timestamp())
         if wait > 0:
             await self._sleep(wait)
-        self._limiter.record(conversation, self._clock.now().timestamp())
+        # ...and for the app's global rate in turn, so concurrent groups cannot overrun it together.
+        async with self._global_lock:
+            wait = self._limiter.global_wait(self._clock.now().timestamp())
+            if wait > 0:
+                await self._sleep(wait)
+            self._limiter.record(conversation, self._clock.now().timestamp())
 
     async def _finish(self, message: OutboxMessage, outcome: str, error: str, *, retry_at=None) -> None:  # type: ignore[no-untyped-def]
         async with self._uow_factory() as uow:
