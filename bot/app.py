@@ -81,7 +81,7 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock)
         return SqlUnitOfWork(sessions)
 
     texts = Catalogue.load()
-    storage = SqlStorage(sessions)
+    storage = SqlStorage(engine)
     conversation_state, user_state = ConversationState(storage), UserState(storage)
     connector_http = ConnectorHttp()
     adapter = create_adapter(settings, ConnectorPool(connector_http))

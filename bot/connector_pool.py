@@ -177,6 +177,7 @@ class ConnectorPool:
         # msrest checks each outgoing model against its constraints before sending; the
         # connector checks them again, and the check was 6% of a proactive send.
         client._serialize.client_side_validation = False
+        client._serialize.body = _CardsAsTheyAre(client._serialize.body)
         config = client.config
         config.pipeline = AsyncPipeline(
             [config.user_agent_policy, _BearerToken(config.credentials, self._clock), RawDeserializer(),
@@ -195,6 +196,46 @@ class ConnectorPool:
             client = await create()
             self._token_clients[app_id] = client
         return client
+
+
+class _CardsAsTheyAre:
+    """msrest's ``Serializer.body``, except that card content already plain JSON is kept as is.
+
+    msrest walks an attachment's ``content`` (typed ``object``) value by value to copy it:
+    for an Adaptive Card that is most of the cost of serialising a reply (0.2-0.5 ms a
+    card). A card the bot built is a dict of JSON values already; the output is the same.
+    """
+
+    def __init__(self, body: Callable[..., Any]):
+        self._body = body
+
+    def __call__(self, data: Any, data_type: str, **kwargs: Any) -> Any:
+        attachments = getattr(data, "attachments", None) if data_type == "Activity" else None
+        if not attachments or not all(_plain_json(getattr(a, "content", None)) for a in attachments):
+            return self._body(data, data_type, **kwargs)
+        contents = [attachment.content for attachment in attachments]
+        try:
+            for attachment in attachments:
+                attachment.content = None
+            body = self._body(data, data_type, **kwargs)
+        finally:
+            for attachment, content in zip(attachments, contents, strict=True):
+                attachment.content = content
+        for item, content in zip(body["attachments"], contents, strict=True):
+            if content is not None:
+                item["content"] = content
+        return body
+
+
+def _plain_json(value: Any) -> bool:
+    """True for None and for dicts, lists, strings, numbers and booleans all the way down."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return True
+    if isinstance(value, dict):
+        return all(isinstance(key, str) and _plain_json(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(_plain_json(item) for item in value)
+    return False
 
 
 class _PooledFactory(ConnectorFactory):
