@@ -1,13 +1,11 @@
 """Delivery against the real Bot Connector client: the app's dispatcher and ``TeamsMessenger``
-(botbuilder's ``ConnectorClient`` over msrest/requests) talk to the fake connector, which
-injects the faults Teams gives. Time is the fixed clock's; nothing here waits on a timer.
+(botbuilder's ``ConnectorClient``, pooled and sent with aiohttp by ``bot/connector_pool.py``)
+talk to the fake connector, which injects the faults Teams gives. Time is the fixed clock's;
+nothing here waits on a timer.
 
-What the SDK itself does (msrest 0.7.1 on urllib3 2.x, checked by these tests): it retries
-*connection errors* three times with its own backoff (0, 1.6 and 3.2 s of real time), but
-never an HTTP status on a POST (msrest sets the urllib3 1.x ``method_whitelist``, which
-urllib3 2 ignores, so POST is not in ``allowed_methods``). Every 4xx/5xx of a send therefore
-reaches the dispatcher once, as ``ErrorResponseException``, and the outbox's own
-``RetryPolicy`` decides. The client's read timeout is msrest's ``ClientConnection.timeout``: 100 s.
+Nothing underneath retries: every 4xx/5xx of a send and every connection error reaches the
+dispatcher once (as ``ErrorResponseException`` or a connection error) and the outbox's own
+``RetryPolicy`` decides. The client's timeout is msrest's ``ClientConnection.timeout``: 100 s.
 """
 
 from __future__ import annotations
@@ -197,8 +195,8 @@ async def point_at(client, participant: int, service_url: str) -> None:  # type:
 
 
 async def test_connection_refused_is_retried_not_lost(bot_client, connector, clock, anna, closed_port):
-    """The stored serviceUrl points at a closed port: the SDK retries the connect itself (about
-    5 s of real time, its own backoff), then the outbox keeps the message and tries again later."""
+    """The stored serviceUrl points at a closed port: the send fails at once and the outbox keeps
+    the message and tries again later."""
     dispatcher = components_of(bot_client).dispatcher
     await point_at(bot_client, anna, f"http://127.0.0.1:{closed_port}/")
     await queue(bot_client, anna, "Komt toch aan")

@@ -24,3 +24,11 @@ def test_every_benchmark_runs_at_tiny_sizes(tmp_path: Path) -> None:
     assert "## Targets" in text and "## 3. Routing" in text
     for plot in ("turn_latency_p99", "turn_throughput", "fanout_rate", "routing_latency", "memory"):
         assert (out / "bench" / f"{plot}.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_profiling_run_works_at_tiny_sizes(capsys) -> None:  # type: ignore[no-untyped-def]
+    from bench.profile import main as profile
+
+    assert profile(["--bot", "sqlite", "--participants", "2", "--seconds", "0.5", "--seeded", "12", "--pool", "6"]) == 0
+    printed = capsys.readouterr().out
+    assert "bot_cpu_ms_per_turn=" in printed and "errors=0" in printed

@@ -1,0 +1,97 @@
+"""``python -m bench.profile``: one closed-loop turn run with CPU accounting, optionally under py-spy.
+
+This is how the before/after figures in ``docs/benchmarks.md`` were taken: the same seeded
+database and script as the turn benchmark, one load level, and the CPU time the bot process
+spent per turn (from ``/proc``), which is steadier on a shared machine than throughput.
+
+    python -m bench.profile --bot sqlite --participants 10 --seconds 15 [--py-spy out.txt]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+import aiohttp
+
+from bench import processes, seed, turns
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _drive(bot: processes.Process, connector: processes.Process, participants: int, seconds: float,
+                 spy_output: Path | None, pool: int) -> dict[str, float]:
+    script = turns.Script([f"s{i}" for i in range(pool)], connector.url)
+    url = bot.url.rstrip("/") + "/api/messages"
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+        await turns.warm_up(session, url, script)
+        spy = None
+        if spy_output is not None:
+            spy = subprocess.Popen([str(REPO / ".venv/bin/py-spy"), "record", "--format", "raw", "--rate", "250",
+                                    "--threads", "--nonblocking", "-o", str(spy_output), "--pid", str(bot.pid)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        bot_cpu, connector_cpu = cpu_seconds(bot.pid), cpu_seconds(connector.pid)
+        result = await turns.closed_loop(session, url, script, participants, seconds)
+        bot_cpu, connector_cpu = cpu_seconds(bot.pid) - bot_cpu, cpu_seconds(connector.pid) - connector_cpu
+        if spy is not None:
+            spy.send_signal(2)
+            spy.wait(30)
+    return {"turns": result.turns, "errors": result.errors, "turns_per_second": result.throughput,
+            "p50_ms": result.p50, "p99_ms": result.p99,
+            "bot_cpu_ms_per_turn": round(1000 * bot_cpu / max(1, result.turns), 2),
+            "connector_cpu_ms_per_turn": round(1000 * connector_cpu / max(1, result.turns), 2)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--bot", choices=("sqlite", "postgres", "echo"), default="sqlite")
+    parser.add_argument("--participants", type=int, default=10)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--py-spy", type=Path, help="write py-spy's raw samples of the bot here")
+    parser.add_argument("--seeded", type=int, default=10_000, help="participants and requests in the database")
+    parser.add_argument("--pool", type=int, default=300, help="participants who take turns")
+    args = parser.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="sparringbot-profile-"))
+    pg = None
+    connector = processes.start_connector()
+    try:
+        if args.bot == "echo":
+            bot = processes.start_echo(work)
+        else:
+            if args.bot == "sqlite":
+                url = f"sqlite+aiosqlite:///{work / 'profile.db'}"
+            else:
+                from tests.postgres_server import PostgresServer
+
+                pg = PostgresServer().start()
+                url = pg.create_database("profile")
+            asyncio.run(seed.prepare(url))
+            ids = asyncio.run(seed.add_participants(url, args.seeded, prefix="s", service_url=connector.url))
+            asyncio.run(seed.add_requests(url, ids, args.seeded))
+            bot = processes.start_serve(url, work)
+        try:
+            figures = asyncio.run(_drive(bot, connector, args.participants, args.seconds, args.py_spy,
+                                         min(args.pool, args.seeded)))
+        finally:
+            bot.stop()
+    finally:
+        connector.stop()
+        if pg is not None:
+            pg.stop()
+    print(" ".join(f"{key}={value}" for key, value in figures.items()))
+    return 0 if figures["turns"] and not figures["errors"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
