@@ -46,7 +46,7 @@ from bot.turn_errors import make_turn_error_handler
 from dialogs.question_dialog import QuestionDialog
 from dialogs.runner import DialogRunner
 from storage.bot_state import SqlStorage
-from storage.db import create_engine, create_sessionmaker
+from storage.db import create_engine, create_sessionmaker, reading
 from storage.local_file_store import LocalFileStore
 from storage.unit_of_work import SqlUnitOfWork
 
@@ -80,13 +80,18 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock)
     def uow_factory() -> SqlUnitOfWork:
         return SqlUnitOfWork(sessions)
 
+    read_sessions = create_sessionmaker(reading(engine))
+
+    def read_uow_factory() -> SqlUnitOfWork:
+        return SqlUnitOfWork(read_sessions)
+
     texts = Catalogue.load()
     storage = SqlStorage(engine)
     conversation_state, user_state = ConversationState(storage), UserState(storage)
     connector_http = ConnectorHttp()
     adapter = create_adapter(settings, ConnectorPool(connector_http))
     adapter.on_turn_error = make_turn_error_handler(texts)
-    participants = ParticipantService(uow_factory, clock)
+    participants = ParticipantService(uow_factory, clock, reads=read_uow_factory)
     messenger = TeamsMessenger(adapter=adapter, app_id=settings.app_id, uow_factory=uow_factory, clock=clock)
     wake = asyncio.Event()
     queued = OutboxMessenger(uow_factory=uow_factory, clock=clock, wake=wake)

@@ -18,6 +18,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from storage.db import reading
 from storage.tables import BotStateRow
 
 
@@ -38,12 +39,13 @@ class SqlStorage(Storage):
     def __init__(self, engine: AsyncEngine):
         super().__init__()
         self._engine = engine
+        self._reader = reading(engine)
 
     async def read(self, keys: list[str]) -> dict[str, Any]:
         """Return the stored documents for ``keys``; each carries its current ``e_tag``."""
         if not keys:
             return {}
-        async with self._engine.connect() as connection:
+        async with self._reader.connect() as connection:
             rows = (await connection.execute(
                 select(STATE.c.key, STATE.c.data, STATE.c.e_tag).where(STATE.c.key.in_(keys)))).all()
         result: dict[str, Any] = {}

@@ -13,8 +13,14 @@ from bot.domain.ports import UnitOfWork, UnitOfWorkFactory
 class ParticipantService:
     """Keeps the participants table in step with what Teams tells us."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock):
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, *, reads: UnitOfWorkFactory | None = None):
+        """Args:
+            uow_factory: Units of work that write.
+            clock: The clock.
+            reads: Units of work that only read (cheaper on PostgreSQL); ``uow_factory`` if not given.
+        """
         self._uow_factory = uow_factory
+        self._reads = reads or uow_factory
         self._clock = clock
 
     async def record_seen(self, seen: ParticipantSeen, address: Address | None = None) -> Participant:
@@ -63,8 +69,8 @@ class ParticipantService:
             return await uow.participants.get(participant_id)
 
     async def by_teams_id(self, teams_id: str) -> Participant | None:
-        """Load a participant by their Teams user id."""
-        async with self._uow_factory() as uow:
+        """Load a participant by their Teams user id (every turn does: read-only)."""
+        async with self._reads() as uow:
             return await uow.participants.by_teams_id(teams_id)
 
     async def _upsert_and_link(self, uow: UnitOfWork, seen: ParticipantSeen) -> Participant:
