@@ -276,11 +276,11 @@ steadier on this shared machine than turns a second.
   load two sends a window apart can arrive closer together. Every window in the bot's limiter is
   50 ms longer than Teams' (`bot/domain/rate_limit.py`), which took the 429s at 30/s from 21-25
   to 0; at 300/s a few remain, each retried after its `Retry-After` (never lost, never doubled).
-- **Run to run.** The throughput ratio sits at the 2x target, inside this machine's noise: the
-  full runs of 2026-11-25 after the changes above gave SQLite 2.06x, 2.03x and 1.76x, and
-  PostgreSQL 1.52x (before the round-trip changes), 1.97x and 2.07x, with the same code giving
-  the same verdicts on every other target. The figures at the top are the last run, whatever
-  they show.
+- **Run to run.** The throughput ratio sits at the 2x target, within this machine's noise:
+  three full runs on 2026-11-25 (between them only the PostgreSQL round-trip and garbage-
+  collector changes above) gave SQLite 2.06x, 2.03x and 1.76x, and PostgreSQL 1.52x, 1.97x and
+  2.07x (the first before the round-trip changes). The figures at the top are the last run, as
+  it came out.
 - **Baseline.** The stock echo bot reaches 70-100 turns/s here, not the 105-118 of
   teams-platform.md, because the load generator and the fake connector share the same 2 CPUs.
 """
