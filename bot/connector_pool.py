@@ -14,7 +14,6 @@ is the SDK's own, so callers see the same ``ErrorResponseException`` with a stat
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -37,8 +36,6 @@ from botframework.connector.auth._connector_factory_impl import _ConnectorFactor
 from msrest.pipeline import AsyncHTTPPolicy, AsyncHTTPSender, AsyncPipeline, Request, Response
 from msrest.pipeline.universal import RawDeserializer
 from msrest.universal_http import HTTPClientResponse
-
-log = logging.getLogger(__name__)
 
 # Tokens from Entra ID live at least an hour and MSAL hands out a cached one until five
 # minutes before it expires, so a token kept for two minutes is always still valid.
