@@ -116,7 +116,7 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock)
     runner = DialogRunner(conversation_state)
     sparring = SparringHandlers(service=sparring_service, texts=texts, runner=runner, messenger=messenger,
                                 conversation_state=conversation_state, uow_factory=uow_factory, clock=clock,
-                                notifications=notifications)
+                                notifications=notifications, reads=read_uow_factory)
     runner.add(QuestionDialog(texts=texts, themes=sparring.themes, submit=sparring.submit_draft))
     bot = SparringBot(
         conversation_state=conversation_state, user_state=user_state, runner=runner, participants=participants,

@@ -35,7 +35,8 @@ class SparringHandlers:
 
     def __init__(self, *, service: SparringService, texts: Catalogue, runner: DialogRunner,
                  messenger: TeamsMessenger, conversation_state: ConversationState,
-                 uow_factory: UnitOfWorkFactory, clock: Clock, notifications: TeamsNotifications):
+                 uow_factory: UnitOfWorkFactory, clock: Clock, notifications: TeamsNotifications,
+                 reads: UnitOfWorkFactory | None = None):
         self._service = service
         self._notifications = notifications
         self._texts = texts
@@ -43,11 +44,12 @@ class SparringHandlers:
         self._messenger = messenger
         self._conversation_state = conversation_state
         self._uow_factory = uow_factory
+        self._reads = reads or uow_factory  # units of work that only read (no transaction)
         self._clock = clock
 
     async def themes(self) -> list[str]:
         """The programme's themes (the question dialog offers them)."""
-        async with self._uow_factory() as uow:
+        async with self._reads() as uow:
             programme = await uow.directory.programme()
         return list(programme.themes) if programme else ["Overig"]
 

@@ -1,26 +1,30 @@
 """botbuilder ``Storage`` on SQLAlchemy, with e_tag optimistic concurrency.
 
-State documents are serialised with jsonpickle, as the SDK's own blob and Cosmos stores do,
-because dialog state holds SDK objects. jsonpickle can rebuild arbitrary classes, so this
-table must stay private to the bot (never writable by anyone else).
+Dialog state holds SDK objects (dialog instances, prompt activities), so documents are
+stored as pickles (see :mod:`storage.state_codec`). A pickle, like the jsonpickle of the SDK's
+own blob and Cosmos stores, can rebuild arbitrary classes, so this table must stay private to
+the bot (never writable by anyone else).
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-import jsonpickle
 from botbuilder.core import Storage
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from storage import state_codec
 from storage.db import reading
 from storage.tables import BotStateRow
+
+log = logging.getLogger(__name__)
 
 
 class StateConflictError(Exception):
@@ -51,7 +55,14 @@ class SqlStorage(Storage):
                 select(STATE.c.key, STATE.c.data, STATE.c.e_tag).where(STATE.c.key.in_(keys)))).all()
         result: dict[str, Any] = {}
         for row in rows:
-            document = jsonpickle.decode(row.data)
+            try:
+                document = state_codec.decode(row.data)
+            except Exception as error:
+                # A document no SDK class can be rebuilt from (say, after an upgrade renamed one)
+                # would fail every turn of that chat, "stop" included. Treat it as absent: the
+                # dialog starts afresh and the next save overwrites the row.
+                log.warning("state %r could not be read (%s); starting it afresh", row.key, type(error).__name__)
+                continue
             if isinstance(document, dict):
                 document["e_tag"] = row.e_tag
             result[row.key] = document
@@ -76,7 +87,7 @@ class SqlStorage(Storage):
                 if expected == "":
                     raise ValueError(f"empty e_tag for state key {key!r}")
                 new_tag = uuid.uuid4().hex
-                data = jsonpickle.encode(_without_e_tag(value), make_refs=False)
+                data = state_codec.encode(_without_e_tag(value))
                 await _write_one(connection, key, data, expected, new_tag, now)
                 new_tags[key] = new_tag
         # Hand the new tags back so a second save in the same turn is not refused.

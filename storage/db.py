@@ -87,7 +87,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
+# Execution option of the engine that ``reading`` returns on SQLite.
+_AUTOCOMMIT_ON_SQLITE = "sparringbot_sqlite_autocommit"
+
+
 def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
+    if connection.get_execution_options().get(_AUTOCOMMIT_ON_SQLITE):
+        return  # each statement is its own transaction (sqlite3 runs with isolation_level=None)
     # IMMEDIATE takes the write lock up front (retried while another process holds it). A deferred
     # transaction that read first and writes later fails at once with "database is locked"
     # when another connection committed in between; SQLite cannot upgrade a stale snapshot.
@@ -100,11 +106,13 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 
 
 def reading(engine: AsyncEngine) -> AsyncEngine:
-    """The engine for work that only reads: on PostgreSQL without BEGIN and ROLLBACK.
+    """The engine for work that only reads, or writes with one statement: no BEGIN and ROLLBACK.
 
-    A single SELECT is consistent on its own; in autocommit it costs one round trip instead
-    of three. SQLite keeps its transactions (they cost no round trips there).
+    A single statement is atomic and consistent on its own. On PostgreSQL autocommit saves two
+    round trips; on SQLite it saves taking the write lock (BEGIN IMMEDIATE) for a read, and the
+    two extra statements, each of which costs SQLAlchemy's full execution path. Work of several
+    statements that must hold together belongs on ``engine`` itself.
     """
     if engine.dialect.name == "postgresql":
         return engine.execution_options(isolation_level="AUTOCOMMIT")
-    return engine
+    return engine.execution_options(**{_AUTOCOMMIT_ON_SQLITE: True})

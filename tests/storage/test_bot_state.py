@@ -68,3 +68,47 @@ async def test_dialog_state_objects_survive(storage):
     loaded = (await storage.read(["conv/dialog"]))["conv/dialog"]["DialogState"]
     assert loaded.dialog_stack[0].id == "vraag"
     assert loaded.dialog_stack[0].state["values"] == {"tekst": "Hoe?"}
+
+
+async def _stored_text(storage, key):
+    from sqlalchemy import text
+
+    async with storage._engine.connect() as connection:
+        return (await connection.execute(text("SELECT data FROM bot_state WHERE key = :k"), {"k": key})).scalar_one()
+
+
+async def test_documents_are_stored_as_pickles_and_older_jsonpickle_rows_still_read(storage):
+    import jsonpickle
+    from botbuilder.dialogs import DialogInstance, DialogState
+    from sqlalchemy import text
+
+    from storage.state_codec import PICKLE_PREFIX
+
+    await storage.write({"new": {"v": 1}})
+    assert (await _stored_text(storage, "new")).startswith(PICKLE_PREFIX)
+    # A row as the previous release wrote it: jsonpickle JSON.
+    old = jsonpickle.encode({"DialogState": DialogState([DialogInstance(id="vraag", state={"stepIndex": 2})])},
+                            make_refs=False)
+    async with storage._engine.begin() as connection:
+        await connection.execute(text("INSERT INTO bot_state (key, data, e_tag, updated_at) "
+                                      "VALUES ('old', :d, 'tag1', CURRENT_TIMESTAMP)"), {"d": old})
+    loaded = (await storage.read(["old"]))["old"]
+    assert loaded["DialogState"].dialog_stack[0].state == {"stepIndex": 2} and loaded["e_tag"] == "tag1"
+    await storage.write({"old": loaded})  # the next save rewrites it as a pickle
+    assert (await _stored_text(storage, "old")).startswith(PICKLE_PREFIX)
+
+
+async def test_a_document_that_cannot_be_rebuilt_is_read_as_absent_and_overwritten(storage, caplog):
+    from sqlalchemy import text
+
+    from storage.state_codec import PICKLE_PREFIX
+
+    async with storage._engine.begin() as connection:
+        await connection.execute(text("INSERT INTO bot_state (key, data, e_tag, updated_at) VALUES "
+                                      "('broken', :d, 'tag1', CURRENT_TIMESTAMP)"),
+                                 {"d": PICKLE_PREFIX + "bm90IGEgcGlja2xl"})
+    with caplog.at_level("WARNING"):
+        assert await storage.read(["broken"]) == {}
+    assert "could not be read" in caplog.text
+    await storage.write({"broken": {"v": "fresh"}})  # the SDK saves an absent document without e_tag
+    assert (await storage.read(["broken"]))["broken"]["v"] == "fresh"

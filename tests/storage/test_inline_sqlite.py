@@ -75,3 +75,25 @@ async def test_other_errors_are_not_retried(path: str) -> None:
 def test_sqlite_needs_a_file() -> None:
     with pytest.raises(ValueError, match="database file"):
         create_engine("sqlite+aiosqlite:///:memory:")
+
+
+async def test_reads_go_on_while_another_process_writes_and_a_single_write_is_kept(path: str) -> None:
+    from storage.db import reading
+
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    other = hold_write_lock(path)
+    try:
+        other.execute("INSERT INTO notes VALUES ('nog niet vastgelegd')")
+        async with reading(engine).connect() as connection:
+            # No BEGIN IMMEDIATE: the read neither waits for the writer nor sees its open work.
+            rows = await asyncio.wait_for(connection.execute(text("SELECT text FROM notes")), timeout=5)
+            assert rows.scalars().all() == []
+        other.execute("COMMIT")
+        async with reading(engine).connect() as connection:
+            await connection.execute(text("INSERT INTO notes VALUES ('los geschreven')"))
+        with sqlite3.connect(path) as check:  # committed by itself, without an explicit commit
+            assert [r[0] for r in check.execute("SELECT text FROM notes ORDER BY 1")] == [
+                "los geschreven", "nog niet vastgelegd"]
+    finally:
+        other.close()
+        await engine.dispose()
