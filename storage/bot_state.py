@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from botbuilder.core import Storage
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -45,14 +45,14 @@ class SqlStorage(Storage):
         super().__init__()
         self._engine = engine
         self._reader = reading(engine)
+        self._statements = _Statements(engine.dialect.name)
 
     async def read(self, keys: list[str]) -> dict[str, Any]:
         """Return the stored documents for ``keys``; each carries its current ``e_tag``."""
         if not keys:
             return {}
         async with self._reader.connect() as connection:
-            rows = (await connection.execute(
-                select(STATE.c.key, STATE.c.data, STATE.c.e_tag).where(STATE.c.key.in_(keys)))).all()
+            rows = (await connection.execute(self._statements.read, {"keys": list(keys)})).all()
         result: dict[str, Any] = {}
         for row in rows:
             try:
@@ -88,7 +88,7 @@ class SqlStorage(Storage):
                     raise ValueError(f"empty e_tag for state key {key!r}")
                 new_tag = uuid.uuid4().hex
                 data = state_codec.encode(_without_e_tag(value))
-                await _write_one(connection, key, data, expected, new_tag, now)
+                await self._statements.write_one(connection, key, data, expected, new_tag, now)
                 new_tags[key] = new_tag
         # Hand the new tags back so a second save in the same turn is not refused.
         for key, tag in new_tags.items():
@@ -109,22 +109,36 @@ class SqlStorage(Storage):
             await connection.execute(delete(STATE).where(STATE.c.key.in_(keys)))
 
 
-async def _write_one(
-    connection: AsyncConnection, key: str, data: str, expected: str | None, new_tag: str, now: datetime
-) -> None:
-    values = {"data": data, "e_tag": new_tag, "updated_at": now}
-    statement = update(STATE).where(STATE.c.key == key)
-    if expected not in (None, "*"):
-        statement = statement.where(STATE.c.e_tag == expected)
-    if (await connection.execute(statement.values(**values))).rowcount:
-        return
-    if expected not in (None, "*"):
-        raise StateConflictError(f"state {key!r} was changed by another turn")
-    dialect_insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    created = await connection.execute(dialect_insert(STATE).values(key=key, **values).on_conflict_do_nothing())
-    if not created.rowcount:
-        # Another turn inserted the same key first; its document wins, ours is stale.
-        raise StateConflictError(f"state {key!r} was created by another turn")
+class _Statements:
+    """The statements of every turn, built once.
+
+    Building a statement and its cache key costs more than SQLite takes to run it (about
+    0.2 ms on the bench machine); a statement object that is reused keeps its cache key.
+    """
+
+    def __init__(self, dialect: str):
+        self.read = select(STATE.c.key, STATE.c.data, STATE.c.e_tag).where(
+            STATE.c.key.in_(bindparam("keys", expanding=True)))
+        values = {"data": bindparam("new_data"), "e_tag": bindparam("new_tag"), "updated_at": bindparam("now")}
+        self.overwrite = update(STATE).where(STATE.c.key == bindparam("state_key")).values(**values)
+        self.update_if = self.overwrite.where(STATE.c.e_tag == bindparam("expected"))
+        dialect_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        self.create = dialect_insert(STATE).values(key=bindparam("state_key"), **values).on_conflict_do_nothing()
+
+    async def write_one(self, connection: AsyncConnection, key: str, data: str, expected: str | None,
+                        new_tag: str, now: datetime) -> None:
+        """Update ``key`` if its e_tag is still ``expected`` (any e_tag for None or "*"), or create it."""
+        parameters = {"state_key": key, "new_data": data, "new_tag": new_tag, "now": now}
+        if expected in (None, "*"):
+            if (await connection.execute(self.overwrite, parameters)).rowcount:
+                return
+        else:
+            if (await connection.execute(self.update_if, {**parameters, "expected": expected})).rowcount:
+                return
+            raise StateConflictError(f"state {key!r} was changed by another turn")
+        if not (await connection.execute(self.create, parameters)).rowcount:
+            # Another turn inserted the same key first; its document wins, ours is stale.
+            raise StateConflictError(f"state {key!r} was created by another turn")
 
 
 def _e_tag_of(value: Any) -> str | None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.models import Person, Programme, Role
@@ -20,7 +21,7 @@ class SqlDirectoryRepository:
 
     async def programme(self) -> Programme | None:
         """The stored programme, if any was imported."""
-        row = await self._session.get(ProgrammeRow, 1)
+        row = (await self._session.execute(_programme())).first()
         if row is None:
             return None
         return Programme(name=row.name, timezone=row.timezone, language=row.language,
@@ -91,3 +92,10 @@ def _to_person(row: PersonRow) -> Person:
         email=row.email, topics=tuple(row.topics or ()), expertise=row.expertise,
         capacity=row.capacity, active=row.active,
     )
+
+
+@cache
+def _programme() -> Select[tuple[str, str, str, list[str]]]:
+    # Read by most turns of the question dialog; built once, the statement keeps its cache key.
+    return select(ProgrammeRow.name, ProgrammeRow.timezone, ProgrammeRow.language,
+                  ProgrammeRow.themes).where(ProgrammeRow.id == 1)

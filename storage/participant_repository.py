@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -129,8 +130,13 @@ class SqlParticipantRepository:
         return int((await self._session.execute(statement)).scalar_one())
 
     async def _row_by_teams_id(self, teams_id: str) -> ParticipantRow | None:
-        statement = select(ParticipantRow).where(ParticipantRow.teams_id == teams_id)
-        return (await self._session.scalars(statement)).first()
+        return (await self._session.scalars(_by_teams_id(), {"teams_id": teams_id})).first()
+
+
+@cache
+def _by_teams_id() -> Select[tuple[ParticipantRow]]:
+    # Every turn runs this; built once, the statement keeps its cache key (storage/bot_state.py).
+    return select(ParticipantRow).where(ParticipantRow.teams_id == bindparam("teams_id"))
 
 
 def _to_participant(row: ParticipantRow) -> Participant:
