@@ -28,7 +28,8 @@ class Config:
     rates: tuple[float, ...] = (10, 50, 100)
     open_seconds: float = 8.0
     concurrencies: tuple[int, ...] = (1, 10, 50)
-    closed_seconds: float = 6.0
+    closed_seconds: float = 5.0
+    closed_rounds: int = 3
     pool: int = 300
     seeded_participants: int = 10_000
     seeded_requests: int = 10_000
@@ -43,8 +44,8 @@ class Config:
     notes: list[str] = field(default_factory=list)
 
 
-QUICK = Config(rates=(5,), open_seconds=1.0, concurrencies=(2,), closed_seconds=1.0, pool=6, seeded_participants=20,
-               seeded_requests=20, databases=("sqlite",), fanout_messages=20, fanout_rate=100.0,
+QUICK = Config(rates=(5,), open_seconds=1.0, concurrencies=(2,), closed_seconds=0.5, closed_rounds=2, pool=6,
+               seeded_participants=20, seeded_requests=20, databases=("sqlite",), fanout_messages=20, fanout_rate=100.0,
                default_rate_messages=0, fanout_kill=False, routing_sizes=(20,), routing_questions=20)
 
 
@@ -65,51 +66,47 @@ def _database_url(name: str, work: Path, pg: Any, label: str) -> str:
 
 
 def run_turns(config: Config, work: Path, pg: Any) -> dict[str, Any]:
+    """The turn benchmark: our bot on each database and the stock echo bot, all up at once, taking turns."""
     out: dict[str, Any] = {"bots": {}, "memory": {}}
     connector = processes.start_connector()
+    started: dict[str, processes.Process] = {}
+    urls: dict[str, str] = {}
     try:
         for database in config.databases:
             if database == "postgres" and pg is None:
                 continue
-            url = _database_url(database, work, pg, f"turns_{database}")
+            url = urls[database] = _database_url(database, work, pg, f"turns_{database}")
             asyncio.run(seed.prepare(url))
             ids = asyncio.run(seed.add_participants(url, config.seeded_participants, prefix="s",
                                                     service_url=connector.url))
             asyncio.run(seed.add_requests(url, ids, config.seeded_requests))
-            serve = processes.start_serve(url, work, log_name=f"serve-{database}.log")
-            try:
-                time.sleep(1.0)
-                rss_start = serve.rss_mb()
-                keys = [f"s{i}" for i in range(min(config.pool, config.seeded_participants))]
-                print(f"turns: {database} ...", flush=True)
-                results = asyncio.run(turns.run_suite(serve.url, connector.url, keys, rates=config.rates,
-                                                      open_seconds=config.open_seconds,
-                                                      concurrencies=config.concurrencies,
-                                                      closed_seconds=config.closed_seconds))
-                rss_end = serve.rss_mb()
-            finally:
-                serve.stop()
-            from storage.tables import RequestRow
-
-            created = asyncio.run(seed.count_rows(url, RequestRow)) - config.seeded_requests
-            out["bots"][database] = [r.as_dict() for r in results]
-            out["memory"][database] = {"rss_start_mb": round(rss_start, 1), "rss_end_mb": round(rss_end, 1),
+            # Each its own files directory: serve sweeps files its database does not know at start-up.
+            (work / database).mkdir(exist_ok=True)
+            started[database] = processes.start_serve(url, work / database, log_name=f"serve-{database}.log")
+            time.sleep(1.0)
+            out["memory"][database] = {"rss_start_mb": round(started[database].rss_mb(), 1),
                                        "participants": config.seeded_participants,
-                                       "requests": config.seeded_requests, "requests_created": created}
-        print("turns: stock echo bot ...", flush=True)
-        echo = processes.start_echo(work)
-        try:
-            keys = [f"e{i}" for i in range(config.pool)]
-            results = asyncio.run(turns.run_suite(echo.url, connector.url, keys, rates=config.rates,
-                                                  open_seconds=config.open_seconds,
-                                                  concurrencies=config.concurrencies,
-                                                  closed_seconds=config.closed_seconds))
-            out["memory"]["echo"] = {"rss_end_mb": round(echo.rss_mb(), 1)}
-        finally:
-            echo.stop()
-        out["bots"]["echo"] = [r.as_dict() for r in results]
+                                       "requests": config.seeded_requests}
+        started["echo"] = processes.start_echo(work)
+        pool = min(config.pool, config.seeded_participants)
+        bots = {name: (process.url, [f"{'e' if name == 'echo' else 's'}{i}" for i in range(pool)])
+                for name, process in started.items()}
+        print(f"turns: {', '.join(bots)}, taking turns ...", flush=True)
+        results = asyncio.run(turns.run_interleaved(
+            bots, connector.url, rates=config.rates, open_seconds=config.open_seconds,
+            concurrencies=config.concurrencies, closed_seconds=config.closed_seconds, rounds=config.closed_rounds))
+        for name, process in started.items():
+            out["memory"].setdefault(name, {})["rss_end_mb"] = round(process.rss_mb(), 1)
+            out["bots"][name] = [r.as_dict() for r in results[name]]
     finally:
+        for process in started.values():
+            process.stop()
         connector.stop()
+    from storage.tables import RequestRow
+
+    for database, url in urls.items():
+        created = asyncio.run(seed.count_rows(url, RequestRow)) - config.seeded_requests
+        out["memory"][database]["requests_created"] = created
     return out
 
 

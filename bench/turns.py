@@ -8,6 +8,10 @@ gone to the fake connector.
 Open loop: arrivals at random (Poisson) at a fixed offered rate, each taken by an idle
 participant. Closed loop: N participants, each sending its next turn as soon as the last one
 was answered.
+
+Several bots are measured in the same minutes, taking turns (:func:`run_interleaved`): on a
+shared machine whose speed drifts by ten per cent from minute to minute, a ratio between two
+bots measured at different times would mostly measure the drift.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
+import statistics
 import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
@@ -99,9 +104,14 @@ class Result:
     p99: float = float("nan")
     max: float = float("nan")
     statuses: dict[str, int] = field(default_factory=dict)
+    rounds: list[float] = field(default_factory=list)
+    samples: list[float] = field(default_factory=list, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The figures, without the raw latency samples."""
+        figures = asdict(self)
+        del figures["samples"]
+        return figures
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -127,6 +137,7 @@ async def _post(session: aiohttp.ClientSession, url: str, body: dict[str, Any], 
 
 
 def _summarise(result: Result, latencies: list[float], statuses: dict[str, int], seconds: float) -> Result:
+    result.samples = latencies
     result.turns = len(latencies)
     result.errors = sum(n for s, n in statuses.items() if s not in ("200", "201"))
     result.seconds = round(seconds, 2)
@@ -208,19 +219,59 @@ async def closed_loop(session: aiohttp.ClientSession, url: str, script: Script, 
     return _summarise(Result("closed", concurrency), latencies, statuses, loop.time() - start)
 
 
-async def run_suite(bot_url: str, service_url: str, keys: list[str], *, rates: tuple[float, ...],
-                    open_seconds: float, concurrencies: tuple[int, ...], closed_seconds: float,
-                    warm: bool = True) -> list[Result]:
-    """Warm up, then every open-loop rate and every closed-loop concurrency, in that order."""
-    url = bot_url.rstrip("/") + "/api/messages"
-    script = Script(keys, service_url)
+def combine(parts: list[Result]) -> Result:
+    """Rounds of one closed-loop level as one result.
+
+    Throughput is the median of the rounds (each listed in ``rounds``); latency percentiles are
+    taken over every turn of every round.
+    """
+    latencies = [ms for part in parts for ms in part.samples]
+    statuses: dict[str, int] = {}
+    for part in parts:
+        for status, count in part.statuses.items():
+            statuses[status] = statuses.get(status, 0) + count
+    result = _summarise(Result(parts[0].kind, parts[0].level), latencies, statuses, sum(p.seconds for p in parts))
+    result.rounds = [part.throughput for part in parts]
+    result.throughput = round(statistics.median(result.rounds), 1)
+    return result
+
+
+async def run_interleaved(bots: dict[str, tuple[str, list[str]]], service_url: str, *, rates: tuple[float, ...],
+                          open_seconds: float, concurrencies: tuple[int, ...], closed_seconds: float,
+                          rounds: int) -> dict[str, list[Result]]:
+    """Every bot at every load, taking turns.
+
+    Args:
+        bots: Name to (bot URL, participant keys); each bot gets its own participants.
+        service_url: The fake connector the activities point to.
+        rates: Open-loop offered rates; each rate runs on every bot before the next rate.
+        open_seconds: Length of one open-loop run.
+        concurrencies: Closed-loop levels.
+        closed_seconds: Length of one closed-loop run; each level runs ``rounds`` times on every
+            bot, the order of the bots rotating from round to round.
+        rounds: Closed-loop rounds.
+
+    Returns:
+        Per bot: one result per rate, then one (combined) result per concurrency.
+    """
     timeout = aiohttp.ClientTimeout(total=30)
-    results: list[Result] = []
+    scripts = {name: Script(keys, service_url) for name, (_, keys) in bots.items()}
+    urls = {name: url.rstrip("/") + "/api/messages" for name, (url, _) in bots.items()}
+    results: dict[str, list[Result]] = {name: [] for name in bots}
+    closed: dict[tuple[str, int], list[Result]] = {}
+    order = list(bots)
     async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0)) as session:
-        if warm:
-            await warm_up(session, url, script)
+        for name in order:
+            await warm_up(session, urls[name], scripts[name])
         for rate in rates:
-            results.append(await open_loop(session, url, script, rate, open_seconds))
-        for concurrency in concurrencies:
-            results.append(await closed_loop(session, url, script, concurrency, closed_seconds))
+            for name in order:
+                results[name].append(await open_loop(session, urls[name], scripts[name], rate, open_seconds))
+        for round_number in range(rounds):
+            turn = order[round_number % len(order):] + order[:round_number % len(order)]
+            for concurrency in concurrencies:
+                for name in turn:
+                    part = await closed_loop(session, urls[name], scripts[name], concurrency, closed_seconds)
+                    closed.setdefault((name, concurrency), []).append(part)
+    for name in order:
+        results[name] += [combine(closed[(name, concurrency)]) for concurrency in concurrencies]
     return results
