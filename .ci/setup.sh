@@ -37,6 +37,9 @@ if [ "$purpose" = test ]; then
   if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     need+=(postgresql)
   fi
+  if ! command -v callgrind_control >/dev/null 2>&1; then
+    need+=(valgrind)  # bench.instructions counts instructions per turn under callgrind
+  fi
   if [ "${#need[@]}" -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
       echo "Installing from Debian's packages: ${need[*]}"

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from bench import fanout, processes, report, routing, seed, turns
+from bench import fanout, instructions, processes, report, routing, seed, turns
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -40,13 +40,15 @@ class Config:
     fanout_kill: bool = True
     routing_sizes: tuple[int, ...] = (100, 1_000, 10_000)
     routing_questions: int = 500
-    parts: tuple[str, ...] = ("turns", "fanout", "routing")
+    instruction_turns: int = 70
+    parts: tuple[str, ...] = ("turns", "instructions", "fanout", "routing")
     notes: list[str] = field(default_factory=list)
 
 
 QUICK = Config(rates=(5,), open_seconds=1.0, concurrencies=(2,), closed_seconds=0.5, closed_rounds=2, pool=6,
                seeded_participants=20, seeded_requests=20, databases=("sqlite",), fanout_messages=20, fanout_rate=100.0,
-               default_rate_messages=0, fanout_kill=False, routing_sizes=(20,), routing_questions=20)
+               default_rate_messages=0, fanout_kill=False, routing_sizes=(20,), routing_questions=20,
+               parts=("turns", "fanout", "routing"))
 
 
 def _postgres() -> Any:
@@ -130,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny sizes (the smoke test)")
     parser.add_argument("--out", type=Path, default=REPO / "docs", help="where benchmarks.md and bench/ go")
     parser.add_argument("--work", type=Path, help="scratch directory (default: a temporary one)")
-    parser.add_argument("--parts", help="comma-separated: turns,fanout,routing")
+    parser.add_argument("--parts", help="comma-separated: turns,instructions,fanout,routing")
     parser.add_argument("--fanout-messages", type=int)
     parser.add_argument("--fanout-rate", type=float, help="GLOBAL_SEND_RATE and the connector's limit")
     parser.add_argument("--no-postgres", action="store_true")
@@ -155,6 +157,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if "turns" in config.parts:
             results["turns"] = run_turns(config, work, pg)
+        if "instructions" in config.parts:
+            if instructions.available():
+                print("instructions (valgrind) ...", flush=True)
+                (work / "instructions").mkdir(exist_ok=True)
+                counts = instructions.run_instructions(work / "instructions", count=config.instruction_turns,
+                                                       participants=5, seeded=config.seeded_participants)
+                results["instructions"] = [c.as_dict() for c in counts]
+            else:
+                print("valgrind is not installed: no instruction counts", flush=True)
         if "fanout" in config.parts:
             results["fanout"] = run_fanouts(config, work)
         if "routing" in config.parts:

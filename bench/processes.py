@@ -82,12 +82,13 @@ def start_connector(*, global_rate: float = 30.0, limit: bool = False) -> Proces
     return Process(popen, int(line.split()[1]))
 
 
-def _start_listening(command: list[str], env: dict[str, str], log: Path, cwd: Path) -> Process:
+def _start_listening(command: list[str], env: dict[str, str], log: Path, cwd: Path,
+                     start_timeout: float = START_TIMEOUT) -> Process:
     log.parent.mkdir(parents=True, exist_ok=True)
     handle = log.open("wb")
     popen = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=handle, stderr=handle)
     handle.close()
-    deadline = time.monotonic() + START_TIMEOUT
+    deadline = time.monotonic() + start_timeout
     while time.monotonic() < deadline:
         text = log.read_text(errors="replace")
         if match := LISTENING.search(text):
@@ -96,21 +97,25 @@ def _start_listening(command: list[str], env: dict[str, str], log: Path, cwd: Pa
             raise RuntimeError(f"{command} exited early:\n{text[-3000:]}")
         time.sleep(0.05)
     popen.kill()
-    raise RuntimeError(f"{command} did not start within {START_TIMEOUT} s")
+    raise RuntimeError(f"{command} did not start within {start_timeout} s")
 
 
 def start_serve(database_url: str, workdir: Path, *, load_sample: bool = True, dispatch_interval: float = 0.5,
-                global_send_rate: float = 30.0, log_name: str = "serve.log") -> Process:
-    """``sparringbot serve`` on PORT=0 (auth off), as deployed."""
+                global_send_rate: float = 30.0, log_name: str = "serve.log", wrapper: tuple[str, ...] = (),
+                start_timeout: float = START_TIMEOUT) -> Process:
+    """``sparringbot serve`` on PORT=0 (auth off), as deployed (``wrapper``: a command to run it under)."""
     env = {**os.environ, "DATABASE_URL": database_url, "PORT": "0", "HOST": "127.0.0.1", "LOG_LEVEL": "INFO",
            "DISPATCH_INTERVAL": str(dispatch_interval), "GLOBAL_SEND_RATE": str(global_send_rate),
            "LANGUAGE": "nl", "FILES_DIR": str(workdir / "files"), "MicrosoftAppId": "",
            "MicrosoftAppPassword": "", "PYTHONPATH": str(REPO)}
-    command = [sys.executable, "-m", "bot", "serve"] + (["--load-sample"] if load_sample else [])
-    return _start_listening(command, env, workdir / log_name, workdir)
+    command = [*wrapper, sys.executable, "-m", "bot", "serve"] + (["--load-sample"] if load_sample else [])
+    process = _start_listening(command, env, workdir / log_name, workdir, start_timeout)
+    process.extra["HOST"] = env["HOST"]
+    return process
 
 
-def start_echo(workdir: Path) -> Process:
+def start_echo(workdir: Path, *, wrapper: tuple[str, ...] = (), start_timeout: float = START_TIMEOUT) -> Process:
     """The stock-SDK echo bot (baseline)."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return _start_listening([sys.executable, "-m", "bench.echo_bot"], env, workdir / "echo.log", REPO)
+    return _start_listening([*wrapper, sys.executable, "-m", "bench.echo_bot"], env, workdir / "echo.log", REPO,
+                            start_timeout)

@@ -69,6 +69,8 @@ def write(results: dict[str, Any], out: Path) -> Path:
     turns = results.get("turns")
     if turns:
         lines += _turns_section(turns, plots, targets)
+    if results.get("instructions"):
+        lines += _instructions_section(results["instructions"])
     if results.get("fanout"):
         lines += _fanout_section(results["fanout"], plots, targets)
     if results.get("routing"):
@@ -131,6 +133,22 @@ def _turns_section(turns: dict[str, Any], plots: Path, targets: list[tuple[str, 
     lines += ["![p99 latency, open loop](bench/turn_latency_p99.png)", "",
               "![throughput, closed loop](bench/turn_throughput.png)", ""]
     return lines
+
+
+def _instructions_section(counts: list[dict[str, Any]]) -> list[str]:
+    lines = ["### Instructions per turn", "",
+             "Turns a second move with the machine; instructions do not. `python -m bench.instructions` runs "
+             "each bot under `valgrind --tool=callgrind` (every thread counted), warms it up, and counts the "
+             "instructions of a fixed number of the same turns, one at a time (SQLite, the seeded database "
+             "above). The two figures are not a speed ratio: much of the stock bot's count is a tight loop "
+             "in C (msrest's retry policy tests 999 status codes against a 500-element list for every "
+             "reply) that runs at several instructions a cycle, where our turn is mostly the Python "
+             "interpreter.", "",
+             "| bot | turns counted | errors | instructions a turn |", "|---|---|---|---|"]
+    for c in counts:
+        lines.append(f"| {NAMES.get(c['bot'], c['bot'])} | {c['turns']} | {c['errors']} | "
+                     f"{c['per_turn'] / 1e6:.2f} M |")
+    return lines + [""]
 
 
 def _fanout_section(runs: list[dict[str, Any]], plots: Path, targets: list[tuple[str, str, str]]) -> list[str]:

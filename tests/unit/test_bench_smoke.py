@@ -32,3 +32,17 @@ def test_the_profiling_run_works_at_tiny_sizes(capsys) -> None:  # type: ignore[
     assert profile(["--bot", "sqlite", "--participants", "2", "--seconds", "0.5", "--seeded", "12", "--pool", "6"]) == 0
     printed = capsys.readouterr().out
     assert "bot_cpu_ms_per_turn=" in printed and "errors=0" in printed
+
+
+def test_instruction_counts_at_tiny_sizes(tmp_path: Path) -> None:
+    import pytest
+
+    from bench import instructions
+
+    if not instructions.available():
+        pytest.skip("valgrind is not installed")
+    sqlite, echo = instructions.run_instructions(tmp_path, participants=1, count=7, seeded=12)
+    assert (sqlite.bot, echo.bot) == ("sqlite", "echo")
+    for count in (sqlite, echo):
+        assert count.turns == 7 and count.errors == 0
+        assert count.instructions > 1_000_000  # counting was really on for those turns
