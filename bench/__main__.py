@@ -78,10 +78,8 @@ def run_turns(config: Config, work: Path, pg: Any) -> dict[str, Any]:
             if database == "postgres" and pg is None:
                 continue
             url = urls[database] = _database_url(database, work, pg, f"turns_{database}")
-            asyncio.run(seed.prepare(url))
-            ids = asyncio.run(seed.add_participants(url, config.seeded_participants, prefix="s",
-                                                    service_url=connector.url))
-            asyncio.run(seed.add_requests(url, ids, config.seeded_requests))
+            seed.turn_database(url, participants=config.seeded_participants, requests=config.seeded_requests,
+                               service_url=connector.url)
             # Each its own files directory: serve sweeps files its database does not know at start-up.
             (work / database).mkdir(exist_ok=True)
             started[database] = processes.start_serve(url, work / database, log_name=f"serve-{database}.log")

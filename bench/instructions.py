@@ -106,10 +106,7 @@ def run_instructions(work: Path, *, participants: int = 10, count: int = 140, se
     connector = processes.start_connector()
     try:
         url = f"sqlite+aiosqlite:///{work / 'instructions.db'}"
-        asyncio.run(seed.prepare(url))
-        ids = asyncio.run(seed.add_participants(url, max(seeded, participants), prefix="s",
-                                                service_url=connector.url))
-        asyncio.run(seed.add_requests(url, ids, seeded))
+        seed.turn_database(url, participants=max(seeded, participants), requests=seeded, service_url=connector.url)
         (work / "sqlite").mkdir(exist_ok=True)
         counts = [
             _measure("sqlite", lambda w: processes.start_serve(url, work / "sqlite", wrapper=w,

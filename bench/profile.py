@@ -76,9 +76,7 @@ def main(argv: list[str] | None = None) -> int:
 
                 pg = PostgresServer().start()
                 url = pg.create_database("profile")
-            asyncio.run(seed.prepare(url))
-            ids = asyncio.run(seed.add_participants(url, args.seeded, prefix="s", service_url=connector.url))
-            asyncio.run(seed.add_requests(url, ids, args.seeded))
+            seed.turn_database(url, participants=args.seeded, requests=args.seeded, service_url=connector.url)
             bot = processes.start_serve(url, work)
         try:
             figures = asyncio.run(_drive(bot, connector, args.participants, args.seconds, args.py_spy,

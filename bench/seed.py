@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -17,6 +18,7 @@ BOT = {"id": "28:sparringbot-app-id", "name": "Sparringbot"}
 STATES = ("new", "suggested", "assigned", "accepted", "closed", "declined", "withdrawn")
 THEMES = ("Netwerk & Beleid", "Exploitatie", "Factsheet", "Overig")
 CHUNK = 1000
+COORDINATOR = "dia"  # the sample programme's coordinator
 
 
 async def prepare(database_url: str, *, load_sample: bool = True) -> None:
@@ -32,7 +34,21 @@ def reference(key: str, service_url: str) -> dict[str, object]:
             "channelId": "msteams", "locale": "nl-NL", "serviceUrl": service_url}
 
 
-async def add_participants(database_url: str, count: int, *, prefix: str, service_url: str) -> list[int]:
+def turn_database(database_url: str, *, participants: int, requests: int, service_url: str) -> None:
+    """The turn benchmarks' database: sample programme, the coordinator, participants ``s0``.. and requests.
+
+    The coordinator (Dia, of the sample programme) has talked to the bot before, as in real use,
+    so every submitted question sends her a review card through the outbox.
+    """
+    asyncio.run(prepare(database_url))
+    asyncio.run(add_participants(database_url, 1, prefix="coordinator-", service_url=service_url,
+                                 person_id=COORDINATOR))
+    ids = asyncio.run(add_participants(database_url, participants, prefix="s", service_url=service_url))
+    asyncio.run(add_requests(database_url, ids, requests))
+
+
+async def add_participants(database_url: str, count: int, *, prefix: str, service_url: str,
+                           person_id: str | None = None) -> list[int]:
     """Insert ``count`` participants with a personal conversation; returns their ids."""
     engine = create_engine(database_url)
     now = datetime.now(UTC)
@@ -44,7 +60,7 @@ async def add_participants(database_url: str, count: int, *, prefix: str, servic
                     key = f"{prefix}{i}"
                     rows.append({"teams_id": f"29:{key}", "tenant_id": TENANT, "aad_object_id": f"aad-{key}",
                                  "name": f"Deelnemer {key}", "email": f"{key}@bieb.example", "locale": "nl-NL",
-                                 "person_id": None, "active": True, "reminders_enabled": True,
+                                 "person_id": person_id, "active": True, "reminders_enabled": True,
                                  "service_url": service_url, "conversation_id": f"a:personal-{key}",
                                  "conversation_reference": reference(key, service_url),
                                  "created_at": now, "updated_at": now})

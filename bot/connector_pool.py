@@ -5,8 +5,9 @@ every incoming turn and every proactive message: each builds an msrest ``Configu
 a ``requests.Session`` and a retry policy, and each reply then runs through ``requests`` in a
 worker thread. Profiled, that was about a fifth of a turn on the event loop plus a thread hop
 per reply. Here the clients are kept per (app id, audience, service URL) and their pipeline
-sends with aiohttp on the event loop. Everything else (models, serialisation, error types)
-is the SDK's own, so callers see the same ``ErrorResponseException`` with a status code.
+sends with aiohttp on the event loop. Everything else (models, error types) is the SDK's own,
+so callers see the same ``ErrorResponseException`` with a status code; replies are serialised
+as msrest does, without its detours (``bot/model_serializer.py``).
 
 ``tests/unit/test_connector_pool.py`` fails if the SDK's factories change shape.
 """
@@ -36,6 +37,8 @@ from botframework.connector.auth._connector_factory_impl import _ConnectorFactor
 from msrest.pipeline import AsyncHTTPPolicy, AsyncHTTPSender, AsyncPipeline, Request, Response
 from msrest.pipeline.universal import RawDeserializer
 from msrest.universal_http import HTTPClientResponse
+
+from bot.model_serializer import FastBody
 
 # Tokens from Entra ID live at least an hour and MSAL hands out a cached one until five
 # minutes before it expires, so a token kept for two minutes is always still valid.
@@ -174,7 +177,7 @@ class ConnectorPool:
         # msrest checks each outgoing model against its constraints before sending; the
         # connector checks them again, and the check was 6% of a proactive send.
         client._serialize.client_side_validation = False
-        client._serialize.body = _CardsAsTheyAre(client._serialize.body)
+        client._serialize.body = FastBody(client._serialize, client._serialize.body)
         config = client.config
         config.pipeline = AsyncPipeline(
             [config.user_agent_policy, _BearerToken(config.credentials, self._clock), RawDeserializer(),
@@ -193,46 +196,6 @@ class ConnectorPool:
             client = await create()
             self._token_clients[app_id] = client
         return client
-
-
-class _CardsAsTheyAre:
-    """msrest's ``Serializer.body``, except that card content already plain JSON is kept as is.
-
-    msrest walks an attachment's ``content`` (typed ``object``) value by value to copy it:
-    for an Adaptive Card that is most of the cost of serialising a reply (0.2-0.5 ms a
-    card). A card the bot built is a dict of JSON values already; the output is the same.
-    """
-
-    def __init__(self, body: Callable[..., Any]):
-        self._body = body
-
-    def __call__(self, data: Any, data_type: str, **kwargs: Any) -> Any:
-        attachments = getattr(data, "attachments", None) if data_type == "Activity" else None
-        if not attachments or not all(_plain_json(getattr(a, "content", None)) for a in attachments):
-            return self._body(data, data_type, **kwargs)
-        contents = [attachment.content for attachment in attachments]
-        try:
-            for attachment in attachments:
-                attachment.content = None
-            body = self._body(data, data_type, **kwargs)
-        finally:
-            for attachment, content in zip(attachments, contents, strict=True):
-                attachment.content = content
-        for item, content in zip(body["attachments"], contents, strict=True):
-            if content is not None:
-                item["content"] = content
-        return body
-
-
-def _plain_json(value: Any) -> bool:
-    """True for None and for dicts, lists, strings, numbers and booleans all the way down."""
-    if value is None or isinstance(value, (str, bool, int, float)):
-        return True
-    if isinstance(value, dict):
-        return all(isinstance(key, str) and _plain_json(item) for key, item in value.items())
-    if isinstance(value, list):
-        return all(_plain_json(item) for item in value)
-    return False
 
 
 class _PooledFactory(ConnectorFactory):

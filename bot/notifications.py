@@ -26,10 +26,14 @@ class TeamsNotifications:
 
     async def review_needed(self, request: SparringRequest, *, note: str = "") -> None:
         """Every coordinator gets the review card."""
+        # One read for the directory, the coordinators and the asker: this runs on every
+        # submitted question, inside the asker's turn.
         async with self._uow_factory() as uow:
-            coordinators = await coordinator_participants(uow)
+            people = await _people_by_id(uow)
+            coordinators = await coordinator_participants(uow, people.values())
+            asker = await uow.participants.get(request.asker_id) if coordinators else None
         for coordinator in coordinators:
-            card = await self.review_card_for(request, language_for(coordinator.locale), note=note)
+            card = self._review_card(request, language_for(coordinator.locale), people, asker, note)
             await self._send(coordinator, OutgoingMessage(card=card))
         if not coordinators:
             log.warning("request %d needs review but no coordinator can be reached", request.id)
@@ -39,6 +43,10 @@ class TeamsNotifications:
         async with self._uow_factory() as uow:
             people = await _people_by_id(uow)
             asker = await uow.participants.get(request.asker_id)
+        return self._review_card(request, language, people, asker, note)
+
+    def _review_card(self, request: SparringRequest, language: str, people: dict[str, Person],
+                     asker: Participant | None, note: str) -> dict[str, object]:
         label = asker_label(asker, people.get(asker.person_id) if asker and asker.person_id else None)
         choices = [p for p in people.values() if p.active and p.role is not Role.COORDINATOR]
         return review_card(self._texts, language, request, asker=label, people=people, choices=choices, note=note)

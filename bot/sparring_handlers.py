@@ -7,6 +7,7 @@ from typing import Any
 
 from botbuilder.core import ConversationState, TurnContext
 
+from bot import turn_sender
 from bot.domain.clock import Clock
 from bot.domain.errors import NotReachable
 from bot.domain.models import Participant, Person
@@ -212,8 +213,10 @@ class SparringHandlers:
                            status)
 
     async def _participant(self, turn_context: TurnContext) -> Participant:
-        async with self._uow_factory() as uow:
-            participant = await uow.participants.by_teams_id(turn_context.activity.from_property.id)
+        participant = turn_sender.sender(turn_context)
+        if participant is None:
+            async with self._uow_factory() as uow:
+                participant = await uow.participants.by_teams_id(turn_context.activity.from_property.id)
         assert participant is not None, "the handler records every sender before dialogs run"
         return participant
 

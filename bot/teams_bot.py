@@ -15,7 +15,7 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, ChannelAccount
 from botbuilder.schema.teams import TeamInfo
 
-from bot import teams_gateway
+from bot import teams_gateway, turn_sender
 from bot.cards import CARD_CONTENT_TYPE, help_card, welcome_card
 from bot.commands import ParsedCommand, parse_command
 from bot.document_handlers import DocumentHandlers, files_in
@@ -97,6 +97,7 @@ class SparringBot(TeamsActivityHandler):
         is_click = activity.type == "invoke" or (activity.type == "message" and activity.value and not activity.text)
         if is_click and activity.from_property and activity.from_property.id:
             known = await self._participants.by_teams_id(activity.from_property.id)
+            turn_sender.remember(turn_context, known)
             if known is not None and known.locale:
                 activity.locale = known.locale
 
@@ -208,7 +209,10 @@ class SparringBot(TeamsActivityHandler):
         account = activity.from_property
         if account is None or not account.id or account.role == "bot":
             return None
-        known = await self._participants.by_teams_id(account.id)
+        if turn_sender.looked_up(turn_context):
+            known = turn_sender.sender(turn_context)
+        else:
+            known = await self._participants.by_teams_id(account.id)
         seen = teams_gateway.seen_from_account(
             account, tenant_id=teams_gateway.tenant_of(activity), locale=activity.locale,
             service_url=activity.service_url,
@@ -219,8 +223,12 @@ class SparringBot(TeamsActivityHandler):
                 seen = _merge(seen, fetched)
         personal = (activity.conversation.conversation_type or "personal") == "personal"
         if known is not None and _nothing_new(known, seen, activity.conversation.id if personal else None):
-            return known  # the common case: no write at all on this turn
-        return await self._participants.record_seen(seen, address_from_turn(turn_context) if personal else None)
+            participant = known  # the common case: no write at all on this turn
+        else:
+            participant = await self._participants.record_seen(
+                seen, address_from_turn(turn_context) if personal else None)
+        turn_sender.remember(turn_context, participant)
+        return participant
 
     async def _send_welcome(self, turn_context: TurnContext, participant: Participant | None,
                             language: str, *, team: bool = False) -> None:

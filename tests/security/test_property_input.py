@@ -164,6 +164,8 @@ def assert_consistent(database: Any) -> None:
         }
         for name, query in checks.items():
             assert db.execute(query).fetchone()[0] == 0, name
+        from storage import state_codec
+
         for key, data in db.execute("SELECT key, data FROM bot_state"):
-            assert isinstance(json.loads(data), dict), key
+            assert isinstance(state_codec.decode(data), dict), key  # every state document reads back whole
         assert db.execute("SELECT COUNT(*) FROM requests").fetchone()[0] >= 1

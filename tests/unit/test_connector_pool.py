@@ -12,8 +12,6 @@ from botframework.connector.auth import (
     PasswordServiceClientCredentialFactory,
 )
 from botframework.connector.auth._connector_factory_impl import _ConnectorFactoryImpl
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from bot.connector_pool import TOKEN_REUSE_SECONDS, ConnectorHttp, ConnectorPool
 from tests.fakes.connector import FakeConnector
@@ -195,46 +193,3 @@ async def test_pooled_clients_leave_model_checks_to_the_connector(http):  # type
     client = await ConnectorPool(http).factory(sdk_factory(CountingFactory(""))).create("http://127.0.0.1:9/", None)
     assert client._serialize.client_side_validation is False
     assert client.conversations._serialize is client._serialize
-
-
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
-    max_leaves=25)
-
-
-@settings(max_examples=300, deadline=None)
-@given(contents=st.lists(st.dictionaries(st.text(max_size=8), json_values, max_size=5), min_size=1, max_size=3),
-       text=st.none() | st.text(max_size=30))
-def test_card_content_is_serialised_exactly_as_msrest_does(contents, text):
-    from botbuilder.schema import Attachment
-    from botframework.connector import models
-    from msrest import Serializer
-
-    from bot.connector_pool import _CardsAsTheyAre
-
-    serializer = Serializer({k: v for k, v in models.__dict__.items() if isinstance(v, type)})
-    activity = Activity(type="message", text=text, reply_to_id="m1",
-                        attachments=[Attachment(content_type="application/vnd.microsoft.card.adaptive",
-                                                content=content) for content in contents])
-    expected = serializer.body(activity, "Activity")
-    assert _CardsAsTheyAre(serializer.body)(activity, "Activity") == expected
-    assert [a.content for a in activity.attachments] == contents  # the activity is left as it was
-
-
-def test_content_that_is_not_plain_json_goes_the_sdks_way():
-    from datetime import UTC, datetime
-
-    from botbuilder.core import CardFactory
-    from botbuilder.schema import Attachment, HeroCard
-    from botframework.connector import models
-    from msrest import Serializer
-
-    from bot.connector_pool import _CardsAsTheyAre
-
-    serializer = Serializer({k: v for k, v in models.__dict__.items() if isinstance(v, type)})
-    hero = Activity(type="message", attachments=[CardFactory.hero_card(HeroCard(title="Hallo"))])
-    dated = Activity(type="message", attachments=[Attachment(content_type="x", content={"at": datetime(2027, 3, 28,
-                                                                                                        tzinfo=UTC)})])
-    for activity in (hero, dated):
-        assert _CardsAsTheyAre(serializer.body)(activity, "Activity") == serializer.body(activity, "Activity")

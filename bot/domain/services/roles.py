@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.domain.models import Participant, Role
+from collections.abc import Iterable
+
+from bot.domain.models import Participant, Person, Role
 from bot.domain.ports import UnitOfWork
 
 
@@ -14,11 +16,16 @@ async def is_coordinator(uow: UnitOfWork, participant: Participant | None) -> bo
     return person is not None and person.active and person.role is Role.COORDINATOR
 
 
-async def coordinator_participants(uow: UnitOfWork) -> list[Participant]:
-    """The participants of every active coordinator who has been seen in Teams."""
+async def coordinator_participants(uow: UnitOfWork, people: Iterable[Person] | None = None) -> list[Participant]:
+    """The participants of every active coordinator who has been seen in Teams.
+
+    Args:
+        uow: The unit of work to read in.
+        people: The directory, when the caller has read it already.
+    """
     found = []
-    for person in await uow.directory.people(active_only=True):
-        if person.role is Role.COORDINATOR:
+    for person in people if people is not None else await uow.directory.people(active_only=True):
+        if person.active and person.role is Role.COORDINATOR:
             participant = await uow.participants.by_person(person.id)
             if participant is not None:
                 found.append(participant)
