@@ -38,10 +38,7 @@ class SqlDirectoryRepository:
 
     async def people(self, *, active_only: bool = False) -> list[Person]:
         """All people, ordered by id."""
-        statement = select(PersonRow).order_by(PersonRow.id)
-        if active_only:
-            statement = statement.where(PersonRow.active.is_(True))
-        return [_to_person(row) for row in (await self._session.scalars(statement)).all()]
+        return [_to_person(row) for row in (await self._session.scalars(_people(active_only))).all()]
 
     async def person(self, person_id: str) -> Person | None:
         """One person by id."""
@@ -99,3 +96,9 @@ def _programme() -> Select[tuple[str, str, str, list[str]]]:
     # Read by most turns of the question dialog; built once, the statement keeps its cache key.
     return select(ProgrammeRow.name, ProgrammeRow.timezone, ProgrammeRow.language,
                   ProgrammeRow.themes).where(ProgrammeRow.id == 1)
+
+
+@cache
+def _people(active_only: bool) -> Select[tuple[PersonRow]]:
+    statement = select(PersonRow).order_by(PersonRow.id)
+    return statement.where(PersonRow.active.is_(True)) if active_only else statement

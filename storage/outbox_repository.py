@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, bindparam, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,7 +31,10 @@ class SqlOutboxRepository:
                 for m in messages]
         if not rows:
             return 0
-        insert = pg_insert if self._session.bind.dialect.name == "postgresql" else sqlite_insert
+        dialect = self._session.bind.dialect.name
+        if len(rows) == 1:  # the common case (a notification): one statement, built once
+            return len((await self._session.execute(_plan_one(dialect), rows[0])).all())
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
         added = 0
         for start in range(0, len(rows), 500):
             statement = insert(OutboxRow).values(rows[start:start + 500]).on_conflict_do_nothing(
@@ -104,3 +109,11 @@ def _to_message(row: OutboxRow) -> OutboxMessage:
     return OutboxMessage(key=row.key, recipient_id=row.recipient_id, kind=row.kind, due_at=due,
                          payload=dict(row.payload or {}), id=row.id, state=OutboxState(row.state),
                          attempts=row.attempts, last_error=row.last_error or "")
+
+
+@cache
+def _plan_one(dialect: str) -> Any:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    columns = ("key", "recipient_id", "kind", "payload", "state", "due_at", "attempts", "last_error", "created_at")
+    return (insert(OutboxRow).values({name: bindparam(name) for name in columns})
+            .on_conflict_do_nothing(index_elements=["key"]).returning(OutboxRow.id))

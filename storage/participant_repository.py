@@ -31,12 +31,7 @@ class SqlParticipantRepository:
 
     async def by_person(self, person_id: str) -> Participant | None:
         """The active participant linked to a directory person, if they were seen."""
-        statement = (
-            select(ParticipantRow)
-            .where(ParticipantRow.person_id == person_id, ParticipantRow.active.is_(True))
-            .order_by(ParticipantRow.updated_at.desc())
-        )
-        row = (await self._session.scalars(statement)).first()
+        row = (await self._session.scalars(_by_person(), {"person_id": person_id})).first()
         return _to_participant(row) if row else None
 
     async def upsert(self, seen: ParticipantSeen, *, now: datetime) -> Participant:
@@ -147,3 +142,11 @@ def _to_participant(row: ParticipantRow) -> Participant:
         has_address=bool(row.conversation_reference), service_url=row.service_url,
         reminders_enabled=row.reminders_enabled is not False, conversation_id=row.conversation_id,
     )
+
+
+@cache
+def _by_person() -> Select[tuple[ParticipantRow]]:
+    # Read for the coordinator on every submitted question.
+    return (select(ParticipantRow)
+            .where(ParticipantRow.person_id == bindparam("person_id"), ParticipantRow.active.is_(True))
+            .order_by(ParticipantRow.updated_at.desc()))

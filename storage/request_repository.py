@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, Update, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,13 +46,10 @@ class SqlRequestRepository:
 
     async def save(self, request: SparringRequest, *, expected_version: int) -> SparringRequest:
         """Compare-and-set on ``version``: two clicks or two coordinators cannot both win."""
-        statement = (
-            update(RequestRow)
-            .where(RequestRow.id == request.id, RequestRow.version == expected_version)
-            .values(**_columns(request))
-            .execution_options(synchronize_session=False)
-        )
-        if not (await self._session.execute(statement)).rowcount:
+        columns = _columns(request)
+        parameters = {f"new_{name}": value for name, value in columns.items()}
+        parameters.update(request_id=request.id, expected_version=expected_version)
+        if not (await self._session.execute(_save(tuple(columns)), parameters)).rowcount:
             raise StaleRequest(f"request {request.id} was changed by someone else")
         return request
 
@@ -92,12 +90,7 @@ class SqlRequestRepository:
 
     async def open_load(self) -> dict[str, int]:
         """How many assigned or accepted requests each person carries."""
-        statement = (
-            select(RequestRow.assignee_id, func.count())
-            .where(RequestRow.state.in_(LOAD_STATES), RequestRow.assignee_id.is_not(None))
-            .group_by(RequestRow.assignee_id)
-        )
-        return {person: int(count) for person, count in (await self._session.execute(statement)).all()}
+        return {person: int(count) for person, count in (await self._session.execute(_open_load())).all()}
 
     async def themes_by_asker(self) -> dict[int, set[str]]:
         """The themes each asker asked about (withdrawn requests do not count)."""
@@ -118,12 +111,37 @@ class SqlRequestRepository:
 
     async def feedback(self) -> list[tuple[str, str]]:
         """All redirects as (question, person id), oldest first."""
-        statement = select(RoutingFeedbackRow.question, RoutingFeedbackRow.person_id).order_by(RoutingFeedbackRow.id)
-        return [(q, p) for q, p in (await self._session.execute(statement)).all()]
+        return [(q, p) for q, p in (await self._session.execute(_feedback())).all()]
 
     async def _by_source_key(self, source_key: str) -> RequestRow | None:
-        statement = select(RequestRow).where(RequestRow.source_key == source_key[:300])
-        return (await self._session.scalars(statement)).first()
+        return (await self._session.scalars(_by_source_key(), {"source_key": source_key[:300]})).first()
+
+
+# The statements of every submitted question, built once: a statement object that is reused
+# keeps its cache key, and building one costs more than SQLite takes to run it.
+@cache
+def _by_source_key() -> Select[tuple[RequestRow]]:
+    return select(RequestRow).where(RequestRow.source_key == bindparam("source_key"))
+
+
+@cache
+def _open_load() -> Select[tuple[str | None, int]]:
+    return (select(RequestRow.assignee_id, func.count())
+            .where(RequestRow.state.in_(LOAD_STATES), RequestRow.assignee_id.is_not(None))
+            .group_by(RequestRow.assignee_id))
+
+
+@cache
+def _feedback() -> Select[tuple[str, str]]:
+    return select(RoutingFeedbackRow.question, RoutingFeedbackRow.person_id).order_by(RoutingFeedbackRow.id)
+
+
+@cache
+def _save(columns: tuple[str, ...]) -> Update:
+    return (update(RequestRow)
+            .where(RequestRow.id == bindparam("request_id"), RequestRow.version == bindparam("expected_version"))
+            .values({name: bindparam(f"new_{name}") for name in columns})
+            .execution_options(synchronize_session=False))
 
 
 def _columns(request: SparringRequest) -> dict[str, Any]:
