@@ -76,18 +76,8 @@ class SqlOutboxRepository:
     async def record(self, message_id: int, *, worker: str, outcome: str, error: str, now: datetime,
                      retry_at: datetime | None = None) -> None:
         """Store the outcome of a send attempt made by ``worker``."""
-        values: dict[str, object] = {"claimed_by": None, "lease_until": None, "last_error": error}
-        if outcome == "sent":
-            values.update(state=OutboxState.SENT.value, sent_at=now)
-        elif outcome == "cancel":
-            values.update(state=OutboxState.CANCELLED.value)
-        elif outcome == "retry":
-            values.update(state=PENDING, due_at=retry_at, attempts=OutboxRow.attempts + 1)
-        else:
-            values.update(state=OutboxState.FAILED.value, attempts=OutboxRow.attempts + 1)
-        await self._session.execute(
-            update(OutboxRow).where(OutboxRow.id == message_id, OutboxRow.claimed_by == worker).values(**values)
-        )
+        parameters = {"message_id": message_id, "worker": worker, "error": error, "now": now, "retry_at": retry_at}
+        await self._session.execute(_record(outcome), parameters)
 
     async def drop_pending(self, key_prefix: str) -> int:
         """Forget pending messages whose key starts with ``key_prefix``, so they can be planned anew
@@ -117,3 +107,20 @@ def _plan_one(dialect: str) -> Any:
     columns = ("key", "recipient_id", "kind", "payload", "state", "due_at", "attempts", "last_error", "created_at")
     return (insert(OutboxRow).values({name: bindparam(name) for name in columns})
             .on_conflict_do_nothing(index_elements=["key"]).returning(OutboxRow.id))
+
+
+@cache
+def _record(outcome: str) -> Any:
+    # One statement per outcome, built once: the dispatcher records an outcome for every send.
+    values: dict[str, object] = {"claimed_by": None, "lease_until": None, "last_error": bindparam("error")}
+    if outcome == "sent":
+        values.update(state=OutboxState.SENT.value, sent_at=bindparam("now"))
+    elif outcome == "cancel":
+        values.update(state=OutboxState.CANCELLED.value)
+    elif outcome == "retry":
+        values.update(state=PENDING, due_at=bindparam("retry_at"), attempts=OutboxRow.attempts + 1)
+    else:
+        values.update(state=OutboxState.FAILED.value, attempts=OutboxRow.attempts + 1)
+    return (update(OutboxRow)
+            .where(OutboxRow.id == bindparam("message_id"), OutboxRow.claimed_by == bindparam("worker"))
+            .values(**values).execution_options(synchronize_session=False))

@@ -21,7 +21,9 @@ class SqlParticipantRepository:
 
     async def get(self, participant_id: int) -> Participant | None:
         """One participant by database id."""
-        row = await self._session.get(ParticipantRow, participant_id)
+        # A select built once instead of Session.get, which builds its statement anew each time;
+        # the row joins the identity map all the same, so a following Session.get is free.
+        row = (await self._session.scalars(_by_id(), {"participant_id": participant_id})).first()
         return _to_participant(row) if row else None
 
     async def by_teams_id(self, teams_id: str) -> Participant | None:
@@ -142,6 +144,12 @@ def _to_participant(row: ParticipantRow) -> Participant:
         has_address=bool(row.conversation_reference), service_url=row.service_url,
         reminders_enabled=row.reminders_enabled is not False, conversation_id=row.conversation_id,
     )
+
+
+@cache
+def _by_id() -> Select[tuple[ParticipantRow]]:
+    # Read for every proactive send.
+    return select(ParticipantRow).where(ParticipantRow.id == bindparam("participant_id"))
 
 
 @cache
