@@ -21,8 +21,8 @@ class SqlParticipantRepository:
 
     async def get(self, participant_id: int) -> Participant | None:
         """One participant by database id."""
-        # A select built once instead of Session.get, which builds its statement anew each time;
-        # the row joins the identity map all the same, so a following Session.get is free.
+        # A select built once instead of Session.get, which builds its statement anew each time
+        # (and the identity map holds rows weakly, so a row converted and dropped is read again).
         row = (await self._session.scalars(_by_id(), {"participant_id": participant_id})).first()
         return _to_participant(row) if row else None
 
@@ -76,7 +76,7 @@ class SqlParticipantRepository:
 
     async def address(self, participant_id: int) -> Address | None:
         """The stored conversation reference for proactive messages."""
-        row = await self._session.get(ParticipantRow, participant_id)
+        row = (await self._session.scalars(_by_id(), {"participant_id": participant_id})).first()
         if row is None or not row.conversation_reference or not row.conversation_id:
             return None
         return Address(conversation_id=row.conversation_id, reference=dict(row.conversation_reference))
