@@ -18,12 +18,14 @@ class SqlParticipantRepository:
 
     def __init__(self, session: AsyncSession):
         self._session = session
+        # Rows read by id in this unit of work. The session's identity map holds rows weakly, so
+        # a row converted to a Participant and dropped would be read again by the next call
+        # (a proactive send asks for the participant, then for the address).
+        self._by_id: dict[int, ParticipantRow | None] = {}
 
     async def get(self, participant_id: int) -> Participant | None:
         """One participant by database id."""
-        # A select built once instead of Session.get, which builds its statement anew each time
-        # (and the identity map holds rows weakly, so a row converted and dropped is read again).
-        row = (await self._session.scalars(_by_id(), {"participant_id": participant_id})).first()
+        row = await self._row_by_id(participant_id)
         return _to_participant(row) if row else None
 
     async def by_teams_id(self, teams_id: str) -> Participant | None:
@@ -76,7 +78,7 @@ class SqlParticipantRepository:
 
     async def address(self, participant_id: int) -> Address | None:
         """The stored conversation reference for proactive messages."""
-        row = (await self._session.scalars(_by_id(), {"participant_id": participant_id})).first()
+        row = await self._row_by_id(participant_id)
         if row is None or not row.conversation_reference or not row.conversation_id:
             return None
         return Address(conversation_id=row.conversation_id, reference=dict(row.conversation_reference))
@@ -110,6 +112,7 @@ class SqlParticipantRepository:
     async def delete(self, participant_id: int) -> None:
         """Remove the participant; the database cascades to their requests and planned messages."""
         row = await self._session.get(ParticipantRow, participant_id)
+        self._by_id.pop(participant_id, None)
         if row is not None:
             await self._session.delete(row)
             await self._session.flush()
@@ -125,6 +128,13 @@ class SqlParticipantRepository:
         if active_only:
             statement = statement.where(ParticipantRow.active.is_(True))
         return int((await self._session.execute(statement)).scalar_one())
+
+    async def _row_by_id(self, participant_id: int) -> ParticipantRow | None:
+        if participant_id not in self._by_id:
+            # A select built once: Session.get builds its statement anew every time.
+            self._by_id[participant_id] = (
+                await self._session.scalars(_by_id(), {"participant_id": participant_id})).first()
+        return self._by_id[participant_id]
 
     async def _row_by_teams_id(self, teams_id: str) -> ParticipantRow | None:
         return (await self._session.scalars(_by_teams_id(), {"teams_id": teams_id})).first()
