@@ -74,7 +74,7 @@ async def _count_turns(bot: processes.Process, service_url: str, keys: list[str]
     url = bot.url.rstrip("/") + "/api/messages"
     script = turns.Script(keys, service_url)
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
-        await turns.warm_up(session, url, script, concurrency=1)
+        await turns.warm_up(session, url, script, concurrency=1, spread=False)
         # One pass through the whole dialog for everyone first: caches filled, state rows there.
         await turns.closed_loop(session, url, script, 1, 1e9, max_turns=len(keys) * len(turns.STEPS))
         await asyncio.to_thread(_callgrind, bot, "on")

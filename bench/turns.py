@@ -148,17 +148,34 @@ def _summarise(result: Result, latencies: list[float], statuses: dict[str, int],
     return result
 
 
-async def warm_up(session: aiohttp.ClientSession, url: str, script: Script, concurrency: int = 8) -> None:
-    """Every participant says hello once (day one), a few at a time."""
+async def warm_up(session: aiohttp.ClientSession, url: str, script: Script, concurrency: int = 8,
+                  *, spread: bool = True) -> None:
+    """Every participant says hello once (day one), a few at a time.
+
+    With ``spread``, each participant then takes 0 to 6 steps of the dialog, drawn at random,
+    so that any stretch of turns that follows is the script's mix (one in seven a confirmation)
+    rather than everyone's first steps.
+    """
     indexes = deque(range(len(script.keys)))
     latencies: list[float] = []
     statuses: dict[str, int] = {}
 
-    async def worker() -> None:
+    async def hello() -> None:
         while indexes:
             await _post(session, url, script.hello(indexes.popleft()), latencies, statuses)
 
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    await asyncio.gather(*(hello() for _ in range(concurrency)))
+    if not spread:
+        return
+    steps = deque((i, script.rng.randrange(len(STEPS))) for i in range(len(script.keys)))
+
+    async def advance() -> None:
+        while steps:
+            index, count = steps.popleft()
+            for _ in range(count):
+                await _post(session, url, script.next(index), latencies, statuses)
+
+    await asyncio.gather(*(advance() for _ in range(concurrency)))
 
 
 async def open_loop(session: aiohttp.ClientSession, url: str, script: Script, rate: float, seconds: float,
