@@ -81,7 +81,7 @@ def write(results: dict[str, Any], out: Path) -> Path:
     summary += [f"| {t} | {m} | {v} |" for t, m, v in targets]
     split = next((i for i, line in enumerate(lines) if line.startswith("## 1.") or line.startswith("## 2.")
                   or line.startswith("## 3.")), len(lines))
-    analysis = ANALYSIS.replace("{steps}", _steps_table())
+    analysis = ANALYSIS.replace("{steps}", _steps_table()).replace("{instruction_steps}", _instruction_steps_table())
     text = "\n".join(lines[:split] + summary + [""] + lines[split:] + analysis.splitlines()) + "\n"
     path = out / "benchmarks.md"
     path.write_text(text)
@@ -92,21 +92,29 @@ def _turns_section(turns: dict[str, Any], plots: Path, targets: list[tuple[str, 
     bots = turns["bots"]
     lines = ["## 1. Turns over HTTP", "",
              "`sparringbot serve` (PORT=0, auth off, sample programme, 10,000 participants and 10,000 requests "
-             "inserted beforehand) against a fake Bot Connector in another process. Simulated participants "
-             "(300, all known to the bot) run the real question dialog over and over: `help`, `vraag`, the "
-             "question, a theme, `Geen voorkeur`, `nee`, the confirmation card's submit (which stores the "
-             "request, routes it and plans the notifications). A turn's latency is the HTTP round trip "
-             "(201 after the turn completed). Open loop: Poisson arrivals at the offered rate. Closed loop: N "
-             "participants each sending the next turn when the last was answered. Baseline: a minimal echo "
-             "bot on the stock SDK (`bench/echo_bot.py`: same `CloudAdapter`, stock `adapter.process`, no "
-             "fixes) against the same fake connector, fed the same activities.", "",
-             "| bot | load | turns | errors | turns/s | p50 ms | p95 ms | p99 ms | max ms |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "inserted beforehand, and the coordinator, who has talked to the bot before) against a fake Bot "
+             "Connector in another process. Simulated participants (300, all known to the bot) run the real "
+             "question dialog over and over: `help`, `vraag`, the question, a theme, `Geen voorkeur`, `nee`, "
+             "the confirmation card's submit (which stores the request, routes it, and sends the coordinator a "
+             "review card through the outbox). After saying hello each participant takes 0-6 steps at random, "
+             "so every load level sees the script's mix, one turn in seven a confirmation. A turn's latency is "
+             "the HTTP round trip (201 after the turn completed). Open loop: Poisson arrivals at the offered "
+             "rate. Closed loop: N participants each sending the next turn when the last was answered. "
+             "Baseline: a minimal echo bot on the stock SDK (`bench/echo_bot.py`: same `CloudAdapter`, stock "
+             "`adapter.process`, no fixes) against the same fake connector, fed the same activities.", "",
+             "All three bots are up at once and take turns, so that the machine's drift (ten per cent from "
+             "minute to minute here) does not land on one of them: each open-loop rate runs on every bot "
+             "before the next rate; the closed loop runs in three rounds of 5 s per level, the order of the "
+             "bots rotating from round to round. A closed-loop row gives the median of its rounds (each round "
+             "in the last column) and latencies over all of them.", "",
+             "| bot | load | turns | errors | turns/s | p50 ms | p95 ms | p99 ms | max ms | rounds turns/s |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for name, results in bots.items():
         for r in results:
             load = f"open {r['level']:g}/s" if r["kind"] == "open" else f"closed {r['level']:g}"
+            rounds = ", ".join(f"{x:g}" for x in r.get("rounds", []))
             lines.append(f"| {NAMES.get(name, name)} | {load} | {r['turns']} | {r['errors']} | {r['throughput']} | "
-                         f"{r['p50']} | {r['p95']} | {r['p99']} | {r['max']} |")
+                         f"{r['p50']} | {r['p95']} | {r['p99']} | {r['max']} | {rounds} |")
     lines.append("")
     echo_max = max((r["throughput"] for r in _by(bots.get("echo", []), "closed")), default=0.0)
     for name in ("sqlite", "postgres"):
@@ -249,9 +257,34 @@ STEPS: tuple[tuple[str, str, str, str, str], ...] = (
 )
 
 
+# Measured on 2026-11-29 with callgrind (``valgrind --tool=callgrind``, counting switched on for
+# the measured turns only) at each commit: one process holding the app, aiohttp's test client and
+# the fake connector (tests/fakes), SQLite, five participants and the coordinator, 70 turns of the
+# script one at a time. Instructions do not depend on the machine's load.
+INSTRUCTION_STEPS: tuple[tuple[str, str], ...] = (
+    ("start of the day (after the steps above)", "20.55 M"),
+    ("dialog state stored as a pickle instead of jsonpickle (0.8 ms to read and 0.95 ms to write the "
+     "question dialog's 4 KB document, now 0.05 ms each; `storage/state_codec.py`); SQLite reads without "
+     "BEGIN IMMEDIATE (`reading(engine)`)", "16.50 M"),
+    ("the statements of every turn built once with bind parameters (state, sender, programme): building "
+     "a statement and its cache key cost more than SQLite took to run it", "15.02 M"),
+    ("replies serialised without msrest's detours (`bot/model_serializer.py`: it deserialised every "
+     "reply before serialising it, and raised and caught a ValueError per empty attribute); the sender "
+     "looked up once per turn; the coordinator's review card from one read", "13.23 M"),
+    ("the statements of a submitted question built once (request, routing inputs, outbox row)",
+     "12.37 M"),
+)
+
+
 def _steps_table() -> str:
     lines = ["| step | turns/s (closed 10) | bot CPU/turn | p99 ms | echo bot turns/s |", "|---|---|---|---|---|"]
     lines += ["| " + " | ".join(step) + " |" for step in STEPS]
+    return "\n".join(lines)
+
+
+def _instruction_steps_table() -> str:
+    lines = ["| step | instructions a turn |", "|---|---|"]
+    lines += ["| " + " | ".join(step) + " |" for step in INSTRUCTION_STEPS]
     return "\n".join(lines)
 
 
@@ -260,45 +293,73 @@ ANALYSIS = """## Where the time went, and what changed
 The first runs of this page missed the turn and fan-out targets. Each cause was found with
 py-spy (`python -m bench.profile --py-spy out.txt`: a closed loop of 10 participants on SQLite
 against the seeded database, samples of every thread of the `serve` process) and fixed, and
-each fix was measured with the same command before the next one, next to the stock echo bot in
-the same minutes. `bot CPU/turn` is the CPU time of the `serve` process per turn (from `/proc`),
-steadier on this shared machine than turns a second.
+each fix was measured before the next one.
+
+**2026-11-25**, on a machine where the stock echo bot did 90-100 turns/s. `bot CPU/turn` is
+the CPU time of the `serve` process per turn (from `/proc`), next to the stock echo bot in the
+same minutes.
 
 {steps}
 
-- **Turns, now.** Of the event loop's busy time, SQLAlchemy is about 30% (sessions, greenlet
-  switches and compilation around statements that take microseconds in SQLite), msrest 15%
-  (deserialising the incoming activity, serialising replies), botbuilder's dialogs and state
-  15%, jsonpickle (dialog state in the table) 5%. The confirmation turn is the heaviest: it
-  stores the request, routes it (directory, feedback, open load) and plans the coordinator's
-  notification in one transaction, then the dispatcher sends that notification.
+**2026-11-29**, on the machine of the figures above, about half as fast (the stock echo bot
+does 50-70 turns/s; the bot took 10 ms of CPU a turn at the start of the day) and so noisy that
+turns a second moved by ten per cent from one minute to the next. Each change was therefore
+measured in instructions per turn, which do not move with the machine: callgrind at each
+commit, counting one process that holds the app, aiohttp's test client and the fake connector
+(`tests/fakes`), on SQLite, for 70 turns of the script one at a time by five participants, with
+the coordinator known (the dispatcher's sends are not in these). `python -m bench.instructions`
+counts the whole `serve` process the same way, in the table of section 1.
+
+{instruction_steps}
+
+- **Throughput** went from 1.76x the stock echo bot (SQLite, the last run of the 25th) to
+  2.8-3.0x in the runs of the 29th, with the confirmation turn now also sending the
+  coordinator her review card, as in real use.
+- **Turn latency: missed on this machine.** At 50 turns a second the p99 is 79.6 ms on SQLite
+  and 50.9 ms on PostgreSQL. Two things changed the figure since the 25th besides the machine:
+  the open loop used to measure mostly the dialog's first steps (every participant started
+  at `help`, and a run of 400 turns over 300 participants seldom reached a confirmation;
+  earlier on the 29th that way gave 43.8 ms and 44.1 ms), and the coordinator now gets a card
+  for every question. A confirmation takes about 17 ms on its own here (p50, one turn at a
+  time; the other steps 6-8 ms), and the Poisson bursts of the open loop queue behind it: the
+  bot is busy about 45% of the time at 50/s, and the slowest turns are the ones that arrive in
+  a burst next to one or two confirmations. The p99 goes under 25 ms here only when a
+  confirmation costs about a third of what it does now: it runs four transactions (the
+  request with its routing; the reads for the coordinator's card; the outbox row; the dialog
+  state), and SQLAlchemy's async session costs about 0.15 ms a statement here around
+  statements that SQLite runs in microseconds (40% of the bot's CPU in the profile).
+- **Fan-out** at the start of the 29th reached 87.9% of 300/s (missed): for every send the
+  dispatcher read its recipient twice with `Session.get`, which builds its statement anew,
+  and the second read went to the database again because the session holds rows weakly. One
+  select built once, kept for the unit of work, and outcome statements built once took a
+  6,000-message run from 88.2% to 94.2%; the 10,000-message run above gave 90.9%.
 - **PostgreSQL.** SQLAlchemy's `pool_pre_ping` tested every checkout, and reads ran inside
   BEGIN/ROLLBACK: about 12 round trips for a simple turn. Testing only connections idle for
   10 s and reading the sender and the dialog state in autocommit (about 5 round trips; writing
-  one state document is then a single statement too) took the
-  same profile run on PostgreSQL from 157.0 to 186.6-203.3 turns/s and from 6.2 to 4.8-5.3 ms of
-  bot CPU a turn (echo bot 99.7 then). The PostgreSQL server shares the two CPUs (about 1 ms of
-  its CPU a turn).
+  one state document is then a single statement too) took the same profile run on PostgreSQL
+  from 157.0 to 186.6-203.3 turns/s and from 6.2 to 4.8-5.3 ms of bot CPU a turn (echo bot
+  99.7 then; 2026-11-25). The PostgreSQL server shares the two CPUs (about 1 ms of its CPU a
+  turn).
 - **Pauses.** A full garbage collection walked the 140,000 objects built at start-up (SDK,
-  SQLAlchemy, the app): 60 ms on this machine, straight into some turn's latency. `serve`
-  freezes them after start-up (`gc.freeze`), after which a full pass takes microseconds.
-- **Fan-out.** At the start the dispatcher sent one message at a time through a new connector
-  client and a `requests` thread, with three aiosqlite transactions per message: 143 messages
-  a second (47.8% of a 300/s allowance). With pooled clients and SQLite in place it reached 249.5
-  (83.2%); sending to eight recipients side by side (in order per recipient, the global rate
-  paced under one lock) then gave 268.1 (89.4%), and leaving msrest's client-side model check to
-  the connector 278.4 (92.8%). The same concurrent dispatch had been tried before SQLite ran in
-  place and was slower then (100.5 messages a second), because every send's reads and outcome
-  write queued for SQLite's write lock through aiosqlite's thread.
+  SQLAlchemy, the app): 60 ms on the machine of the 25th, straight into some turn's latency.
+  `serve` freezes them after start-up (`gc.freeze`); a full pass now takes about 25 ms and
+  comes seldom.
+- **Fan-out, earlier.** At the start the dispatcher sent one message at a time through a new
+  connector client and a `requests` thread, with three aiosqlite transactions per message: 143
+  messages a second (47.8% of a 300/s allowance). With pooled clients and SQLite in place it
+  reached 249.5 (83.2%); sending to eight recipients side by side (in order per recipient, the
+  global rate paced under one lock) then gave 268.1 (89.4%), and leaving msrest's client-side
+  model check to the connector 278.4 (92.8%), all on the machine of the 25th.
 - **429s.** The bot counts a send when it leaves, Teams (and the fake) when it arrives; under
   load two sends a window apart can arrive closer together. Every window in the bot's limiter is
   50 ms longer than Teams' (`bot/domain/rate_limit.py`), which took the 429s at 30/s from 21-25
-  to 0; at 300/s a few remain, each retried after its `Retry-After` (never lost, never doubled).
-- **Run to run.** The throughput ratio sits at the 2x target, within this machine's noise:
-  three full runs on 2026-11-25 (between them only the PostgreSQL round-trip and garbage-
-  collector changes above) gave SQLite 2.06x, 2.03x and 1.76x, and PostgreSQL 1.52x, 1.97x and
-  2.07x (the first before the round-trip changes). The figures at the top are the last run, as
-  it came out.
-- **Baseline.** The stock echo bot reaches 70-100 turns/s here, not the 105-118 of
-  teams-platform.md, because the load generator and the fake connector share the same 2 CPUs.
+  to a few; each is retried after its `Retry-After` (never lost, never doubled).
+- **Run to run.** On the 25th three full runs gave SQLite 2.06x, 2.03x and 1.76x, measured one
+  bot after the other. Since the 29th the bots take turns in the same minutes and a closed-loop
+  figure is the median of three rounds (each listed in the table), so the ratio no longer rests
+  on one five-second window; the rounds still spread by up to a third on this machine.
+- **Baseline.** The stock echo bot reaches 50-100 turns/s on these machines, not the 105-118
+  of teams-platform.md, because the load generator and the fake connector share the same 2
+  CPUs. Its instruction count is no speed ratio: most of it is msrest's retry policy testing
+  999 status codes against a 500-element list for every reply, a tight loop in C.
 """
