@@ -74,13 +74,18 @@ def _nice_max(value: float) -> float:
 
 
 def bar_chart(path: Path, title: str, groups: list[str], series: dict[str, list[float]], *, unit: str = "",
-              target: float | None = None, width: int = 720, height: int = 400) -> Path:
-    """Grouped bars: one group per x label, one colour per series; optional dashed target line."""
+              target: float | None = None, cap: float | None = None, width: int = 720, height: int = 400) -> Path:
+    """Grouped bars: one group per x label, one colour per series; optional dashed target line.
+
+    With ``cap`` the axis ends there, so that one huge bar does not flatten the others: a bar
+    beyond it is drawn to the top and its value written above it.
+    """
     canvas = Canvas(width, height)
     left, right, top, bottom = 70, 20, 50, 60
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for vs in series.values() for v in vs if v == v] + ([target] if target else [])
-    top_value = _nice_max(max(values) if values else 1.0)
+    highest = max(values) if values else 1.0
+    top_value = _nice_max(min(highest, cap) if cap else highest)
     canvas.text(left, 12, title[:80], scale=2)
     for tick in range(6):
         value = top_value * tick / 5
@@ -102,6 +107,8 @@ def bar_chart(path: Path, title: str, groups: list[str], series: dict[str, list[
             bar_h = int(plot_h * min(value, top_value) / top_value)
             x = x_start + s * bar_w
             canvas.rect(x, top + plot_h - bar_h, x + bar_w - 2, top + plot_h, PALETTE[s % len(PALETTE)])
+            if value > top_value:
+                canvas.text(x, top - 14, f"{value:.0f}", PALETTE[s % len(PALETTE)], scale=2)
         label = group[:14]
         canvas.text(int(left + g * group_w + group_w / 2 - 4 * len(label)), top + plot_h + 8, label, scale=2)
     if target:

@@ -133,7 +133,8 @@ def _turns_section(turns: dict[str, Any], plots: Path, targets: list[tuple[str, 
     opened = {n: _by(rs, "open") for n, rs in bots.items()}
     groups = [f"{r['level']:g}/S" for r in next(iter(opened.values()))]
     bar_chart(plots / "turn_latency_p99.png", "Turn latency p99 (ms), open loop", groups,
-              {NAMES.get(n, n): [r["p99"] for r in rs] for n, rs in opened.items()}, unit="ms", target=25)
+              {NAMES.get(n, n): [r["p99"] for r in rs] for n, rs in opened.items()}, unit="ms", target=25,
+              cap=500)
     closed = {n: _by(rs, "closed") for n, rs in bots.items()}
     groups = [f"{r['level']:g} CONC" for r in next(iter(closed.values()))]
     bar_chart(plots / "turn_throughput.png", "Turns per second, closed loop", groups,
