@@ -81,7 +81,9 @@ def write(results: dict[str, Any], out: Path) -> Path:
     summary += [f"| {t} | {m} | {v} |" for t, m, v in targets]
     split = next((i for i, line in enumerate(lines) if line.startswith("## 1.") or line.startswith("## 2.")
                   or line.startswith("## 3.")), len(lines))
-    analysis = ANALYSIS.replace("{steps}", _steps_table()).replace("{instruction_steps}", _instruction_steps_table())
+    steps = _table(("step", "turns/s (closed 10)", "bot CPU/turn", "p99 ms", "echo bot turns/s"), STEPS)
+    instruction_steps = _table(("step", "instructions a turn"), INSTRUCTION_STEPS)
+    analysis = ANALYSIS.replace("{steps}", steps).replace("{instruction_steps}", instruction_steps)
     text = "\n".join(lines[:split] + summary + [""] + lines[split:] + analysis.splitlines()) + "\n"
     path = out / "benchmarks.md"
     path.write_text(text)
@@ -277,15 +279,9 @@ INSTRUCTION_STEPS: tuple[tuple[str, str], ...] = (
 )
 
 
-def _steps_table() -> str:
-    lines = ["| step | turns/s (closed 10) | bot CPU/turn | p99 ms | echo bot turns/s |", "|---|---|---|---|---|"]
-    lines += ["| " + " | ".join(step) + " |" for step in STEPS]
-    return "\n".join(lines)
-
-
-def _instruction_steps_table() -> str:
-    lines = ["| step | instructions a turn |", "|---|---|"]
-    lines += ["| " + " | ".join(step) + " |" for step in INSTRUCTION_STEPS]
+def _table(headers: tuple[str, ...], rows: tuple[tuple[str, ...], ...]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
 
 

@@ -33,7 +33,7 @@ class SqlOutboxRepository:
             return 0
         dialect = self._session.bind.dialect.name
         if len(rows) == 1:  # the common case (a notification): one statement, built once
-            return len((await self._session.execute(_plan_one(dialect), rows[0])).all())
+            return len((await self._session.execute(_plan_one(dialect, tuple(rows[0])), rows[0])).all())
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
         added = 0
         for start in range(0, len(rows), 500):
@@ -102,9 +102,8 @@ def _to_message(row: OutboxRow) -> OutboxMessage:
 
 
 @cache
-def _plan_one(dialect: str) -> Any:
+def _plan_one(dialect: str, columns: tuple[str, ...]) -> Any:
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    columns = ("key", "recipient_id", "kind", "payload", "state", "due_at", "attempts", "last_error", "created_at")
     return (insert(OutboxRow).values({name: bindparam(name) for name in columns})
             .on_conflict_do_nothing(index_elements=["key"]).returning(OutboxRow.id))
 
