@@ -109,7 +109,7 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock)
         limiter=SendRateLimiter(settings.global_send_rate),
         on_failed=FailureReporter(uow_factory=uow_factory, messenger=queued, texts=texts),
     )
-    notifications = TeamsNotifications(messenger=queued, uow_factory=uow_factory, texts=texts)
+    notifications = TeamsNotifications(outbox=queued, uow_factory=uow_factory, texts=texts)
     sparring_service = SparringService(uow_factory=uow_factory, clock=clock, notifications=notifications,
                                        suggest=Matcher(load_thesaurus()),
                                        auto_approve_score=settings.auto_approve_score, zone=settings.zone)

@@ -1,15 +1,19 @@
-"""The channel side of the domain's ``Notifications`` port: who hears what, as which card."""
+"""The channel side of the domain's ``Notifications`` port: who hears what, as which card.
+
+Every message goes to the outbox inside the caller's transaction (see ``bot.domain.ports``):
+a participant who cannot be reached is the dispatcher's business, reported by
+``bot.delivery_failures`` once it knows.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 
-from bot.domain.errors import NotReachable
 from bot.domain.models import OutgoingMessage, Participant, Person, Role
-from bot.domain.ports import Messenger, UnitOfWork, UnitOfWorkFactory
+from bot.domain.ports import UnitOfWork, UnitOfWorkFactory
 from bot.domain.requests import SparringRequest
 from bot.domain.services.roles import coordinator_participants
+from bot.outbox_messenger import OutboxMessenger
 from bot.request_cards import asker_label, intro_offer_card, introduction_card, person_label, review_card
 from bot.texts import Catalogue, language_for
 
@@ -17,24 +21,21 @@ log = logging.getLogger(__name__)
 
 
 class TeamsNotifications:
-    """Builds each recipient's card in their language and sends it through the messenger."""
+    """Builds each recipient's card in their language and plans it in the use case's transaction."""
 
-    def __init__(self, *, messenger: Messenger, uow_factory: UnitOfWorkFactory, texts: Catalogue):
-        self._messenger = messenger
+    def __init__(self, *, outbox: OutboxMessenger, uow_factory: UnitOfWorkFactory, texts: Catalogue):
+        self._outbox = outbox
         self._uow_factory = uow_factory
         self._texts = texts
 
-    async def review_needed(self, request: SparringRequest, *, note: str = "") -> None:
+    async def review_needed(self, uow: UnitOfWork, request: SparringRequest, *, note: str = "") -> None:
         """Every coordinator gets the review card."""
-        # One read for the directory, the coordinators and the asker: this runs on every
-        # submitted question, inside the asker's turn.
-        async with self._uow_factory() as uow:
-            people = await _people_by_id(uow)
-            coordinators = await coordinator_participants(uow, people.values())
-            asker = await uow.participants.get(request.asker_id) if coordinators else None
+        people = await _people_by_id(uow)
+        coordinators = await coordinator_participants(uow, people.values())
+        asker = await uow.participants.get(request.asker_id) if coordinators else None
         for coordinator in coordinators:
             card = self._review_card(request, language_for(coordinator.locale), people, asker, note)
-            await self._send(coordinator, OutgoingMessage(card=card))
+            await self._outbox.plan(uow, coordinator.id, OutgoingMessage(card=card))
         if not coordinators:
             log.warning("request %d needs review but no coordinator can be reached", request.id)
 
@@ -51,27 +52,30 @@ class TeamsNotifications:
         choices = [p for p in people.values() if p.active and p.role is not Role.COORDINATOR]
         return review_card(self._texts, language, request, asker=label, people=people, choices=choices, note=note)
 
-    async def introduction_offered(self, request: SparringRequest) -> None:
-        """The chosen colleague or adviser gets the question with accept and decline."""
-        async with self._uow_factory() as uow:
-            people = await _people_by_id(uow)
-            asker = await uow.participants.get(request.asker_id)
-            expert = await uow.participants.by_person(request.assignee_id or "")
-            coordinators = await coordinator_participants(uow)
-        label = asker_label(asker, people.get(asker.person_id) if asker and asker.person_id else None)
-        if expert is None:
-            await self._tell_unreachable(coordinators, people.get(request.assignee_id or ""))
-            return
-        card = intro_offer_card(self._texts, language_for(expert.locale), request, asker=label)
-        if not await self._send(expert, OutgoingMessage(card=card)):
-            await self._tell_unreachable(coordinators, people.get(request.assignee_id or ""))
+    async def introduction_offered(self, uow: UnitOfWork, request: SparringRequest) -> None:
+        """The chosen colleague or adviser gets the question with accept and decline.
 
-    async def introduced(self, request: SparringRequest) -> None:
+        One who never talked to the bot cannot be reached: the coordinators hear so instead.
+        """
+        people = await _people_by_id(uow)
+        expert = await uow.participants.by_person(request.assignee_id or "")
+        if expert is None:
+            person = people.get(request.assignee_id or "")
+            for coordinator in await coordinator_participants(uow, people.values()):
+                text = self._texts.text("request.unreachable", language_for(coordinator.locale),
+                                        name=person_label(person))
+                await self._outbox.plan(uow, coordinator.id, OutgoingMessage(text=text))
+            return
+        asker = await uow.participants.get(request.asker_id)
+        label = asker_label(asker, people.get(asker.person_id) if asker and asker.person_id else None)
+        card = intro_offer_card(self._texts, language_for(expert.locale), request, asker=label)
+        await self._outbox.plan(uow, expert.id, OutgoingMessage(card=card))
+
+    async def introduced(self, uow: UnitOfWork, request: SparringRequest) -> None:
         """Asker and expert each get a message introducing the other, with a chat link."""
-        async with self._uow_factory() as uow:
-            people = await _people_by_id(uow)
-            asker = await uow.participants.get(request.asker_id)
-            expert = await uow.participants.by_person(request.assignee_id or "")
+        people = await _people_by_id(uow)
+        asker = await uow.participants.get(request.asker_id)
+        expert = await uow.participants.by_person(request.assignee_id or "")
         expert_person = people.get(request.assignee_id or "")
         asker_person = people.get(asker.person_id) if asker and asker.person_id else None
         if asker is not None and expert_person is not None:
@@ -80,7 +84,8 @@ class TeamsNotifications:
                                     organisation=expert_person.organisation, id=request.id)
             email = (expert.email if expert else None) or expert_person.email
             button = self._texts.text("intro.chat_with", language, name=expert_person.name)
-            await self._send(asker, OutgoingMessage(card=introduction_card(text, button=button, email=email)))
+            await self._outbox.plan(uow, asker.id,
+                                    OutgoingMessage(card=introduction_card(text, button=button, email=email)))
         if expert is not None and asker is not None:
             language = language_for(expert.locale)
             name = asker_person.name if asker_person else (asker.name or "?")
@@ -88,46 +93,27 @@ class TeamsNotifications:
             text = self._texts.text("intro.to_expert", language, asker=name, organisation=organisation,
                                     id=request.id)
             button = self._texts.text("intro.chat_with", language, name=name)
-            await self._send(expert, OutgoingMessage(card=introduction_card(text, button=button, email=asker.email)))
+            await self._outbox.plan(uow, expert.id,
+                                    OutgoingMessage(card=introduction_card(text, button=button, email=asker.email)))
 
-    async def declined(self, request: SparringRequest) -> None:
+    async def declined(self, uow: UnitOfWork, request: SparringRequest) -> None:
         """The asker hears the coordinator's note."""
-        async with self._uow_factory() as uow:
-            asker = await uow.participants.get(request.asker_id)
+        asker = await uow.participants.get(request.asker_id)
         if asker is not None:
             text = self._texts.text("request.declined_to_asker", language_for(asker.locale), id=request.id,
                                     note=request.note)
-            await self._send(asker, OutgoingMessage(text=text))
+            await self._outbox.plan(uow, asker.id, OutgoingMessage(text=text))
 
-    async def withdrawn(self, request: SparringRequest) -> None:
+    async def withdrawn(self, uow: UnitOfWork, request: SparringRequest) -> None:
         """The assigned expert, if any, hears that the question was withdrawn."""
-        async with self._uow_factory() as uow:
-            people = await _people_by_id(uow)
-            asker = await uow.participants.get(request.asker_id)
-            expert = await uow.participants.by_person(request.assignee_id) if request.assignee_id else None
+        expert = await uow.participants.by_person(request.assignee_id) if request.assignee_id else None
+        asker = await uow.participants.get(request.asker_id) if expert is not None else None
         if expert is not None and asker is not None:
-            asker_person = people.get(asker.person_id) if asker.person_id else None
+            asker_person = await uow.directory.person(asker.person_id) if asker.person_id else None
             name = asker_person.name if asker_person else (asker.name or "?")
             text = self._texts.text("request.withdrawn_notice", language_for(expert.locale), asker=name,
                                     id=request.id)
-            await self._send(expert, OutgoingMessage(text=text))
-
-    async def _tell_unreachable(self, coordinators: Sequence[Participant], person: Person | None) -> None:
-        for coordinator in coordinators:
-            text = self._texts.text("request.unreachable", language_for(coordinator.locale),
-                                    name=person_label(person))
-            await self._send(coordinator, OutgoingMessage(text=text))
-
-    async def _send(self, participant: Participant, message: OutgoingMessage) -> bool:
-        try:
-            await self._messenger.send(participant.id, message)
-        except NotReachable as error:
-            log.warning("not reachable: %s", error)
-            return False
-        except Exception:  # a failed send must not undo the committed decision
-            log.exception("sending to participant %d failed", participant.id)
-            return False
-        return True
+            await self._outbox.plan(uow, expert.id, OutgoingMessage(text=text))
 
 
 async def _people_by_id(uow: UnitOfWork) -> dict[str, Person]:

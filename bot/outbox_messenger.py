@@ -12,7 +12,7 @@ import uuid
 from bot.domain.clock import Clock
 from bot.domain.models import OutgoingMessage
 from bot.domain.outbox import OutboxMessage
-from bot.domain.ports import UnitOfWorkFactory
+from bot.domain.ports import UnitOfWork, UnitOfWorkFactory
 
 MESSAGE_KIND = "message"
 
@@ -27,14 +27,19 @@ class OutboxMessenger:
 
     async def send(self, participant_id: int, message: OutgoingMessage) -> None:
         """Queue ``message`` for the participant (delivered by the dispatcher, in order)."""
+        async with self._uow_factory() as uow:
+            await self.plan(uow, participant_id, message)
+            await uow.commit()
+
+    async def plan(self, uow: UnitOfWork, participant_id: int, message: OutgoingMessage) -> None:
+        """Queue ``message`` in ``uow``'s transaction: it is sent once that commits, never otherwise."""
         now = self._clock.now()
         planned = OutboxMessage(key=f"msg:{uuid.uuid4().hex}", recipient_id=participant_id, kind=MESSAGE_KIND,
                                 due_at=now, payload={"text": message.text, "card": message.card})
-        async with self._uow_factory() as uow:
-            await uow.outbox.plan([planned], now=now)
-            await uow.commit()
+        await uow.outbox.plan([planned], now=now)
         if self._wake is not None:
-            self._wake.set()
+            # Woken before the commit, the dispatcher of another database connection would find nothing.
+            uow.after_commit(self._wake.set)
 
 
 async def compose_stored_message(message: OutboxMessage) -> OutgoingMessage | None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from functools import cache
+from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.models import Person, Programme, Role
@@ -18,6 +19,9 @@ class SqlDirectoryRepository:
 
     def __init__(self, session: AsyncSession):
         self._session = session
+        # The directory as read in this unit of work: a submitted question needs it to route and
+        # again for the coordinator's card. Writes through this repository forget it.
+        self._people: list[Person] | None = None
 
     async def programme(self) -> Programme | None:
         """The stored programme, if any was imported."""
@@ -38,11 +42,15 @@ class SqlDirectoryRepository:
 
     async def people(self, *, active_only: bool = False) -> list[Person]:
         """All people, ordered by id."""
-        return [_to_person(row) for row in (await self._session.scalars(_people(active_only))).all()]
+        if self._people is None:
+            self._people = [_to_person(row) for row in await self._session.execute(_people())]
+        return [p for p in self._people if p.active] if active_only else list(self._people)
 
     async def person(self, person_id: str) -> Person | None:
         """One person by id."""
-        row = await self._session.get(PersonRow, person_id)
+        if self._people is not None:
+            return next((p for p in self._people if p.id == person_id), None)
+        row = (await self._session.execute(_person(), {"id": person_id})).first()
         return _to_person(row) if row else None
 
     async def person_by_email(self, email: str) -> Person | None:
@@ -57,6 +65,7 @@ class SqlDirectoryRepository:
 
     async def save_person(self, person: Person, *, now: datetime) -> str:
         """Insert or update; return ``added``, ``updated`` or ``unchanged``."""
+        self._people = None
         row = await self._session.get(PersonRow, person.id)
         values = {
             "name": person.name, "organisation": person.organisation, "role": person.role.value,
@@ -75,6 +84,7 @@ class SqlDirectoryRepository:
 
     async def deactivate_people_except(self, keep: Iterable[str], *, now: datetime) -> int:
         """Deactivate every active person whose id is not in ``keep``."""
+        self._people = None
         statement = (
             update(PersonRow)
             .where(PersonRow.id.not_in(list(keep)), PersonRow.active.is_(True))
@@ -83,7 +93,7 @@ class SqlDirectoryRepository:
         return (await self._session.execute(statement)).rowcount or 0
 
 
-def _to_person(row: PersonRow) -> Person:
+def _to_person(row: Any) -> Person:
     return Person(
         id=row.id, name=row.name, organisation=row.organisation, role=Role(row.role),
         email=row.email, topics=tuple(row.topics or ()), expertise=row.expertise,
@@ -98,7 +108,15 @@ def _programme() -> Select[tuple[str, str, str, list[str]]]:
                   ProgrammeRow.themes).where(ProgrammeRow.id == 1)
 
 
+_PERSON_COLUMNS = ("id", "name", "organisation", "role", "email", "topics", "expertise", "capacity", "active")
+
+
 @cache
-def _people(active_only: bool) -> Select[tuple[PersonRow]]:
-    statement = select(PersonRow).order_by(PersonRow.id)
-    return statement.where(PersonRow.active.is_(True)) if active_only else statement
+def _people() -> Select[Any]:
+    # Columns, not entities: plain rows cost a fraction of mapped objects, and nobody changes them.
+    return select(*(getattr(PersonRow, name) for name in _PERSON_COLUMNS)).order_by(PersonRow.id)
+
+
+@cache
+def _person() -> Select[Any]:
+    return select(*(getattr(PersonRow, name) for name in _PERSON_COLUMNS)).where(PersonRow.id == bindparam("id"))

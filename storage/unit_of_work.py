@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.directory_repository import SqlDirectoryRepository
@@ -19,9 +21,11 @@ class SqlUnitOfWork:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]):
         self._sessions = sessions
         self._session: AsyncSession | None = None
+        self._after_commit: list[Callable[[], None]] = []
 
     async def __aenter__(self) -> SqlUnitOfWork:
         self._session = self._sessions()
+        self._after_commit = []
         self.directory = SqlDirectoryRepository(self._session)
         self.participants = SqlParticipantRepository(self._session)
         self.once = SqlOnceRepository(self._session)
@@ -43,3 +47,10 @@ class SqlUnitOfWork:
         """Make everything done in this unit of work permanent."""
         assert self._session is not None
         await self._session.commit()
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once this unit of work has committed (never if it rolls back)."""
+        self._after_commit.append(callback)

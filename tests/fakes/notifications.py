@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.domain.ports import UnitOfWork
 from bot.domain.requests import SparringRequest
 
 
@@ -11,20 +12,24 @@ class RecordingNotifications:
     def __init__(self) -> None:
         self.events: list[tuple[str, int, str]] = []
 
-    async def review_needed(self, request: SparringRequest, *, note: str = "") -> None:
-        self.events.append(("review_needed", request.id, note))
+    def _record(self, uow: UnitOfWork, kind: str, request: SparringRequest, extra: str) -> None:
+        # Recorded when the use case commits, as the real ones are sent: a rolled-back decision tells nobody.
+        uow.after_commit(lambda: self.events.append((kind, request.id, extra)))
 
-    async def introduction_offered(self, request: SparringRequest) -> None:
-        self.events.append(("introduction_offered", request.id, request.assignee_id or ""))
+    async def review_needed(self, uow: UnitOfWork, request: SparringRequest, *, note: str = "") -> None:
+        self._record(uow, "review_needed", request, note)
 
-    async def introduced(self, request: SparringRequest) -> None:
-        self.events.append(("introduced", request.id, request.assignee_id or ""))
+    async def introduction_offered(self, uow: UnitOfWork, request: SparringRequest) -> None:
+        self._record(uow, "introduction_offered", request, request.assignee_id or "")
 
-    async def declined(self, request: SparringRequest) -> None:
-        self.events.append(("declined", request.id, request.note))
+    async def introduced(self, uow: UnitOfWork, request: SparringRequest) -> None:
+        self._record(uow, "introduced", request, request.assignee_id or "")
 
-    async def withdrawn(self, request: SparringRequest) -> None:
-        self.events.append(("withdrawn", request.id, ""))
+    async def declined(self, uow: UnitOfWork, request: SparringRequest) -> None:
+        self._record(uow, "declined", request, request.note)
+
+    async def withdrawn(self, uow: UnitOfWork, request: SparringRequest) -> None:
+        self._record(uow, "withdrawn", request, "")
 
     def kinds(self) -> list[str]:
         return [kind for kind, _, _ in self.events]

@@ -12,6 +12,7 @@ from bot.domain.outbox import OutboxMessage, OutboxState, RetryPolicy
 from bot.domain.rate_limit import SendRateLimiter, SlidingWindowLimiter
 from bot.domain.services.dispatcher import Dispatcher
 from bot.domain.services.participants import ParticipantService
+from bot.outbox_messenger import MESSAGE_KIND, OutboxMessenger, compose_stored_message
 from tests.fakes.messenger import FakeMessenger, blocked, throttled
 
 
@@ -37,7 +38,8 @@ async def recipients(uow_factory, clock):  # type: ignore[no-untyped-def]
 
 
 def dispatcher(uow_factory, clock, messenger, **kwargs):  # type: ignore[no-untyped-def]
-    return Dispatcher(uow_factory=uow_factory, messenger=messenger, composers={"text": compose}, clock=clock,
+    return Dispatcher(uow_factory=uow_factory, messenger=messenger, clock=clock,
+                      composers=kwargs.pop("composers", {"text": compose}),
                       worker=kwargs.pop("worker", "w1"), sleep=kwargs.pop("sleep", FakeSleep(clock)), **kwargs)
 
 
@@ -69,6 +71,22 @@ async def test_planning_is_idempotent_and_only_due_messages_go(uow_factory, cloc
     await dispatcher(uow_factory, clock, messenger).run_once()
     assert [m.text for _, m in messenger.sent] == ["a", "b"]
     assert set((await states(uow_factory)).values()) == {OutboxState.SENT}
+
+
+async def test_a_message_planned_in_a_use_case_goes_only_if_that_commits(uow_factory, clock, recipients):
+    wake = asyncio.Event()
+    outbox = OutboxMessenger(uow_factory=uow_factory, clock=clock, wake=wake)
+    async with uow_factory() as uow:
+        await outbox.plan(uow, recipients[0], OutgoingMessage(text="news of a decision that rolled back"))
+    assert not wake.is_set()
+    async with uow_factory() as uow:
+        await outbox.plan(uow, recipients[1], OutgoingMessage(text="news of a decision"))
+        assert not wake.is_set(), "woken before the commit, a dispatcher elsewhere would find nothing"
+        await uow.commit()
+    assert wake.is_set()
+    messenger = FakeMessenger()
+    await dispatcher(uow_factory, clock, messenger, composers={MESSAGE_KIND: compose_stored_message}).run_once()
+    assert [(to, m.text) for to, m in messenger.sent] == [(recipients[1], "news of a decision")]
 
 
 async def test_throttling_is_retried_after_retry_after_and_403_is_final(uow_factory, clock, recipients):

@@ -1,7 +1,8 @@
 """The sparring loop: ask, route, review, introduce, follow up. One transaction per use case.
 
-Notifications are sent after the transaction commits, so a failing send never undoes a
-decision, and a rolled-back decision never sends anything.
+Notifications are planned in the use case's own transaction (the channel layer writes them to
+the outbox): a decision and the messages announcing it commit together or not at all, so a
+crash can neither lose the coordinator's card nor send news of a rolled-back decision.
 """
 
 from __future__ import annotations
@@ -84,11 +85,10 @@ class SparringService:
                 request = await self._transition(uow, request, Action.APPROVE, "system:auto",
                                                  assignee_id=suggestions[0].person_id)
                 await plan_expert_follow_ups(uow, request, now=now, zone=self._zone)
+                await self._notifications.introduction_offered(uow, request)
+            else:
+                await self._notifications.review_needed(uow, request)
             await uow.commit()
-        if auto:
-            await self._notifications.introduction_offered(request)
-        else:
-            await self._notifications.review_needed(request)
         return request
 
     async def approve(self, actor: Participant, request_id: int, *, person_id: str | None = None,
@@ -115,11 +115,11 @@ class SparringService:
             else:
                 request = await self._transition(uow, request, action, _who(actor), assignee_id=person.id)
                 await plan_expert_follow_ups(uow, request, now=self._clock.now(), zone=self._zone)
+            if request.state is State.ACCEPTED:
+                await self._notifications.introduced(uow, request)
+            else:
+                await self._notifications.introduction_offered(uow, request)
             await uow.commit()
-        if request.state is State.ACCEPTED:
-            await self._notifications.introduced(request)
-        else:
-            await self._notifications.introduction_offered(request)
         return request
 
     async def answer_myself(
@@ -132,8 +132,8 @@ class SparringService:
             request = await self._transition(uow, request, Action.ANSWER_MYSELF, _who(actor),
                                              assignee_id=actor.person_id, introduced_at=self._clock.now())
             await plan_feedback_question(uow, request, now=self._clock.now())
+            await self._notifications.introduced(uow, request)
             await uow.commit()
-        await self._notifications.introduced(request)
         return request
 
     async def decline(self, actor: Participant, request_id: int, *, note: str,
@@ -143,8 +143,8 @@ class SparringService:
             await self._require_coordinator(uow, actor)
             request = await self._load(uow, request_id, version)
             request = await self._transition(uow, request, Action.DECLINE, _who(actor), note=note.strip())
+            await self._notifications.declined(uow, request)
             await uow.commit()
-        await self._notifications.declined(request)
         return request
 
     async def expert_accept(
@@ -156,8 +156,8 @@ class SparringService:
             _require_assignee(actor, request)
             request = await self._transition(uow, request, Action.ACCEPT, _who(actor), introduced_at=self._clock.now())
             await plan_feedback_question(uow, request, now=self._clock.now())
+            await self._notifications.introduced(uow, request)
             await uow.commit()
-        await self._notifications.introduced(request)
         return request
 
     async def expert_decline(self, actor: Participant, request_id: int, *, reason: str,
@@ -173,8 +173,8 @@ class SparringService:
             request = await self._transition(uow, request, Action.EXPERT_DECLINE, _who(actor),
                                              assignee_id=None, declined_by=declined_by,
                                              suggestions=tuple(suggestions), note=reason.strip())
+            await self._notifications.review_needed(uow, request, note=reason.strip())
             await uow.commit()
-        await self._notifications.review_needed(request, note=reason.strip())
         return request
 
     async def withdraw(self, actor: Participant, request_id: int) -> SparringRequest:
@@ -184,8 +184,8 @@ class SparringService:
             if request.asker_id != actor.id:
                 raise NotAllowed("only the asker may withdraw a request")
             request = await self._transition(uow, request, Action.WITHDRAW, _who(actor))
+            await self._notifications.withdrawn(uow, request)
             await uow.commit()
-        await self._notifications.withdrawn(request)
         return request
 
     async def close(self, actor: Participant, request_id: int, *, rating: int, comment: str = "") -> SparringRequest:
