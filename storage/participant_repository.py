@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import cache
+from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
@@ -98,10 +99,11 @@ class SqlParticipantRepository:
         )
         return [_to_participant(r) for r in (await self._session.scalars(statement)).all()]
 
-    async def active(self) -> list[Participant]:
-        """Every active participant, by id."""
-        statement = select(ParticipantRow).where(ParticipantRow.active.is_(True)).order_by(ParticipantRow.id)
-        return [_to_participant(r) for r in (await self._session.scalars(statement)).all()]
+    async def active(self, *, after: int = 0, limit: int | None = None) -> list[Participant]:
+        """Active participants by id: all of them, or a page of ``limit`` with ids above ``after``."""
+        statement = _active() if limit is None else _active_page()
+        rows = await self._session.execute(statement, {"after": after, "limit": limit})
+        return [_to_participant(r) for r in rows]
 
     async def set_reminders(self, participant_id: int, enabled: bool) -> None:
         """Turn reminders on or off for a participant."""
@@ -146,7 +148,7 @@ def _by_teams_id() -> Select[tuple[ParticipantRow]]:
     return select(ParticipantRow).where(ParticipantRow.teams_id == bindparam("teams_id"))
 
 
-def _to_participant(row: ParticipantRow) -> Participant:
+def _to_participant(row: Any) -> Participant:
     return Participant(
         id=row.id, teams_id=row.teams_id, tenant_id=row.tenant_id,
         aad_object_id=row.aad_object_id, name=row.name, email=row.email, locale=row.locale,
@@ -154,6 +156,24 @@ def _to_participant(row: ParticipantRow) -> Participant:
         has_address=bool(row.conversation_reference), service_url=row.service_url,
         reminders_enabled=row.reminders_enabled is not False, conversation_id=row.conversation_id,
     )
+
+
+_PARTICIPANT_COLUMNS = ("id", "teams_id", "tenant_id", "aad_object_id", "name", "email", "locale", "person_id",
+                        "active", "conversation_reference", "service_url", "reminders_enabled", "conversation_id")
+
+
+@cache
+def _active() -> Select[Any]:
+    # Every participant, for the reminder planner: plain rows instead of mapped objects, which
+    # cost three times as much to build and are never changed here.
+    return (select(*(getattr(ParticipantRow, name) for name in _PARTICIPANT_COLUMNS))
+            .where(ParticipantRow.active.is_(True), ParticipantRow.id > bindparam("after"))
+            .order_by(ParticipantRow.id))
+
+
+@cache
+def _active_page() -> Select[Any]:
+    return _active().limit(bindparam("limit"))
 
 
 @cache

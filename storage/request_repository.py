@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, Update, bindparam, delete, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Insert, Select, Update, bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.requests import Action, Preference, RequestEvent, SparringRequest, StaleRequest, State, Suggestion
@@ -25,19 +27,15 @@ class SqlRequestRepository:
 
     async def add(self, request: SparringRequest, *, source_key: str) -> tuple[SparringRequest, bool]:
         """Insert, or return the request already made from ``source_key`` (a redelivery)."""
+        values = {"source_key": source_key[:300], **_columns(request)}
+        # One statement: a redelivered (or concurrently delivered) activity inserts nothing.
+        inserted = (await self._session.execute(_insert(self._session.bind.dialect.name, tuple(values)),
+                                                values)).first()
+        if inserted is not None:
+            return dataclasses.replace(request, id=inserted.id), True
         existing = await self._by_source_key(source_key)
-        if existing is not None:
-            return _to_request(existing), False
-        row = RequestRow(source_key=source_key[:300], **_columns(request))
-        try:
-            async with self._session.begin_nested():
-                self._session.add(row)
-        except IntegrityError:
-            # A concurrent delivery of the same activity won the race.
-            existing = await self._by_source_key(source_key)
-            assert existing is not None
-            return _to_request(existing), False
-        return _to_request(row), True
+        assert existing is not None
+        return _to_request(existing), False
 
     async def get(self, request_id: int) -> SparringRequest | None:
         """One request by id."""
@@ -55,11 +53,11 @@ class SqlRequestRepository:
 
     async def add_event(self, event: RequestEvent) -> None:
         """Append one transition to the history."""
-        self._session.add(RequestEventRow(
-            request_id=event.request_id, at=event.at, actor=event.actor, action=event.action.value,
-            from_state=event.from_state.value if event.from_state else None, to_state=event.to_state.value,
-            detail=dict(event.detail),
-        ))
+        await self._session.execute(_add_event(), {
+            "request_id": event.request_id, "at": event.at, "actor": event.actor, "action": event.action.value,
+            "from_state": event.from_state.value if event.from_state else None, "to_state": event.to_state.value,
+            "detail": dict(event.detail),
+        })
 
     async def events(self, request_id: int) -> list[RequestEvent]:
         """The history of a request, oldest first."""
@@ -122,6 +120,19 @@ class SqlRequestRepository:
 @cache
 def _by_source_key() -> Select[tuple[RequestRow]]:
     return select(RequestRow).where(RequestRow.source_key == bindparam("source_key"))
+
+
+@cache
+def _insert(dialect: str, columns: tuple[str, ...]) -> Any:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (insert(RequestRow).values({name: bindparam(name) for name in columns})
+            .on_conflict_do_nothing(index_elements=["source_key"]).returning(RequestRow.id))
+
+
+@cache
+def _add_event() -> Insert:
+    return insert(RequestEventRow).values({name: bindparam(name) for name in (
+        "request_id", "at", "actor", "action", "from_state", "to_state", "detail")})
 
 
 @cache

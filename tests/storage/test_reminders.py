@@ -14,6 +14,7 @@ from bot.domain.models import ParticipantSeen
 from bot.domain.outbox import OutboxState
 from bot.domain.requests import Draft
 from bot.domain.routing import load_thesaurus
+from bot.domain.services import reminder_planner
 from bot.domain.services.directory_import import import_directory
 from bot.domain.services.dispatcher import Dispatcher
 from bot.domain.services.matching import Matcher
@@ -88,6 +89,20 @@ async def test_the_right_reminders_at_the_right_local_times(uow_factory, program
     reminder = next(m for pid, m in messenger.sent if pid == anna)
     assert "Uiterlijk zondag 28 maart, 12:00" in str(reminder.card)
     assert reminder.card["actions"][0]["data"] == {"command": "ask"}
+
+
+async def test_planning_in_small_chunks_plans_the_same_messages(uow_factory, programme, monkeypatch):
+    # The planner reads participants a page at a time and writes messages in several transactions
+    # (so a big programme never holds up the turns); with pages and chunks of two, nothing may be
+    # missed at a page boundary or planned twice.
+    _, cast, planner, *_ = programme
+    monkeypatch.setattr(reminder_planner, "READ_CHUNK", 2)
+    monkeypatch.setattr(reminder_planner, "PLAN_CHUNK", 2)
+    added = await planner.plan_all()
+    rows = await planned(uow_factory)
+    assert added == len(rows) > 2 * len(cast)
+    assert {int(key.split(":p")[1].split(":")[0]) for key in rows} == {p.id for p in cast.values()}
+    assert await planner.plan_all() == 0
 
 
 async def test_who_asked_or_opted_out_is_not_reminded_and_the_coordinator_gets_the_summary(uow_factory, programme):

@@ -3,6 +3,12 @@
 Planning is idempotent (each message has a unique key), so it runs at start-up, after an
 import and on a timer. Whether a reminder is still needed (fulfilled? opted out?) is decided
 again at send time by its composer.
+
+It runs in the bot's process, next to the turns: with 10,000 participants a run plans 40,000
+messages. So the messages are written in chunks, each in its own short transaction, and the
+event loop gets a turn in between (on SQLite one long transaction would also hold the one
+connection every turn needs). A run cut short by a crash leaves some chunks planned; the next
+run plans the rest.
 """
 
 from __future__ import annotations
@@ -26,6 +32,10 @@ from bot.domain.ports import UnitOfWorkFactory
 from bot.domain.quiet_hours import QuietHours
 
 log = logging.getLogger(__name__)
+# Messages per transaction and participants per read: each about 20 ms of work here, so a turn
+# that arrives meanwhile hardly waits.
+PLAN_CHUNK = 500
+READ_CHUNK = 1000
 
 
 class ReminderPlanner:
@@ -43,23 +53,43 @@ class ReminderPlanner:
         now = self._clock.now()
         async with self._uow_factory() as uow:
             people = {p.id: p for p in await uow.directory.people()}
-            participants = await uow.participants.active()
-            coordinators = [p.id for p in participants if _role(p, people) == Role.COORDINATOR.value]
-            planned: list[PlannedMessage] = []
-            for deadline in await uow.schedule.deadlines():
-                members = audience_members(deadline.audience, participants, people)
-                planned += plan_deadline_reminders(deadline, recipients=members, zone=self._zone, quiet=self._quiet,
-                                                   now=now)
-                planned += plan_deadline_summary(deadline, coordinators=coordinators, zone=self._zone, now=now)
-            for event in await uow.schedule.events():
-                members = audience_members(event.audience, participants, people)
-                planned += plan_event_messages(event, recipients=members, zone=self._zone, quiet=self._quiet, now=now)
-            added = await uow.outbox.plan([
-                OutboxMessage(key=p.key, recipient_id=p.recipient, kind=p.kind, due_at=p.due_at,
-                              payload={"subject_id": p.subject_id}) for p in planned], now=now)
-            await uow.commit()
+            deadlines, events = await uow.schedule.deadlines(), await uow.schedule.events()
+        participants = await self._participants()
+        coordinators = [p.id for p in participants if _role(p, people) == Role.COORDINATOR.value]
+        planned: list[PlannedMessage] = []
+        for deadline in deadlines:
+            members = audience_members(deadline.audience, participants, people)
+            planned += plan_deadline_reminders(deadline, recipients=members, zone=self._zone, quiet=self._quiet,
+                                               now=now)
+            planned += plan_deadline_summary(deadline, coordinators=coordinators, zone=self._zone, now=now)
+            await asyncio.sleep(0)
+        for event in events:
+            members = audience_members(event.audience, participants, people)
+            planned += plan_event_messages(event, recipients=members, zone=self._zone, quiet=self._quiet, now=now)
+            await asyncio.sleep(0)
+        added = 0
+        for start in range(0, len(planned), PLAN_CHUNK):
+            async with self._uow_factory() as uow:
+                added += await uow.outbox.plan([
+                    OutboxMessage(key=p.key, recipient_id=p.recipient, kind=p.kind, due_at=p.due_at,
+                                  payload={"subject_id": p.subject_id}) for p in planned[start:start + PLAN_CHUNK]],
+                    now=now)
+                await uow.commit()
+            await asyncio.sleep(0)
         return added
 
+
+    async def _participants(self) -> list[Participant]:
+        """Every active participant, read a page at a time with the event loop free in between."""
+        participants: list[Participant] = []
+        while True:
+            async with self._uow_factory() as uow:
+                page = await uow.participants.active(after=participants[-1].id if participants else 0,
+                                                     limit=READ_CHUNK)
+            participants += page
+            if len(page) < READ_CHUNK:
+                return participants
+            await asyncio.sleep(0)
 
     async def run_forever(self, stop: asyncio.Event, interval: float, wake: asyncio.Event | None = None) -> None:
         """Plan now and then every ``interval`` seconds until ``stop``; wakes the dispatcher after."""
