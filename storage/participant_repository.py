@@ -31,7 +31,8 @@ class SqlParticipantRepository:
 
     async def by_teams_id(self, teams_id: str) -> Participant | None:
         """One participant by Teams user id."""
-        row = await self._row_by_teams_id(teams_id)
+        # Every turn asks this; plain columns cost less than a mapped object that nobody changes.
+        row = (await self._session.execute(_by_teams_id_columns(), {"teams_id": teams_id})).first()
         return _to_participant(row) if row else None
 
     async def by_person(self, person_id: str) -> Participant | None:
@@ -146,6 +147,12 @@ class SqlParticipantRepository:
 def _by_teams_id() -> Select[tuple[ParticipantRow]]:
     # Every turn runs this; built once, the statement keeps its cache key (storage/bot_state.py).
     return select(ParticipantRow).where(ParticipantRow.teams_id == bindparam("teams_id"))
+
+
+@cache
+def _by_teams_id_columns() -> Select[Any]:
+    return (select(*(getattr(ParticipantRow, name) for name in _PARTICIPANT_COLUMNS))
+            .where(ParticipantRow.teams_id == bindparam("teams_id")))
 
 
 def _to_participant(row: Any) -> Participant:
