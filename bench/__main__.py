@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from bench import fanout, instructions, processes, report, routing, seed, turns
+from bench import fanout, instructions, processes, report, routing, seed, steadiness, turns
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -26,7 +26,7 @@ class Config:
     """Sizes of one run; the defaults are the documented run."""
 
     rates: tuple[float, ...] = (10, 50, 100)
-    open_seconds: float = 8.0
+    open_seconds: float = 30.0  # 1,500 turns at 50/s: a p99 of 400 turns was their fourth slowest
     concurrencies: tuple[int, ...] = (1, 10, 50)
     closed_seconds: float = 5.0
     closed_rounds: int = 3
@@ -41,14 +41,15 @@ class Config:
     routing_sizes: tuple[int, ...] = (100, 1_000, 10_000)
     routing_questions: int = 500
     instruction_turns: int = 70
-    parts: tuple[str, ...] = ("turns", "instructions", "fanout", "routing")
+    steadiness_seconds: float = 10.0
+    parts: tuple[str, ...] = ("steadiness", "turns", "instructions", "fanout", "routing")
     notes: list[str] = field(default_factory=list)
 
 
 QUICK = Config(rates=(5,), open_seconds=1.0, concurrencies=(2,), closed_seconds=0.5, closed_rounds=2, pool=6,
                seeded_participants=20, seeded_requests=20, databases=("sqlite",), fanout_messages=20, fanout_rate=100.0,
                default_rate_messages=0, fanout_kill=False, routing_sizes=(20,), routing_questions=20,
-               parts=("turns", "fanout", "routing"))
+               steadiness_seconds=0.2, parts=("steadiness", "turns", "fanout", "routing"))
 
 
 def _postgres() -> Any:
@@ -130,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny sizes (the smoke test)")
     parser.add_argument("--out", type=Path, default=REPO / "docs", help="where benchmarks.md and bench/ go")
     parser.add_argument("--work", type=Path, help="scratch directory (default: a temporary one)")
-    parser.add_argument("--parts", help="comma-separated: turns,instructions,fanout,routing")
+    parser.add_argument("--parts", help="comma-separated: steadiness,turns,instructions,fanout,routing")
     parser.add_argument("--fanout-messages", type=int)
     parser.add_argument("--fanout-rate", type=float, help="GLOBAL_SEND_RATE and the connector's limit")
     parser.add_argument("--no-postgres", action="store_true")
@@ -153,6 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     pg = _postgres() if "turns" in config.parts and "postgres" in config.databases else None
     try:
+        if "steadiness" in config.parts:
+            print("steadiness of the machine ...", flush=True)
+            results["steadiness"] = steadiness.probe(config.steadiness_seconds).as_dict()
         if "turns" in config.parts:
             results["turns"] = run_turns(config, work, pg)
         if "instructions" in config.parts:

@@ -13,6 +13,7 @@ def test_every_benchmark_runs_at_tiny_sizes(tmp_path: Path) -> None:
     assert main(["--quick", "--out", str(out), "--work", str(tmp_path / "work")]) == 0
 
     results = json.loads((out / "bench" / "results.json").read_text())
+    assert results["steadiness"]["slices"] > 0
     for bot, runs in results["turns"]["bots"].items():
         assert runs, bot
         assert all(run["turns"] > 0 and run["errors"] == 0 for run in runs), (bot, runs)
@@ -21,7 +22,7 @@ def test_every_benchmark_runs_at_tiny_sizes(tmp_path: Path) -> None:
     assert (fanout["losses"], fanout["duplicates"], fanout["outbox_sent"]) == (0, 0, fanout["messages"])
     assert [run["people"] for run in results["routing"]] == [20]
     text = (out / "benchmarks.md").read_text()
-    assert "## Targets" in text and "## 3. Routing" in text
+    assert "## Targets" in text and "## 3. Routing" in text and "Steadiness" in text
     for plot in ("turn_latency_p99", "turn_throughput", "fanout_rate", "routing_latency", "memory"):
         assert (out / "bench" / f"{plot}.png").read_bytes().startswith(b"\x89PNG")
 
@@ -46,3 +47,19 @@ def test_instruction_counts_at_tiny_sizes(tmp_path: Path) -> None:
     for count in (sqlite, echo):
         assert count.turns == 7 and count.errors == 0
         assert count.instructions > 1_000_000  # counting was really on for those turns
+
+
+def test_the_queue_model_runs_and_behaves_like_a_queue(capsys) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from bench.queue_model import main as queue_model
+    from bench.queue_model import simulate
+
+    assert queue_model(["--rate", "50"]) == 0
+    assert "| ms a plain turn | busy | p50 ms | p99 ms |" in capsys.readouterr().out
+    # Sanity of the model itself: an idle server answers in the service time; more work, longer tail.
+    p50, p99, busy = simulate(rate=1, turn_ms=5, confirm_factor=1, after_confirm_ms=0, arrivals=2_000)
+    assert p50 == pytest.approx(5) and p99 == pytest.approx(5) and busy < 0.01
+    cheap = simulate(rate=50, turn_ms=4, confirm_factor=2.2, after_confirm_ms=5, arrivals=20_000)
+    dear = simulate(rate=50, turn_ms=8, confirm_factor=2.2, after_confirm_ms=5, arrivals=20_000)
+    assert cheap[1] < dear[1] and cheap[2] < dear[2]

@@ -78,7 +78,6 @@ class ReminderPlanner:
             await asyncio.sleep(0)
         return added
 
-
     async def _participants(self) -> list[Participant]:
         """Every active participant, read a page at a time with the event loop free in between."""
         participants: list[Participant] = []
