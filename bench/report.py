@@ -92,7 +92,8 @@ def write(results: dict[str, Any], out: Path) -> Path:
                 .replace("{earlier_runs}", _table(EARLIER_RUN_HEADERS, EARLIER_RUNS))
                 .replace("{queue_model}", queue_model.table(turn_ms=(4, 5, 6, 7, 8, 9)))
                 .replace("{p99_sqlite}", f"{open_50.get('sqlite', float('nan')):.1f}")
-                .replace("{p99_postgres}", f"{open_50.get('postgres', float('nan')):.1f}"))
+                .replace("{p99_postgres}", f"{open_50.get('postgres', float('nan')):.1f}")
+                .replace("{p99_echo}", f"{open_50.get('echo', float('nan')):.1f}"))
     text = "\n".join(lines[:split] + summary + [""] + lines[split:] + analysis.splitlines()) + "\n"
     path = out / "benchmarks.md"
     path.write_text(text)
@@ -370,7 +371,8 @@ counts the whole `serve` process the same way, in the table of section 1.
   2.8-3.0x in the runs of the 29th, with the confirmation turn now also sending the
   coordinator her review card, as in real use, and 2.6-3.4x in the runs of the 30th (below).
 - **Turn latency: missed on this machine, and why.** At 50 turns a second the p99 is
-  {p99_sqlite} ms on SQLite and {p99_postgres} ms on PostgreSQL in the run above. Until the 30th
+  {p99_sqlite} ms on SQLite and {p99_postgres} ms on PostgreSQL in the run above (the stock echo
+  bot, which only echoes, {p99_echo} ms in the same minutes). Until the 30th
   the open loop ran 8 s a level, and the p99 of its 400 turns was their fourth slowest: it moved by tens
   of milliseconds from one run to the next (79.6, then 96.4 ms on SQLite). It now runs 30 s,
   1,500 turns. What the figure is made of: the bot's event loop runs one turn's Python at a time,
