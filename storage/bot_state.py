@@ -16,12 +16,10 @@ from typing import Any
 
 from botbuilder.core import Storage
 from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage import state_codec
-from storage.db import reading
+from storage.db import dialect_insert, reading
 from storage.tables import BotStateRow
 
 log = logging.getLogger(__name__)
@@ -122,8 +120,8 @@ class _Statements:
         values = {"data": bindparam("new_data"), "e_tag": bindparam("new_tag"), "updated_at": bindparam("now")}
         self.overwrite = update(STATE).where(STATE.c.key == bindparam("state_key")).values(**values)
         self.update_if = self.overwrite.where(STATE.c.e_tag == bindparam("expected"))
-        dialect_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        self.create = dialect_insert(STATE).values(key=bindparam("state_key"), **values).on_conflict_do_nothing()
+        self.create = (dialect_insert(dialect)(STATE).values(key=bindparam("state_key"), **values)
+                       .on_conflict_do_nothing())
 
     async def write_one(self, connection: AsyncConnection, key: str, data: str, expected: str | None,
                         new_tag: str, now: datetime) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
-from sqlalchemy import event, make_url
+from sqlalchemy import Table, bindparam, event, make_url
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -14,6 +16,22 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage.inline_sqlite import inline_connector
+
+
+def dialect_insert(dialect: str) -> Any:
+    """The ``insert`` of ``dialect``: both know ``on_conflict_do_nothing``, the portable one does not."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+def insert_new(dialect: str, table: Table, columns: tuple[str, ...], unique: tuple[str, ...]) -> Any:
+    """INSERT of ``columns`` (bind parameters of the same names) that skips a row whose ``unique``
+    columns are taken, RETURNING the ids of the rows it did insert.
+
+    Callers build it once per column set and keep it: a statement object that is reused keeps its
+    cache key. Given a list of parameter sets, SQLAlchemy sends it in batches.
+    """
+    return (dialect_insert(dialect)(table).values({name: bindparam(name) for name in columns})
+            .on_conflict_do_nothing(index_elements=list(unique)).returning(table.c.id))
 
 
 def create_engine(database_url: str) -> AsyncEngine:

@@ -7,12 +7,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.cost_split import PARTICIPANT_LIBRARY_PREFIX, CostSplit
 from bot.domain.documents import Consent, Document
+from storage.db import dialect_insert
 from storage.tables import CostSplitRow, DocumentRow
 
 
@@ -39,7 +38,7 @@ class SqlDocumentRepository:
         # ON CONFLICT DO NOTHING rather than a savepoint: the same content from the same person
         # arriving twice at once keeps one row, and the transaction stays usable. (A SAVEPOINT as
         # the first statement on pysqlite would commit on release, outside this unit of work.)
-        insert = postgresql_insert if self._session.bind.dialect.name == "postgresql" else sqlite_insert
+        insert = dialect_insert(self._session.bind.dialect.name)
         await self._session.execute(
             insert(DocumentRow).values(**values).on_conflict_do_nothing(index_elements=["owner_id", "sha256"]))
         row = await self._by_owner_sha(document.owner_id, document.sha256)

@@ -8,11 +8,10 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.outbox import OutboxMessage, OutboxState
+from storage.db import insert_new
 from storage.tables import OutboxRow
 
 PENDING, SENDING = OutboxState.PENDING.value, OutboxState.SENDING.value
@@ -99,10 +98,7 @@ def _to_message(row: OutboxRow) -> OutboxMessage:
 @cache
 def _plan(dialect: str, columns: tuple[str, ...]) -> Any:
     # On the table, not the mapped class: given a list, the ORM's bulk insert would want objects.
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    table = OutboxRow.__table__
-    return (insert(table).values({name: bindparam(name) for name in columns})
-            .on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id))
+    return insert_new(dialect, OutboxRow.__table__, columns, unique=("key",))
 
 
 @cache

@@ -9,11 +9,10 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Insert, Select, Update, bindparam, delete, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.requests import Action, Preference, RequestEvent, SparringRequest, StaleRequest, State, Suggestion
+from storage.db import insert_new
 from storage.tables import RequestEventRow, RequestRow, RoutingFeedbackRow
 
 LOAD_STATES = (State.ASSIGNED.value, State.ACCEPTED.value)
@@ -124,9 +123,7 @@ def _by_source_key() -> Select[tuple[RequestRow]]:
 
 @cache
 def _insert(dialect: str, columns: tuple[str, ...]) -> Any:
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return (insert(RequestRow).values({name: bindparam(name) for name in columns})
-            .on_conflict_do_nothing(index_elements=["source_key"]).returning(RequestRow.id))
+    return insert_new(dialect, RequestRow.__table__, columns, unique=("source_key",))
 
 
 @cache
