@@ -18,6 +18,9 @@ import random
 from bench.turns import percentile
 
 CONFIRM_SHARE = 1 / 7  # one step of the script's seven
+# The turn benchmark's offered rate, and what a confirmation and the dispatcher's send of the
+# coordinator's card cost there, measured one turn at a time.
+RATE, CONFIRM_FACTOR, AFTER_CONFIRM_MS = 50.0, 2.2, 5.0
 
 
 def simulate(*, rate: float, turn_ms: float, confirm_factor: float, after_confirm_ms: float,
@@ -49,7 +52,7 @@ def simulate(*, rate: float, turn_ms: float, confirm_factor: float, after_confir
     return percentile(latencies, 50), percentile(latencies, 99), busy / now
 
 
-def table(*, rate: float = 50.0, confirm_factor: float = 2.2, after_confirm_ms: float = 5.0,
+def table(*, rate: float = RATE, confirm_factor: float = CONFIRM_FACTOR, after_confirm_ms: float = AFTER_CONFIRM_MS,
           turn_ms: tuple[float, ...] = (3, 4, 5, 6, 7, 8, 9, 10)) -> str:
     """A markdown table of the model's p50 and p99 for several costs of a plain turn."""
     lines = ["| ms a plain turn | busy | p50 ms | p99 ms |", "|---|---|---|---|"]
@@ -63,9 +66,9 @@ def table(*, rate: float = 50.0, confirm_factor: float = 2.2, after_confirm_ms: 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.queue_model", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rate", type=float, default=50.0)
-    parser.add_argument("--confirm-factor", type=float, default=2.2)
-    parser.add_argument("--after-confirm-ms", type=float, default=5.0)
+    parser.add_argument("--rate", type=float, default=RATE)
+    parser.add_argument("--confirm-factor", type=float, default=CONFIRM_FACTOR)
+    parser.add_argument("--after-confirm-ms", type=float, default=AFTER_CONFIRM_MS)
     args = parser.parse_args(argv)
     print(table(rate=args.rate, confirm_factor=args.confirm_factor, after_confirm_ms=args.after_confirm_ms))
     return 0
