@@ -55,9 +55,9 @@ def available() -> bool:
 
 def _callgrind(bot: processes.Process, switch: str) -> None:
     # valgrind names its control pipe after $HOST, which serve's environment sets (HOST=127.0.0.1).
-    env = {**os.environ, "HOST": str(bot.extra.get("HOST", os.environ.get("HOST", "")))}
-    if not env["HOST"]:
-        del env["HOST"]
+    env = dict(os.environ)
+    if bot.host_env is not None:
+        env["HOST"] = bot.host_env
     subprocess.run(["callgrind_control", "-i", switch, str(bot.pid)], check=True, capture_output=True, timeout=120,
                    env=env)
 

@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -23,7 +23,7 @@ class Process:
     popen: subprocess.Popen[bytes]
     port: int
     log: Path | None = None
-    extra: dict[str, object] = field(default_factory=dict)
+    host_env: str | None = None  # the HOST in its environment, which names valgrind's control pipe
 
     @property
     def url(self) -> str:
@@ -110,7 +110,7 @@ def start_serve(database_url: str, workdir: Path, *, load_sample: bool = True, d
            "MicrosoftAppPassword": "", "PYTHONPATH": str(REPO)}
     command = [*wrapper, sys.executable, "-m", "bot", "serve"] + (["--load-sample"] if load_sample else [])
     process = _start_listening(command, env, workdir / log_name, workdir, start_timeout)
-    process.extra["HOST"] = env["HOST"]
+    process.host_env = env["HOST"]
     return process
 
 
