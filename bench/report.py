@@ -69,7 +69,7 @@ def write(results: dict[str, Any], out: Path) -> Path:
     targets: list[tuple[str, str, str]] = []
     turns = results.get("turns")
     if turns:
-        lines += _turns_section(turns, plots, targets)
+        lines += _turns_section(turns, plots, targets, results["config"]["open_seconds"])
     if results.get("instructions"):
         lines += _instructions_section(results["instructions"])
     if results.get("fanout"):
@@ -100,7 +100,8 @@ def write(results: dict[str, Any], out: Path) -> Path:
     return path
 
 
-def _turns_section(turns: dict[str, Any], plots: Path, targets: list[tuple[str, str, str]]) -> list[str]:
+def _turns_section(turns: dict[str, Any], plots: Path, targets: list[tuple[str, str, str]],
+                   open_seconds: float) -> list[str]:
     bots = turns["bots"]
     lines = ["## 1. Turns over HTTP", "",
              "`sparringbot serve` (PORT=0, auth off, sample programme, 10,000 participants and 10,000 requests "
@@ -116,7 +117,7 @@ def _turns_section(turns: dict[str, Any], plots: Path, targets: list[tuple[str, 
              "`adapter.process`, no fixes) against the same fake connector, fed the same activities.", "",
              "All three bots are up at once and take turns, so that the machine's drift (ten per cent from "
              "minute to minute here) does not land on one of them: each open-loop rate runs on every bot "
-             f"({_open_seconds(bots)} s each) before the next rate; the closed loop runs in three rounds of 5 s "
+             f"({open_seconds:g} s each) before the next rate; the closed loop runs in three rounds of 5 s "
              "per level, the order of the bots rotating from round to round. A closed-loop row gives the "
              "median of its rounds (each round in the last column) and latencies over all of them.", "",
              "| bot | load | turns | errors | turns/s | p50 ms | p95 ms | p99 ms | max ms | rounds turns/s |",
@@ -163,13 +164,6 @@ def _steadiness_line(probe: dict[str, Any] | None) -> list[str]:
             f"work ({probe['slice_ms']} ms each) in {probe['seconds']:g} s, {probe['pauses']} took five times as "
             f"long or more ({probe['pauses_per_second']} a second, the longest {probe['longest_ms']} ms): pauses "
             "the host took from the process, which land in some turn's latency whatever the bot does."]
-
-
-def _open_seconds(bots: dict[str, Any]) -> str:
-    """How long one open-loop level ran, as offered (the last turns may finish a little later)."""
-    seconds = {round(r["turns"] / r["throughput"]) for results in bots.values() for r in results
-               if r["kind"] == "open" and r["throughput"]}
-    return "/".join(str(s) for s in sorted(seconds)) or "?"
 
 
 def _instructions_section(counts: list[dict[str, Any]]) -> list[str]:
