@@ -16,10 +16,11 @@ from typing import Any
 
 from botbuilder.core import Storage
 from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import state_codec
 from storage.db import dialect_insert, reading
+from storage.direct_sql import DirectConnection, autocommit, transaction
 from storage.tables import BotStateRow
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,8 @@ STATE = BotStateRow.__table__
 class SqlStorage(Storage):
     """Conversation and user state in the ``bot_state`` table.
 
-    Every turn reads and most turns write here, so it talks SQLAlchemy Core on a plain
-    connection: no ORM session, identity map or flush (a third of the cost of each call).
+    Every turn reads and most turns write here, so its statements run straight on the driver's
+    connection (``storage.direct_sql``): no ORM session, and none of SQLAlchemy's execution layer.
     """
 
     def __init__(self, engine: AsyncEngine):
@@ -49,8 +50,10 @@ class SqlStorage(Storage):
         """Return the stored documents for ``keys``; each carries its current ``e_tag``."""
         if not keys:
             return {}
-        async with self._reader.connect() as connection:
-            rows = (await connection.execute(self._statements.read, {"keys": list(keys)})).all()
+        rows = []
+        async with autocommit(self._reader) as connection:
+            for key in dict.fromkeys(keys):  # one key per read in practice: each BotState reads its own
+                rows += await connection.execute(self._statements.read, {"state_key": key})
         result: dict[str, Any] = {}
         for row in rows:
             try:
@@ -93,11 +96,11 @@ class SqlStorage(Storage):
             _set_e_tag(changes[key], tag)
 
     def _transaction(self, *, single: bool) -> Any:
-        if single and self._reader is not self._engine:
+        if single:
             # One document is one UPDATE (or one INSERT), atomic by itself: on PostgreSQL in
             # autocommit that is one round trip instead of three (BEGIN, UPDATE, COMMIT).
-            return self._reader.connect()
-        return self._engine.begin()
+            return autocommit(self._reader)
+        return transaction(self._engine)
 
     async def delete(self, keys: list[str]) -> None:
         """Remove the documents for ``keys`` (missing keys are ignored)."""
@@ -115,15 +118,14 @@ class _Statements:
     """
 
     def __init__(self, dialect: str):
-        self.read = select(STATE.c.key, STATE.c.data, STATE.c.e_tag).where(
-            STATE.c.key.in_(bindparam("keys", expanding=True)))
+        self.read = select(STATE.c.key, STATE.c.data, STATE.c.e_tag).where(STATE.c.key == bindparam("state_key"))
         values = {"data": bindparam("new_data"), "e_tag": bindparam("new_tag"), "updated_at": bindparam("now")}
         self.overwrite = update(STATE).where(STATE.c.key == bindparam("state_key")).values(**values)
         self.update_if = self.overwrite.where(STATE.c.e_tag == bindparam("expected"))
         self.create = (dialect_insert(dialect)(STATE).values(key=bindparam("state_key"), **values)
                        .on_conflict_do_nothing())
 
-    async def write_one(self, connection: AsyncConnection, key: str, data: str, expected: str | None,
+    async def write_one(self, connection: DirectConnection, key: str, data: str, expected: str | None,
                         new_tag: str, now: datetime) -> None:
         """Update ``key`` if its e_tag is still ``expected`` (any e_tag for None or "*"), or create it."""
         parameters = {"state_key": key, "new_data": data, "new_tag": new_tag, "now": now}

@@ -11,21 +11,23 @@ from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.models import Person, Programme, Role
+from storage.direct_sql import Statements
 from storage.tables import PersonRow, ProgrammeRow
 
 
 class SqlDirectoryRepository:
     """Implements ``bot.domain.ports.DirectoryRepository`` on one session."""
 
-    def __init__(self, session: AsyncSession):
+    def __init__(self, session: AsyncSession, statements: Statements):
         self._session = session
+        self._sql = statements
         # The directory as read in this unit of work: a submitted question needs it to route and
         # again for the coordinator's card. Writes through this repository forget it.
         self._people: list[Person] | None = None
 
     async def programme(self) -> Programme | None:
         """The stored programme, if any was imported."""
-        row = (await self._session.execute(_programme())).first()
+        row = (await self._sql.execute(_programme())).first()
         if row is None:
             return None
         return Programme(name=row.name, timezone=row.timezone, language=row.language,
@@ -43,14 +45,14 @@ class SqlDirectoryRepository:
     async def people(self, *, active_only: bool = False) -> list[Person]:
         """All people, ordered by id."""
         if self._people is None:
-            self._people = [_to_person(row) for row in await self._session.execute(_people())]
+            self._people = [_to_person(row) for row in await self._sql.execute(_people())]
         return [p for p in self._people if p.active] if active_only else list(self._people)
 
     async def person(self, person_id: str) -> Person | None:
         """One person by id."""
         if self._people is not None:
             return next((p for p in self._people if p.id == person_id), None)
-        row = (await self._session.execute(_person(), {"id": person_id})).first()
+        row = (await self._sql.execute(_person(), {"id": person_id})).first()
         return _to_person(row) if row else None
 
     async def person_by_email(self, email: str) -> Person | None:

@@ -32,7 +32,8 @@ def _locked(error: sqlite3.OperationalError) -> bool:
     return "database is locked" in message or "database is busy" in message
 
 
-async def _retrying(call: Callable[[], Any], timeout: float) -> Any:
+async def retry_while_locked(call: Callable[[], Any], timeout: float) -> Any:
+    """Run ``call`` in place; while another process holds the database locked, retry after a pause."""
     deadline = time.monotonic() + timeout
     pause = FIRST_RETRY_SECONDS
     while True:
@@ -60,14 +61,14 @@ class InlineCursor:
 
     async def execute(self, sql: str, parameters: Any = None) -> InlineCursor:
         if parameters is None:
-            await _retrying(lambda: self._cursor.execute(sql), self._timeout)
+            await retry_while_locked(lambda: self._cursor.execute(sql), self._timeout)
         else:
-            await _retrying(lambda: self._cursor.execute(sql, parameters), self._timeout)
+            await retry_while_locked(lambda: self._cursor.execute(sql, parameters), self._timeout)
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Any]) -> InlineCursor:
         rows = list(parameters)  # a generator could not be replayed after a locked attempt
-        await _retrying(lambda: self._cursor.executemany(sql, rows), self._timeout)
+        await retry_while_locked(lambda: self._cursor.executemany(sql, rows), self._timeout)
         return self
 
     async def fetchall(self) -> list[Any]:
@@ -135,6 +136,16 @@ class InlineConnection:
         return self._conn
 
     @property
+    def sqlite_connection(self) -> sqlite3.Connection:
+        """The open ``sqlite3`` connection (``storage.direct_sql`` runs statements on it)."""
+        return self._live()
+
+    @property
+    def lock_timeout(self) -> float:
+        """Seconds a statement keeps retrying while another process holds the database locked."""
+        return self._timeout
+
+    @property
     def isolation_level(self) -> str | None:
         return self._live().isolation_level
 
@@ -148,7 +159,7 @@ class InlineConnection:
 
     async def commit(self) -> None:
         connection = self._live()
-        await _retrying(connection.commit, self._timeout)
+        await retry_while_locked(connection.commit, self._timeout)
 
     async def rollback(self) -> None:
         self._live().rollback()

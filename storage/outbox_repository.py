@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.outbox import OutboxMessage, OutboxState
 from storage.db import insert_new
+from storage.direct_sql import Statements
 from storage.tables import OutboxRow
 
 PENDING, SENDING = OutboxState.PENDING.value, OutboxState.SENDING.value
@@ -20,8 +21,9 @@ PENDING, SENDING = OutboxState.PENDING.value, OutboxState.SENDING.value
 class SqlOutboxRepository:
     """Implements ``bot.domain.ports.OutboxRepository`` on one session."""
 
-    def __init__(self, session: AsyncSession):
+    def __init__(self, session: AsyncSession, statements: Statements):
         self._session = session
+        self._sql = statements
 
     async def plan(self, messages: Iterable[OutboxMessage], *, now: datetime) -> int:
         """Insert messages whose key is new; planning again changes nothing. Returns how many were new."""
@@ -34,7 +36,9 @@ class SqlOutboxRepository:
         # which SQLAlchemy then sends in batches ("insertmanyvalues"). A statement with 500 rows of
         # values built per call was compiled anew each time: 0.1 s each, 8 s for 40,000 reminders.
         statement = _plan(self._session.bind.dialect.name, tuple(rows[0]))
-        return len((await self._session.execute(statement, rows[0] if len(rows) == 1 else rows)).all())
+        if len(rows) == 1:
+            return len(await self._sql.execute(statement, rows[0]))
+        return len((await self._session.execute(statement, rows)).all())
 
     async def claim_due(self, *, now: datetime, limit: int, worker: str, lease_until: datetime) -> list[OutboxMessage]:
         """Take up to ``limit`` due rows for ``worker``; other workers skip them.
@@ -71,7 +75,7 @@ class SqlOutboxRepository:
                      retry_at: datetime | None = None) -> None:
         """Store the outcome of a send attempt made by ``worker``."""
         parameters = {"message_id": message_id, "worker": worker, "error": error, "now": now, "retry_at": retry_at}
-        await self._session.execute(_record(outcome), parameters)
+        await self._sql.execute(_record(outcome), parameters)
 
     async def drop_pending(self, key_prefix: str) -> int:
         """Forget pending messages whose key starts with ``key_prefix``, so they can be planned anew

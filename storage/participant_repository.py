@@ -11,18 +11,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.models import Address, Participant, ParticipantSeen
+from storage.direct_sql import Statements
 from storage.tables import ParticipantRow
 
 
 class SqlParticipantRepository:
     """Implements ``bot.domain.ports.ParticipantRepository`` on one session."""
 
-    def __init__(self, session: AsyncSession):
+    def __init__(self, session: AsyncSession, statements: Statements):
         self._session = session
-        # Rows read by id in this unit of work. The session's identity map holds rows weakly, so
-        # a row converted to a Participant and dropped would be read again by the next call
-        # (a proactive send asks for the participant, then for the address).
-        self._by_id: dict[int, ParticipantRow | None] = {}
+        self._sql = statements
+        # Plain rows read by id in this unit of work: a proactive send asks for the participant,
+        # then for the address. Every write through this repository forgets them.
+        self._by_id: dict[int, Any] = {}
 
     async def get(self, participant_id: int) -> Participant | None:
         """One participant by database id."""
@@ -32,16 +33,17 @@ class SqlParticipantRepository:
     async def by_teams_id(self, teams_id: str) -> Participant | None:
         """One participant by Teams user id."""
         # Every turn asks this; plain columns cost less than a mapped object that nobody changes.
-        row = (await self._session.execute(_by_teams_id_columns(), {"teams_id": teams_id})).first()
+        row = (await self._sql.execute(_by_teams_id_columns(), {"teams_id": teams_id})).first()
         return _to_participant(row) if row else None
 
     async def by_person(self, person_id: str) -> Participant | None:
         """The active participant linked to a directory person, if they were seen."""
-        row = (await self._session.scalars(_by_person(), {"person_id": person_id})).first()
+        row = (await self._sql.execute(_by_person(), {"person_id": person_id})).first()
         return _to_participant(row) if row else None
 
     async def upsert(self, seen: ParticipantSeen, *, now: datetime) -> Participant:
         """Insert or refresh a participant; known fields are never blanked by a sparse activity."""
+        self._by_id.clear()
         row = await self._row_by_teams_id(seen.teams_id)
         if row is None:
             try:
@@ -66,12 +68,14 @@ class SqlParticipantRepository:
 
     async def link_person(self, participant_id: int, person_id: str | None) -> None:
         """Link (or unlink) the participant to a directory person."""
+        self._by_id.pop(participant_id, None)
         row = await self._session.get(ParticipantRow, participant_id)
         if row is not None:
             row.person_id = person_id
 
     async def set_active(self, teams_id: str, active: bool, *, now: datetime) -> bool:
         """Activate or deactivate; True when something changed."""
+        self._by_id.clear()
         row = await self._row_by_teams_id(teams_id)
         if row is None or row.active == active:
             return False
@@ -87,6 +91,7 @@ class SqlParticipantRepository:
 
     async def set_address(self, participant_id: int, address: Address, *, now: datetime) -> None:
         """Remember the personal conversation to use for proactive messages."""
+        self._by_id.pop(participant_id, None)
         row = await self._session.get(ParticipantRow, participant_id)
         if row is not None and row.conversation_reference != address.reference:
             row.conversation_id = address.conversation_id
@@ -108,6 +113,7 @@ class SqlParticipantRepository:
 
     async def set_reminders(self, participant_id: int, enabled: bool) -> None:
         """Turn reminders on or off for a participant."""
+        self._by_id.pop(participant_id, None)
         row = await self._session.get(ParticipantRow, participant_id)
         if row is not None:
             row.reminders_enabled = enabled
@@ -132,11 +138,11 @@ class SqlParticipantRepository:
             statement = statement.where(ParticipantRow.active.is_(True))
         return int((await self._session.execute(statement)).scalar_one())
 
-    async def _row_by_id(self, participant_id: int) -> ParticipantRow | None:
+    async def _row_by_id(self, participant_id: int) -> Any:
         if participant_id not in self._by_id:
             # A select built once: Session.get builds its statement anew every time.
             self._by_id[participant_id] = (
-                await self._session.scalars(_by_id(), {"participant_id": participant_id})).first()
+                await self._sql.execute(_by_id(), {"participant_id": participant_id})).first()
         return self._by_id[participant_id]
 
     async def _row_by_teams_id(self, teams_id: str) -> ParticipantRow | None:
@@ -188,14 +194,14 @@ def _active_page() -> Select[Any]:
 
 
 @cache
-def _by_id() -> Select[tuple[ParticipantRow]]:
+def _by_id() -> Select[Any]:
     # Read for every proactive send.
-    return select(ParticipantRow).where(ParticipantRow.id == bindparam("participant_id"))
+    return _plain_rows().where(ParticipantRow.id == bindparam("participant_id"))
 
 
 @cache
-def _by_person() -> Select[tuple[ParticipantRow]]:
+def _by_person() -> Select[Any]:
     # Read for the coordinator on every submitted question.
-    return (select(ParticipantRow)
+    return (_plain_rows()
             .where(ParticipantRow.person_id == bindparam("person_id"), ParticipantRow.active.is_(True))
             .order_by(ParticipantRow.updated_at.desc()))

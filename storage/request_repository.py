@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.requests import Action, Preference, RequestEvent, SparringRequest, StaleRequest, State, Suggestion
 from storage.db import insert_new
+from storage.direct_sql import Statements
 from storage.tables import RequestEventRow, RequestRow, RoutingFeedbackRow
 
 LOAD_STATES = (State.ASSIGNED.value, State.ACCEPTED.value)
@@ -21,15 +22,15 @@ LOAD_STATES = (State.ASSIGNED.value, State.ACCEPTED.value)
 class SqlRequestRepository:
     """Implements ``bot.domain.ports.RequestRepository`` on one session."""
 
-    def __init__(self, session: AsyncSession):
+    def __init__(self, session: AsyncSession, statements: Statements):
         self._session = session
+        self._sql = statements
 
     async def add(self, request: SparringRequest, *, source_key: str) -> tuple[SparringRequest, bool]:
         """Insert, or return the request already made from ``source_key`` (a redelivery)."""
         values = {"source_key": source_key[:300], **_columns(request)}
         # One statement: a redelivered (or concurrently delivered) activity inserts nothing.
-        inserted = (await self._session.execute(_insert(self._session.bind.dialect.name, tuple(values)),
-                                                values)).first()
+        inserted = (await self._sql.execute(_insert(self._session.bind.dialect.name, tuple(values)), values)).first()
         if inserted is not None:
             return dataclasses.replace(request, id=inserted.id), True
         existing = await self._by_source_key(source_key)
@@ -46,13 +47,13 @@ class SqlRequestRepository:
         columns = _columns(request)
         parameters = {f"new_{name}": value for name, value in columns.items()}
         parameters.update(request_id=request.id, expected_version=expected_version)
-        if not (await self._session.execute(_save(tuple(columns)), parameters)).rowcount:
+        if not (await self._sql.execute(_save(tuple(columns)), parameters)).rowcount:
             raise StaleRequest(f"request {request.id} was changed by someone else")
         return request
 
     async def add_event(self, event: RequestEvent) -> None:
         """Append one transition to the history."""
-        await self._session.execute(_add_event(), {
+        await self._sql.execute(_add_event(), {
             "request_id": event.request_id, "at": event.at, "actor": event.actor, "action": event.action.value,
             "from_state": event.from_state.value if event.from_state else None, "to_state": event.to_state.value,
             "detail": dict(event.detail),
@@ -87,7 +88,7 @@ class SqlRequestRepository:
 
     async def open_load(self) -> dict[str, int]:
         """How many assigned or accepted requests each person carries."""
-        return {person: int(count) for person, count in (await self._session.execute(_open_load())).all()}
+        return {person: int(count) for person, count in await self._sql.execute(_open_load())}
 
     async def themes_by_asker(self) -> dict[int, set[str]]:
         """The themes each asker asked about (withdrawn requests do not count)."""
@@ -108,7 +109,7 @@ class SqlRequestRepository:
 
     async def feedback(self) -> list[tuple[str, str]]:
         """All redirects as (question, person id), oldest first."""
-        return [(q, p) for q, p in (await self._session.execute(_feedback())).all()]
+        return [(q, p) for q, p in await self._sql.execute(_feedback())]
 
     async def _by_source_key(self, source_key: str) -> RequestRow | None:
         return (await self._session.scalars(_by_source_key(), {"source_key": source_key[:300]})).first()

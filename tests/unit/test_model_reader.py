@@ -1,0 +1,73 @@
+"""The fast activity reader gives exactly what msrest's ``Deserializer`` gives, errors included."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from botbuilder.schema import Activity
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from msrest.serialization import Deserializer
+
+from bot.model_reader import FastReader
+from tests.unit.test_model_serializer import json_values, models_of, serializer
+
+
+def msrest() -> Deserializer:
+    return Deserializer(Activity._infer_class_models())
+
+
+def fast_only() -> FastReader:
+    """A reader whose msrest fallback fails the test: for data the fast walk must handle itself."""
+    class Refuse(Deserializer):
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            raise AssertionError("plain JSON of the schema must not need msrest's way")
+
+    return FastReader(Refuse(Activity._infer_class_models()))
+
+
+def outcome(read: Any, body: Any) -> Any:
+    try:
+        result = read("Activity", body)
+    except Exception as error:  # noqa: BLE001 - the type of the error is what is compared
+        return ("error", type(error))
+    return ("ok", result.as_dict() if hasattr(result, "as_dict") else result)
+
+
+@settings(max_examples=300, deadline=None)
+@given(activity=models_of(Activity), extra=st.dictionaries(st.text(min_size=1, max_size=6), json_values, max_size=2))
+def test_activities_as_teams_sends_them_are_read_as_msrest_reads_them(activity: Activity, extra: dict) -> None:
+    body = serializer().body(activity, "Activity")
+    body = {**extra, **body}  # keys the schema does not know land in additional_properties
+    assert fast_only()("Activity", body).as_dict() == msrest()("Activity", body).as_dict()
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=st.dictionaries(
+    st.sampled_from(["type", "id", "text", "timestamp", "from", "conversation", "attachments", "entities",
+                     "value", "channelData", "locale", "replyToId", "membersAdded", "historyDisclosed",
+                     "textHighlights", "unknownKey"]),
+    json_values | st.sampled_from(["2026-03-28T09:00:00.000Z", "not a date"]), max_size=8))
+def test_anything_json_is_read_as_msrest_reads_it_or_refused_alike(body: dict) -> None:
+    reader = FastReader(msrest())
+    assert outcome(reader, body) == outcome(msrest(), body)
+
+
+@pytest.mark.parametrize("body", [[], "text", 3, None])
+def test_a_body_that_is_no_object_goes_msrests_way(body: Any) -> None:
+    assert outcome(FastReader(msrest()), body) == outcome(msrest(), body)
+
+
+def test_a_teams_message_is_read_without_msrest() -> None:
+    body = {"type": "message", "id": "1", "timestamp": "2026-03-03T09:00:00.000Z", "channelId": "msteams",
+            "serviceUrl": "https://smba.trafficmanager.net/emea/", "text": "vraag", "textFormat": "plain",
+            "from": {"id": "29:anna", "aadObjectId": "aad-anna", "name": "Anna"},
+            "recipient": {"id": "28:bot", "name": "Sparringbot"},
+            "conversation": {"conversationType": "personal", "tenantId": "t1", "id": "a:1"},
+            "entities": [{"type": "clientInfo", "locale": "nl-NL", "country": "NL", "platform": "Web"}],
+            "channelData": {"tenant": {"id": "t1"}}, "locale": "nl-NL", "value": {"dialog": "question.send"}}
+    read = fast_only()("Activity", body)
+    assert read.as_dict() == msrest()("Activity", body).as_dict()
+    assert read.from_property.aad_object_id == "aad-anna"
+    assert read.entities[0].additional_properties == {"locale": "nl-NL", "country": "NL", "platform": "Web"}
