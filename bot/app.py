@@ -46,7 +46,7 @@ from bot.turn_errors import make_turn_error_handler
 from dialogs.question_dialog import QuestionDialog
 from dialogs.runner import DialogRunner
 from storage.bot_state import SqlStorage
-from storage.db import create_engine, create_sessionmaker, reading
+from storage.db import create_autocommit, create_engine, create_sessionmaker, reading
 from storage.local_file_store import LocalFileStore
 from storage.unit_of_work import SqlUnitOfWork
 
@@ -81,12 +81,13 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock)
         return SqlUnitOfWork(sessions)
 
     read_sessions = create_sessionmaker(reading(engine))
+    autocommit = create_autocommit(engine)
 
     def read_uow_factory() -> SqlUnitOfWork:
-        return SqlUnitOfWork(read_sessions)
+        return SqlUnitOfWork(read_sessions, autocommit=autocommit)
 
     texts = Catalogue.load()
-    storage = SqlStorage(engine)
+    storage = SqlStorage(engine, autocommit)
     conversation_state, user_state = ConversationState(storage), UserState(storage)
     connector_http = ConnectorHttp()
     adapter = create_adapter(settings, ConnectorPool(connector_http))
@@ -153,4 +154,5 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock)
         await asyncio.gather(*background)
         await http.close()
         await connector_http.close()
+        autocommit.close()
         await engine.dispose()

@@ -19,8 +19,8 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import state_codec
-from storage.db import dialect_insert, reading
-from storage.direct_sql import DirectConnection, autocommit, transaction
+from storage.db import create_autocommit, dialect_insert
+from storage.direct_sql import Autocommit, DirectConnection, transaction
 from storage.tables import BotStateRow
 
 log = logging.getLogger(__name__)
@@ -40,10 +40,14 @@ class SqlStorage(Storage):
     connection (``storage.direct_sql``): no ORM session, and none of SQLAlchemy's execution layer.
     """
 
-    def __init__(self, engine: AsyncEngine):
+    def __init__(self, engine: AsyncEngine, autocommit: Autocommit | None = None):
+        """Args:
+            engine: The bot's engine.
+            autocommit: Where reads and one-document writes run (the engine's own if not given).
+        """
         super().__init__()
         self._engine = engine
-        self._reader = reading(engine)
+        self._autocommit = autocommit or create_autocommit(engine)
         self._statements = _Statements(engine.dialect.name)
 
     async def read(self, keys: list[str]) -> dict[str, Any]:
@@ -51,7 +55,7 @@ class SqlStorage(Storage):
         if not keys:
             return {}
         rows = []
-        async with autocommit(self._reader) as connection:
+        async with self._autocommit.connection() as connection:
             for key in dict.fromkeys(keys):  # one key per read in practice: each BotState reads its own
                 rows += await connection.execute(self._statements.read, {"state_key": key})
         result: dict[str, Any] = {}
@@ -99,7 +103,7 @@ class SqlStorage(Storage):
         if single:
             # One document is one UPDATE (or one INSERT), atomic by itself: on PostgreSQL in
             # autocommit that is one round trip instead of three (BEGIN, UPDATE, COMMIT).
-            return autocommit(self._reader)
+            return self._autocommit.connection()
         return transaction(self._engine)
 
     async def delete(self, keys: list[str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from typing import Any
 
@@ -15,7 +16,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from storage.inline_sqlite import inline_connector
+from storage.direct_sql import Autocommit
+from storage.inline_sqlite import inline_connector, open_in_place
 
 
 def dialect_insert(dialect: str) -> Any:
@@ -60,6 +62,24 @@ def create_engine(database_url: str) -> AsyncEngine:
     engine = create_async_engine(database_url, pool_size=10, max_overflow=10)
     _ping_when_idle(engine)
     return engine
+
+
+def create_autocommit(engine: AsyncEngine) -> Autocommit:
+    """Where ``engine``'s reads and single-statement writes run, outside any unit of work.
+
+    The caller closes it (on SQLite it holds a connection of its own) before disposing the engine.
+    """
+    if engine.dialect.name != "sqlite":
+        return Autocommit(reading(engine))
+    path = make_url(str(engine.url)).database
+    assert path is not None
+
+    def open_sqlite() -> sqlite3.Connection:
+        connection = open_in_place(path)
+        _sqlite_pragmas(connection, None)
+        return connection
+
+    return Autocommit(engine, open_sqlite=open_sqlite)
 
 
 # A connection used in the last few seconds is alive; one that sat in the pool longer may have

@@ -28,7 +28,7 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, InvalidRequestError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import ClauseElement
 
 from storage.inline_sqlite import retry_while_locked
@@ -198,30 +198,62 @@ def prepared_statements(dialect: Dialect) -> PreparedStatements:
     return statements
 
 
-@asynccontextmanager
-async def autocommit(engine: AsyncEngine) -> AsyncIterator[DirectConnection]:
-    """A pooled connection whose statements each commit on their own (no BEGIN, no ROLLBACK).
+class Autocommit:
+    """Connections for statements that commit on their own (no BEGIN, no ROLLBACK).
 
     For reads and for writes of one statement, which are atomic by themselves; work of several
-    statements that must hold together belongs in a unit of work.
+    statements that must hold together belongs in a unit of work. On SQLite they run on a
+    connection of their own: in WAL mode a reader never waits for the unit of work that holds
+    the pool's one connection, and there is no checkout to pay for. On PostgreSQL they take a
+    connection from SQLAlchemy's pool.
+
+    Args:
+        engine: The engine (its pool, for PostgreSQL).
+        open_sqlite: Opens the SQLite connection (``None`` on PostgreSQL).
+        timeout: Seconds a SQLite statement keeps retrying while another process holds the lock.
     """
-    async with engine.connect() as connection:
-        raw = await connection.get_raw_connection()
-        direct = DirectConnection(raw.dbapi_connection, prepared_statements(engine.dialect), in_transaction=False)
-        try:
-            yield direct
-        except DBAPIError as error:
-            if error.connection_invalidated:
-                await connection.invalidate()
-            raise
+
+    def __init__(self, engine: AsyncEngine, *, open_sqlite: Callable[[], sqlite3.Connection] | None = None,
+                 timeout: float = 30.0):
+        self._engine = engine
+        self._statements = prepared_statements(engine.dialect)
+        self._open_sqlite = open_sqlite
+        self._timeout = timeout
+        self._sqlite: DirectConnection | None = None
+        self._sqlite_connection: sqlite3.Connection | None = None
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[DirectConnection]:
+        """A connection to run statements on, for the duration of the block."""
+        if self._open_sqlite is not None:
+            if self._sqlite is None:
+                self._sqlite_connection = self._open_sqlite()
+                self._sqlite = DirectConnection(self._statements, sqlite=self._sqlite_connection,
+                                                timeout=self._timeout)
+            yield self._sqlite
+            return
+        async with self._engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            direct = DirectConnection(self._statements, adapted=raw.dbapi_connection)
+            try:
+                yield direct
+            except DBAPIError as error:
+                if error.connection_invalidated:
+                    await connection.invalidate()
+                raise
+
+    def close(self) -> None:
+        """Close the SQLite connection (the pool's connections are the engine's to close)."""
+        if self._sqlite_connection is not None:
+            self._sqlite_connection.close()
+        self._sqlite = self._sqlite_connection = None
 
 
 @asynccontextmanager
 async def transaction(engine: AsyncEngine) -> AsyncIterator[DirectConnection]:
     """A pooled connection in a transaction of its own, committed when the block ends without error."""
     async with engine.begin() as connection:  # BEGIN IMMEDIATE on SQLite; PostgreSQL's begins with our first
-        raw = await connection.get_raw_connection()
-        direct = DirectConnection(raw.dbapi_connection, prepared_statements(engine.dialect), in_transaction=True)
+        direct = await DirectConnection.joining(connection)
         try:
             yield direct
         except DBAPIError as error:
@@ -231,24 +263,37 @@ async def transaction(engine: AsyncEngine) -> AsyncIterator[DirectConnection]:
 
 
 class DirectConnection:
-    """Runs prepared statements on one checked-out driver connection (SQLite or asyncpg).
+    """Runs prepared statements on one driver connection (SQLite or asyncpg).
 
     Args:
-        dbapi_connection: SQLAlchemy's adapted connection (``PoolProxiedConnection.dbapi_connection``).
-        statements: The compiled statements of this connection's dialect.
+        statements: The compiled statements of the connection's dialect.
+        sqlite: A ``sqlite3`` connection (used from the event loop's thread only).
+        timeout: Seconds a SQLite statement keeps retrying while another process holds the lock.
+        adapted: SQLAlchemy's adapted asyncpg connection (``PoolProxiedConnection.dbapi_connection``).
         in_transaction: True inside a unit of work: on PostgreSQL the transaction SQLAlchemy
             would begin lazily, before its first statement, is begun before ours.
     """
 
-    def __init__(self, dbapi_connection: Any, statements: PreparedStatements, *, in_transaction: bool):
-        self._adapted = dbapi_connection
+    def __init__(self, statements: PreparedStatements, *, sqlite: sqlite3.Connection | None = None,
+                 timeout: float = 30.0, adapted: Any = None, in_transaction: bool = False):
         self._statements = statements
         self._dialect = statements.dialect
+        self._sqlite = sqlite
+        self._timeout = timeout
+        self._adapted = adapted
+        self._asyncpg = adapted.driver_connection if adapted is not None else None
         self._in_transaction = in_transaction
-        driver = dbapi_connection.driver_connection
-        self._sqlite: sqlite3.Connection | None = getattr(driver, "sqlite_connection", None)
-        self._asyncpg = None if self._sqlite is not None else driver
-        self._timeout = getattr(driver, "lock_timeout", 30.0)
+
+    @classmethod
+    async def joining(cls, connection: AsyncConnection) -> DirectConnection:
+        """The driver connection behind SQLAlchemy's ``connection``, in its transaction."""
+        raw = await connection.get_raw_connection()
+        statements = prepared_statements(connection.dialect)
+        driver = raw.driver_connection
+        sqlite = getattr(driver, "sqlite_connection", None)
+        if sqlite is not None:
+            return cls(statements, sqlite=sqlite, timeout=driver.lock_timeout)
+        return cls(statements, adapted=raw.dbapi_connection, in_transaction=True)
 
     async def execute(self, statement: ClauseElement, values: Mapping[str, Any] | None = None) -> Rows:
         """Run ``statement`` (built once) with ``values`` for its bind parameters."""

@@ -188,10 +188,15 @@ def inline_connector(path: str, *, timeout: float = 30.0) -> Callable[[], Any]:
     """
 
     async def connect() -> InlineConnection:
-        # check_same_thread off: SQLAlchemy may close a connection it garbage-collects from
-        # another thread; every other call comes from the event loop's thread.
-        connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        connection.execute("PRAGMA busy_timeout=0")  # waiting happens in _retrying, not in SQLite
-        return InlineConnection(connection, timeout)
+        return InlineConnection(open_in_place(path), timeout)
 
     return connect
+
+
+def open_in_place(path: str) -> sqlite3.Connection:
+    """A ``sqlite3`` connection to ``path`` for use on the event loop's thread, in autocommit mode."""
+    # check_same_thread off: SQLAlchemy may close a connection it garbage-collects from
+    # another thread; every other call comes from the event loop's thread.
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    connection.execute("PRAGMA busy_timeout=0")  # waiting happens in retry_while_locked, not in SQLite
+    return connection

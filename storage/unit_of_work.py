@@ -9,7 +9,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql import ClauseElement
 
-from storage.direct_sql import DirectConnection, Rows, prepared_statements
+from storage.direct_sql import Autocommit, DirectConnection, Rows
 from storage.directory_repository import SqlDirectoryRepository
 from storage.document_repository import SqlDocumentRepository
 from storage.once_repository import SqlOnceRepository
@@ -50,24 +50,62 @@ class SessionStatements:
 
     async def _connect(self) -> DirectConnection:
         connection = await self._session.connection()  # begins the transaction (BEGIN IMMEDIATE on SQLite)
-        raw = await connection.get_raw_connection()
-        self._direct = DirectConnection(raw.dbapi_connection, prepared_statements(connection.dialect),
-                                        in_transaction=True)
+        self._direct = await DirectConnection.joining(connection)
         return self._direct
 
 
-class SqlUnitOfWork:
-    """``async with uow: ...; await uow.commit()``; leaving without commit rolls back."""
+class AutocommitStatements:
+    """Runs the built-once statements of a unit of work that only reads, each on its own."""
+
+    def __init__(self, autocommit: Autocommit):
+        self._autocommit = autocommit
+
+    async def execute(self, statement: ClauseElement, values: Mapping[str, Any] | None = None) -> Rows:
+        """Run ``statement`` with ``values``; it commits by itself."""
+        async with self._autocommit.connection() as connection:
+            return await connection.execute(statement, values)
+
+    def release(self) -> None:
+        """Nothing is held between statements."""
+
+
+class _LazySession:
+    """Stands in for the ORM session of a unit of work that may never need one."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]):
         self._sessions = sessions
-        self._session: AsyncSession | None = None
-        self._statements: SessionStatements | None = None
+        self.session: AsyncSession | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self.session is None:
+            self.session = self._sessions()
+        return getattr(self.session, name)
+
+
+class SqlUnitOfWork:
+    """``async with uow: ...; await uow.commit()``; leaving without commit rolls back.
+
+    Args:
+        sessions: Where its ORM session comes from.
+        autocommit: For a unit of work that only reads: its statements each run on their own
+            there, and an ORM session is opened only if a repository needs one.
+    """
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, autocommit: Autocommit | None = None):
+        self._sessions = sessions
+        self._autocommit = autocommit
+        self._session: Any = None
+        self._statements: SessionStatements | AutocommitStatements | None = None
         self._after_commit: list[Callable[[], None]] = []
 
     async def __aenter__(self) -> SqlUnitOfWork:
-        session = self._session = self._sessions()
-        statements = self._statements = SessionStatements(session)
+        if self._autocommit is not None:
+            session: Any = _LazySession(self._sessions)
+            statements: SessionStatements | AutocommitStatements = AutocommitStatements(self._autocommit)
+        else:
+            session = self._sessions()
+            statements = SessionStatements(session)
+        self._session, self._statements = session, statements
         self._after_commit = []
         self.directory = SqlDirectoryRepository(session, statements)
         self.participants = SqlParticipantRepository(session, statements)
@@ -81,11 +119,14 @@ class SqlUnitOfWork:
     async def __aexit__(self, *exc: object) -> None:
         assert self._session is not None and self._statements is not None
         self._statements.release()
+        session = self._session.session if isinstance(self._session, _LazySession) else self._session
+        self._session = None
+        if session is None:
+            return
         try:
-            await self._session.rollback()
+            await session.rollback()
         finally:
-            await self._session.close()
-            self._session = None
+            await session.close()
 
     async def commit(self) -> None:
         """Make everything done in this unit of work permanent."""

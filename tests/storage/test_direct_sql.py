@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from storage.db import insert_new, reading
-from storage.direct_sql import autocommit, prepare, transaction
+from storage.db import create_autocommit, insert_new
+from storage.direct_sql import prepare, transaction
 from storage.tables import OutboxRow, ParticipantRow
 
 NOW = datetime(2026, 3, 3, 9, 0, 0, 123456, tzinfo=UTC)
@@ -34,7 +34,7 @@ def row(teams_id: str, *, active: bool = True, reference: dict | None = None) ->
 
 async def test_rows_come_back_as_sqlalchemy_returns_them(engine) -> None:  # type: ignore[no-untyped-def]
     statement = new_participant(engine.dialect.name)
-    async with autocommit(engine) as direct:
+    async with create_autocommit(engine).connection() as direct:
         inserted = await direct.execute(statement, row("29:a", reference={"conversation": {"id": "a:1"}}))
         again = await direct.execute(statement, row("29:a"))
         await direct.execute(statement, row("29:b", active=False))
@@ -52,7 +52,7 @@ async def test_rows_come_back_as_sqlalchemy_returns_them(engine) -> None:  # typ
 
 
 async def test_rowcount_and_a_missing_row(engine) -> None:  # type: ignore[no-untyped-def]
-    async with autocommit(engine) as direct:
+    async with create_autocommit(engine).connection() as direct:
         await direct.execute(new_participant(engine.dialect.name), row("29:a"))
         assert (await direct.execute(RENAME, {"teams_id": "29:a", "new_name": "Anna"})).rowcount == 1
         assert (await direct.execute(RENAME, {"teams_id": "29:x", "new_name": "X"})).rowcount == 0
@@ -62,7 +62,7 @@ async def test_rowcount_and_a_missing_row(engine) -> None:  # type: ignore[no-un
 
 async def test_a_broken_constraint_is_sqlalchemys_integrity_error(engine) -> None:  # type: ignore[no-untyped-def]
     plain_insert = insert(ParticipantRow).values({name: bindparam(name) for name in row("29:a")})
-    async with autocommit(engine) as direct:
+    async with create_autocommit(engine).connection() as direct:
         await direct.execute(plain_insert, row("29:a"))
         with pytest.raises(IntegrityError):
             await direct.execute(plain_insert, row("29:a"))
@@ -77,7 +77,7 @@ async def test_a_transaction_that_fails_writes_nothing(engine) -> None:  # type:
             raise RuntimeError("half way")
     async with transaction(engine) as direct:
         await direct.execute(new_participant(engine.dialect.name), row("29:b"))
-    async with autocommit(reading(engine)) as direct:
+    async with create_autocommit(engine).connection() as direct:
         assert (await direct.execute(BY_TEAMS_ID, {"teams_id": "29:a"})).first() is None
         assert (await direct.execute(BY_TEAMS_ID, {"teams_id": "29:b"})).first() is not None
 
@@ -107,3 +107,23 @@ def test_a_list_given_at_run_time_is_refused_at_compile_time(engine) -> None:  #
 def test_a_missing_value_is_named(engine) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(KeyError, match="teams_id"):
         prepare(BY_TEAMS_ID, engine.dialect).arguments({})
+
+
+async def test_a_reading_unit_of_work_reads_on_its_own_and_needs_no_session(  # type: ignore[no-untyped-def]
+        engine, sessions, uow_factory) -> None:
+    from storage.unit_of_work import SqlUnitOfWork
+
+    autocommit = create_autocommit(engine)
+    try:
+        async with uow_factory() as writer:
+            await writer._statements.execute(new_participant(engine.dialect.name), row("29:a"))
+            async with SqlUnitOfWork(sessions, autocommit=autocommit) as reader:
+                # The writer holds its transaction (on SQLite the pool's one connection): the reader
+                # neither waits for it nor sees what it has not committed.
+                assert await reader.participants.by_teams_id("29:a") is None
+            await writer.commit()
+        async with SqlUnitOfWork(sessions, autocommit=autocommit) as reader:
+            assert (await reader.participants.by_teams_id("29:a")).teams_id == "29:a"
+            assert reader._session.session is None  # no ORM session was opened
+    finally:
+        autocommit.close()
