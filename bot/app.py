@@ -16,7 +16,8 @@ from botbuilder.core import ConversationState, UserState
 from bot.adapter import create_adapter
 from bot.components import COMPONENTS, Components
 from bot.config import Settings
-from bot.connector_pool import ConnectorHttp, ConnectorPool
+from bot.connector_http import ConnectorHttp
+from bot.connector_pool import ConnectorPool
 from bot.delivery_failures import FailureReporter
 from bot.document_handlers import DocumentHandlers
 from bot.domain.clock import Clock, SystemClock

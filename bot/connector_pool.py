@@ -14,7 +14,6 @@ as msrest does, without its detours (``bot/model_serializer.py``).
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -24,7 +23,6 @@ import aiohttp
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import (
     AuthenticateRequestResult,
-    AuthenticationConstants,
     BotFrameworkAuthentication,
     ClaimsIdentity,
     ConnectorFactory,
@@ -36,51 +34,12 @@ from botframework.connector.auth._built_in_bot_framework_authentication import (
 from botframework.connector.auth._connector_factory_impl import _ConnectorFactoryImpl
 from msrest.pipeline import AsyncHTTPPolicy, AsyncHTTPSender, AsyncPipeline, Request, Response
 from msrest.pipeline.universal import RawDeserializer
-from msrest.universal_http import HTTPClientResponse
 
+from bot.connector_http import AccessToken, ConnectorHttp, ConnectorResponse
+from bot.connector_sends import FastConversations
 from bot.model_serializer import FastBody
 
-# Tokens from Entra ID live at least an hour and MSAL hands out a cached one until five
-# minutes before it expires, so a token kept for two minutes is always still valid.
-TOKEN_REUSE_SECONDS = 120.0
 MAX_CLIENTS = 64
-
-
-class ConnectorHttp:
-    """One aiohttp session for every call to the Bot Connector, opened on first use."""
-
-    def __init__(self) -> None:
-        self._session: aiohttp.ClientSession | None = None
-
-    def session(self) -> aiohttp.ClientSession:
-        """The shared session; created inside the running loop, never at import or build time."""
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
-        return self._session
-
-    async def close(self) -> None:
-        """Close the session (on application shutdown)."""
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-
-
-class _AiohttpResponse(HTTPClientResponse):
-    """msrest's view of an aiohttp response whose body was read in full.
-
-    It is its own ``internal_response``: msrest's errors expose that as ``error.response``,
-    where callers read ``status_code`` and ``headers`` as they did from ``requests``.
-    """
-
-    def __init__(self, request: Any, status: int, headers: dict[str, str], reason: str | None, body: bytes):
-        super().__init__(request, self)
-        self.status_code = status
-        self.headers = headers
-        self.reason = reason
-        self._body = body
-
-    def body(self) -> bytes:
-        return self._body
 
 
 class AiohttpSender(AsyncHTTPSender):
@@ -112,34 +71,23 @@ class AiohttpSender(AsyncHTTPSender):
                                                 headers=dict(http_request.headers),
                                                 data=http_request.data, timeout=self._timeout) as answer:
             body = await answer.read()
-            response = _AiohttpResponse(http_request, answer.status, dict(answer.headers), answer.reason, body)
+            response = ConnectorResponse(http_request, answer.status, dict(answer.headers), answer.reason, body)
         return Response(request, response)
 
 
 class _BearerToken(AsyncHTTPPolicy):
-    """Adds the bot's access token, as ``AppCredentials.signed_session`` did for ``requests``."""
+    """Adds the bot's access token to the calls that go through msrest's pipeline."""
 
-    def __init__(self, credentials: Any, clock: Callable[[], float]):
+    def __init__(self, token: AccessToken):
         super().__init__()
-        self._credentials = credentials
-        self._clock = clock
-        self._token: str | None = None
-        self._taken_at = 0.0
-
-    def _needs_token(self) -> bool:
-        app_id = getattr(self._credentials, "microsoft_app_id", None)
-        return bool(app_id) and app_id != AuthenticationConstants.ANONYMOUS_SKILL_APP_ID
+        self._token = token
 
     async def send(self, request: Request, **kwargs: Any) -> Response:
-        if self._needs_token():
-            if self._token is None or self._clock() - self._taken_at > TOKEN_REUSE_SECONDS:
-                # MSAL is synchronous and may call Entra ID: keep it off the event loop.
-                self._token = await asyncio.to_thread(self._credentials.get_access_token)
-                self._taken_at = self._clock()
-            request.http_request.headers["Authorization"] = f"Bearer {self._token}"
+        authorization = await self._token.authorization()
+        if authorization is not None:
+            request.http_request.headers["Authorization"] = authorization
         response = await self.next.send(request, **kwargs)
-        if response.http_response.status_code == 401:
-            self._token = None  # ask again next time rather than repeat a refused token
+        self._token.answered(response.http_response.status_code)
         return response
 
 
@@ -179,11 +127,14 @@ class ConnectorPool:
         client._serialize.client_side_validation = False
         client._serialize.body = FastBody(client._serialize, client._serialize.body)
         config = client.config
+        token = AccessToken(config.credentials, self._clock)
         config.pipeline = AsyncPipeline(
-            [config.user_agent_policy, _BearerToken(config.credentials, self._clock), RawDeserializer(),
-             config.http_logger_policy],
+            [config.user_agent_policy, _BearerToken(token), RawDeserializer(), config.http_logger_policy],
             AiohttpSender(self._http, timeout=config.connection.timeout),
         )
+        client.conversations = FastConversations(client.conversations, http=self._http, token=token,
+                                                 base_url=config.base_url, user_agent=config.user_agent,
+                                                 timeout=config.connection.timeout)
         self._clients[key] = client
         if len(self._clients) > self._max:
             self._clients.popitem(last=False)

@@ -13,7 +13,8 @@ from botframework.connector.auth import (
 )
 from botframework.connector.auth._connector_factory_impl import _ConnectorFactoryImpl
 
-from bot.connector_pool import TOKEN_REUSE_SECONDS, ConnectorHttp, ConnectorPool
+from bot.connector_http import TOKEN_REUSE_SECONDS, ConnectorHttp
+from bot.connector_pool import ConnectorPool
 from tests.fakes.connector import FakeConnector
 
 TEAM = "19:team@thread.tacv2"
@@ -193,3 +194,36 @@ async def test_pooled_clients_leave_model_checks_to_the_connector(http):  # type
     client = await ConnectorPool(http).factory(sdk_factory(CountingFactory(""))).create("http://127.0.0.1:9/", None)
     assert client._serialize.client_side_validation is False
     assert client.conversations._serialize is client._serialize
+
+
+async def test_replies_and_sends_go_out_as_the_sdks_pipeline_sends_them(http):  # type: ignore[no-untyped-def]
+    """The direct sends make the same request as msrest's way, and read the same answers and errors."""
+    from botbuilder.schema import Attachment
+
+    from bot.connector_sends import FastConversations
+
+    activity = Activity(type="message", text="Hallo è ü", reply_to_id="m 1", attachments=[
+        Attachment(content_type="application/vnd.microsoft.card.adaptive", content={"type": "AdaptiveCard"})])
+    pool = ConnectorPool(http)
+    with FakeConnector() as connector:
+        client = await pool.factory(sdk_factory(CountingFactory(""))).create(connector.url, None)
+        fast = client.conversations
+        assert isinstance(fast, FastConversations)
+        sdk = fast._operations
+        answers = []
+        for operations in (fast, sdk):
+            answers.append(await operations.reply_to_activity("a:personal/anna", "m 1", activity))
+            answers.append(await operations.send_to_conversation(f"{TEAM};messageid=1", activity))
+            connector.fail_next(1, status=429, headers={"Retry-After": "3"})
+            with pytest.raises(ErrorResponseException) as raised:
+                await operations.send_to_conversation("a:personal-anna", activity)
+            answers.append((raised.value.response.status_code, raised.value.response.headers["Retry-After"],
+                            str(raised.value)))
+        compared = ("Accept", "Content-Type", "User-Agent", "x-ms-conversation-id")
+        requests = [(r["method"], r["path"], r["body"], r["status"],
+                     {k: v for k, v in r["headers"].items() if k in compared}) for r in connector.sent]
+    assert requests[:3] == requests[3:]
+    assert requests[0][4]["x-ms-conversation-id"] == "a:personal/anna"
+    assert answers[0].id and answers[3].id  # the fake numbers its activities: same shape, other id
+    assert type(answers[0]) is type(answers[3]) and type(answers[1]) is type(answers[4])
+    assert answers[2] == answers[5]
