@@ -9,9 +9,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, insert, select
 
 from bot.config import load_settings
+from bot.domain.clock import SystemClock
+from bot.domain.services.reminder_planner import ReminderPlanner
 from bot.maintenance import prepare_database
-from storage.db import create_engine
+from storage.db import create_engine, create_sessionmaker
 from storage.tables import OutboxRow, ParticipantRow, RequestRow
+from storage.unit_of_work import SqlUnitOfWork
 
 TENANT = "7d9a3e2b-1c4f-4b8e-9a61-5f0c2d8e4b17"
 BOT = {"id": "28:sparringbot-app-id", "name": "Sparringbot"}
@@ -45,6 +48,24 @@ def turn_database(database_url: str, *, participants: int, requests: int, servic
                                  person_id=COORDINATOR))
     ids = asyncio.run(add_participants(database_url, participants, prefix="s", service_url=service_url))
     asyncio.run(add_requests(database_url, ids, requests))
+    asyncio.run(plan_reminders(database_url))
+
+
+async def plan_reminders(database_url: str) -> int:
+    """Plan the programme's reminders for everyone, as a bot that has been running would have.
+
+    Then the bot's own planning at start-up finds nothing changed and plans nothing: the
+    benchmarks measure the steady state, not the one start after participants arrived in bulk.
+    """
+    settings = load_settings({"DATABASE_URL": database_url}, env_file=None)
+    engine = create_engine(database_url)
+    sessions = create_sessionmaker(engine)
+    try:
+        planner = ReminderPlanner(uow_factory=lambda: SqlUnitOfWork(sessions), clock=SystemClock(),
+                                  zone=settings.zone)
+        return await planner.plan_all()
+    finally:
+        await engine.dispose()
 
 
 async def add_participants(database_url: str, count: int, *, prefix: str, service_url: str,

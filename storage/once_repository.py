@@ -24,3 +24,7 @@ class SqlOnceRepository:
         except IntegrityError:
             return False
         return True
+
+    async def claimed(self, key: str) -> bool:
+        """True when ``key`` was claimed before."""
+        return await self._session.get(OnceKeyRow, key[:300]) is not None

@@ -66,12 +66,12 @@ class SqlParticipantRepository:
         await self._session.flush()
         return _to_participant(row)
 
-    async def link_person(self, participant_id: int, person_id: str | None) -> None:
+    async def link_person(self, participant_id: int, person_id: str | None, *, now: datetime) -> None:
         """Link (or unlink) the participant to a directory person."""
         self._by_id.pop(participant_id, None)
         row = await self._session.get(ParticipantRow, participant_id)
-        if row is not None:
-            row.person_id = person_id
+        if row is not None and row.person_id != person_id:
+            row.person_id, row.updated_at = person_id, now
 
     async def set_active(self, teams_id: str, active: bool, *, now: datetime) -> bool:
         """Activate or deactivate; True when something changed."""
@@ -138,6 +138,11 @@ class SqlParticipantRepository:
             statement = statement.where(ParticipantRow.active.is_(True))
         return int((await self._session.execute(statement)).scalar_one())
 
+    async def change_marker(self) -> tuple[int, int, datetime | None]:
+        """(how many, highest id, latest ``updated_at``): every write here moves it."""
+        count, highest, latest = (await self._sql.execute(_change_marker())).first()
+        return int(count), int(highest or 0), latest
+
     async def _row_by_id(self, participant_id: int) -> Any:
         if participant_id not in self._by_id:
             # A select built once: Session.get builds its statement anew every time.
@@ -191,6 +196,11 @@ def _active() -> Select[Any]:
 @cache
 def _active_page() -> Select[Any]:
     return _active().limit(bindparam("limit"))
+
+
+@cache
+def _change_marker() -> Select[Any]:
+    return select(func.count(), func.max(ParticipantRow.id), func.max(ParticipantRow.updated_at))
 
 
 @cache

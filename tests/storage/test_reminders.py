@@ -133,3 +133,39 @@ async def test_overview_for_a_participant(uow_factory, programme):
     statuses, events = await schedule.for_participant(cast["anna"])
     assert [(s.deadline.id, s.done) for s in statuses] == [("exploitatievraag", False)]
     assert [e.place for e in events] == ["Leiden"]
+
+
+async def test_a_run_whose_inputs_did_not_change_plans_nothing_even_after_a_restart(  # type: ignore[no-untyped-def]
+        uow_factory, programme, monkeypatch):
+    clock, cast, planner, *_ = programme
+    assert await planner.plan_all() > 0
+
+    async def no_reading() -> list:
+        raise AssertionError("nothing changed: the participants need not be read")
+
+    restarted = ReminderPlanner(uow_factory=uow_factory, clock=clock, zone=AMS)
+    monkeypatch.setattr(restarted, "_participants", no_reading)
+    clock.set(local(2027, 3, 2, 10, 0))
+    assert await restarted.plan_all() == 0
+
+
+async def test_a_new_or_newly_linked_participant_is_planned_for(uow_factory, programme):  # type: ignore[no-untyped-def]
+    clock, cast, planner, *_ = programme
+    await planner.plan_all()
+    people = ParticipantService(uow_factory, clock)
+    eline = await people.record_seen(ParticipantSeen(teams_id="29:eline", name="Eline"))
+    assert await planner.plan_all() > 0
+    assert any(f":p{eline.id}:" in key for key in await planned(uow_factory))
+    # Maarten's link to the directory changes (the coordinator put him right): the run does not
+    # skip, because who he is changed.
+    before = await planned(uow_factory)
+    clock.set(local(2027, 3, 1, 11, 0))
+    async with uow_factory() as uow:
+        marker = await uow.participants.change_marker()
+        linked = (await uow.participants.get(cast["maarten"].id)).person_id
+        await uow.participants.link_person(cast["maarten"].id, None if linked else "maarten-oba", now=clock.now())
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.participants.change_marker() != marker
+    await planner.plan_all()
+    assert set(before) <= set(await planned(uow_factory))

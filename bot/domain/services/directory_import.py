@@ -35,7 +35,7 @@ async def import_directory(uow_factory: UnitOfWorkFactory, clock: Clock, directo
         for participant in await uow.participants.unlinked_with_email():
             match = await uow.directory.person_by_email(participant.email or "")
             if match is not None:
-                await uow.participants.link_person(participant.id, match.id)
+                await uow.participants.link_person(participant.id, match.id, now=now)
         await uow.commit()
     return ImportResult(deactivated=deactivated, **counts)
 

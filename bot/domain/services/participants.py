@@ -79,5 +79,5 @@ class ParticipantService:
             person = match_person(participant, await uow.directory.people(active_only=True),
                                   taken=await uow.participants.linked_person_ids())
             if person is not None:
-                await uow.participants.link_person(participant.id, person.id)
+                await uow.participants.link_person(participant.id, person.id, now=self._clock.now())
         return participant

@@ -9,17 +9,28 @@ messages. So the messages are written in chunks, each in its own short transacti
 event loop gets a turn in between (on SQLite one long transaction would also hold the one
 connection every turn needs). A run cut short by a crash leaves some chunks planned; the next
 run plans the rest.
+
+Most runs have nothing to do: the messages depend only on the directory, the schedule and who
+the participants are, and what a later run would plan for the same inputs is a part of what an
+earlier one planned (only moments still ahead are planned). So a run that completed records a
+fingerprint of its inputs (a once-key, which survives restarts and is shared by instances), and
+a run that finds its inputs' fingerprint recorded plans nothing: a few small reads instead of
+planning 40,000 messages again, at every start and every ten minutes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.clock import Clock
 from bot.domain.deadlines import (
     Audience,
+    Deadline,
+    Event,
     PlannedMessage,
     audience_includes,
     plan_deadline_reminders,
@@ -36,6 +47,8 @@ log = logging.getLogger(__name__)
 # that arrives meanwhile hardly waits.
 PLAN_CHUNK = 500
 READ_CHUNK = 1000
+# Part of the fingerprint: a change to how messages are planned plans everything again.
+PLANNING_VERSION = "1"
 
 
 class ReminderPlanner:
@@ -54,6 +67,23 @@ class ReminderPlanner:
         async with self._uow_factory() as uow:
             people = {p.id: p for p in await uow.directory.people()}
             deadlines, events = await uow.schedule.deadlines(), await uow.schedule.events()
+            inputs = self._fingerprint(people, deadlines, events, await uow.participants.change_marker())
+            if await uow.once.claimed(inputs):
+                return 0
+        added = await self._plan(now, people, deadlines, events)
+        async with self._uow_factory() as uow:
+            await uow.once.claim(inputs, now=self._clock.now())
+            await uow.commit()
+        return added
+
+    def _fingerprint(self, people: dict[str, Person], deadlines: list[Deadline], events: list[Event],
+                     participants: tuple[object, ...]) -> str:
+        text = repr((PLANNING_VERSION, str(self._zone), self._quiet, sorted(people.items()), deadlines, events,
+                     participants))
+        return "planned:" + hashlib.sha256(text.encode()).hexdigest()
+
+    async def _plan(self, now: datetime, people: dict[str, Person], deadlines: list[Deadline],
+                    events: list[Event]) -> int:
         participants = await self._participants()
         coordinators = [p.id for p in participants if _role(p, people) == Role.COORDINATOR.value]
         planned: list[PlannedMessage] = []
