@@ -15,7 +15,7 @@ from msrest.serialization import Deserializer
 from bot.config import Settings
 from bot.connector_pool import ConnectorPool, PooledAuthentication
 from bot.model_reader import FastReader
-from bot.sdk_fixes import invoke_body_to_json, speed_up_retry_policy, speed_up_state_hash
+from bot.sdk_fixes import copy_replies_shallowly, invoke_body_to_json, speed_up_retry_policy, speed_up_state_hash
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,7 @@ def create_adapter(settings: Settings, pool: ConnectorPool) -> CloudAdapter:
     """
     speed_up_retry_policy()
     speed_up_state_hash()
+    copy_replies_shallowly()
     return CloudAdapter(PooledAuthentication(ConfigurationBotFrameworkAuthentication(settings), pool))
 
 

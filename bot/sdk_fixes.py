@@ -6,12 +6,15 @@ the channel layer can be upgraded or swapped (Microsoft 365 Agents SDK) knowingl
 
 from __future__ import annotations
 
-import pickle
+import copy
 from typing import Any
 
-from botbuilder.core import bot_state, serializer_helper
+from botbuilder.core import bot_state, serializer_helper, turn_context
+from botbuilder.core.bot_assert import BotAssert
 from msrest.serialization import Model
 from msrest.universal_http.requests import ClientRetryPolicy
+
+from storage.state_codec import StoredDocument, pickled
 
 
 def speed_up_retry_policy() -> None:
@@ -30,23 +33,53 @@ def speed_up_state_hash() -> None:
     """Make the state change check cheap.
 
     ``BotState`` keeps a fingerprint of the state it loaded and compares it with a new one
-    on save, to skip writing unchanged state. Both fingerprints are jsonpickle's flattening
-    of the whole state (dialog stack included), twice a turn: about 5% of a turn. A pickle
-    of the same objects is a fingerprint too (any change of a value changes the bytes) and
-    is made in C. Objects pickle cannot handle fall back to the SDK's way. Idempotent.
+    on save, to skip writing unchanged state; after a write it takes the fingerprint once more.
+    The SDK's fingerprint is jsonpickle's flattening of the whole state (dialog stack included):
+    about 5% of a turn. A pickle of the same objects (without the ``e_tag``, which only the
+    store changes) is a fingerprint too, made in C, and it is what the store keeps: the state
+    as read comes with the pickle it was read from (``storage.state_codec.StoredDocument``), so
+    loading takes no fingerprint of its own, and the one taken to decide about a write is still
+    the state's after it. Objects pickle cannot handle fall back to the SDK's way. Idempotent.
     """
     if getattr(bot_state.CachedBotState.compute_hash, "_sparringbot", False):
         return
     original = bot_state.CachedBotState.compute_hash
 
     def compute_hash(self: Any, obj: object) -> Any:
-        try:
-            return pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception:  # an object pickle refuses (a lambda, a lock): jsonpickle copes
-            return original(self, obj)
+        if isinstance(obj, StoredDocument) and obj.pickled is not None:
+            # Only the first fingerprint, taken as the state is loaded: the state changes from here on.
+            stored, obj.pickled = obj.pickled, None
+            return stored
+        fingerprint = pickled(obj)
+        return fingerprint if fingerprint is not None else original(self, obj)
+
+    async def save_changes(self: Any, turn_context: Any, force: bool = False) -> None:
+        # The SDK's save_changes, with the fingerprint taken once instead of before and after the write.
+        BotAssert.context_not_none(turn_context)
+        cached_state = self.get_cached_state(turn_context)
+        fingerprint = cached_state.compute_hash(cached_state.state) if cached_state is not None else None
+        if force or (cached_state is not None and cached_state.hash != fingerprint):
+            storage_key = self.get_storage_key(turn_context)
+            await self._storage.write({storage_key: cached_state.state})
+            cached_state.hash = fingerprint if fingerprint is not None else \
+                cached_state.compute_hash(cached_state.state)
 
     compute_hash._sparringbot = True  # type: ignore[attr-defined]
     bot_state.CachedBotState.compute_hash = compute_hash
+    bot_state.BotState.save_changes = save_changes
+
+
+def copy_replies_shallowly() -> None:
+    """Copy each outgoing activity one level deep instead of all the way down.
+
+    ``TurnContext.send_activities`` deep-copies every activity before addressing it, so that
+    addressing cannot change the caller's object; for a reply with a card that is a copy of the
+    whole card, value by value (a fifth of a help turn). Addressing (``apply_conversation_reference``
+    and the SDK's own checks) only assigns attributes of the activity itself, so a copy of the
+    activity's attributes protects the caller just as well; the card it shares is only read.
+    ``deepcopy`` is used nowhere else in that module. Idempotent.
+    """
+    turn_context.deepcopy = copy.copy
 
 
 def invoke_body_to_json(body: Any) -> Any:

@@ -92,7 +92,7 @@ class SqlStorage(Storage):
                 if expected == "":
                     raise ValueError(f"empty e_tag for state key {key!r}")
                 new_tag = uuid.uuid4().hex
-                data = state_codec.encode(_without_e_tag(value))
+                data = state_codec.encode(value)
                 await self._statements.write_one(connection, key, data, expected, new_tag, now)
                 new_tags[key] = new_tag
         # Hand the new tags back so a second save in the same turn is not refused.
@@ -156,9 +156,3 @@ def _set_e_tag(value: Any, tag: str) -> None:
         value["e_tag"] = tag
     elif hasattr(value, "e_tag"):
         value.e_tag = tag
-
-
-def _without_e_tag(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: v for k, v in value.items() if k != "e_tag"}
-    return value

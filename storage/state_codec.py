@@ -20,14 +20,39 @@ import jsonpickle
 PICKLE_PREFIX = "p5:"
 
 
+class StoredDocument(dict):  # type: ignore[type-arg]
+    """A document as read: a dict that also carries the pickle it was read from.
+
+    The pickle is :func:`pickled` of the document as it was read, so the bot's state change check
+    can take it as the fingerprint of the loaded state instead of pickling it again.
+    """
+
+    __slots__ = ("pickled",)
+
+    def __init__(self, items: dict, pickled: bytes | None):  # type: ignore[type-arg]
+        super().__init__(items)
+        self.pickled = pickled
+
+
+def pickled(document: Any) -> bytes | None:
+    """``document`` pickled without its ``e_tag`` (which changes on every write), or None if pickle refuses it."""
+    if isinstance(document, dict):
+        document = {key: value for key, value in document.items() if key != "e_tag"}
+    try:
+        return pickle.dumps(document, protocol=5)
+    except Exception:  # pickle refuses some objects that jsonpickle flattens (a lambda, a lock)
+        return None
+
+
 def encode(document: Any) -> str:
-    """The stored text of ``document`` (a pickle in base64 behind :data:`PICKLE_PREFIX`).
+    """The stored text of ``document`` without its ``e_tag`` (a pickle in base64 behind :data:`PICKLE_PREFIX`).
 
     Objects pickle refuses (a lambda, a lock) are written as jsonpickle JSON, as before.
     """
-    try:
-        data = pickle.dumps(document, protocol=5)
-    except Exception:  # pickle refuses some objects that jsonpickle flattens
+    data = pickled(document)
+    if data is None:
+        if isinstance(document, dict):
+            document = {key: value for key, value in document.items() if key != "e_tag"}
         return jsonpickle.encode(document, make_refs=False)
     return PICKLE_PREFIX + base64.b64encode(data).decode("ascii")
 
@@ -35,9 +60,13 @@ def encode(document: Any) -> str:
 def decode(text: str) -> Any:
     """The document stored as ``text``, pickled or (older rows) jsonpickle JSON.
 
+    A pickled dict comes back as a :class:`StoredDocument`.
+
     Raises:
         Exception: Whatever pickle or jsonpickle raise for text they cannot rebuild.
     """
     if text.startswith(PICKLE_PREFIX):
-        return pickle.loads(base64.b64decode(text[len(PICKLE_PREFIX):], validate=True))  # noqa: S301 - own table
+        data = base64.b64decode(text[len(PICKLE_PREFIX):], validate=True)
+        document = pickle.loads(data)  # noqa: S301 - own table
+        return StoredDocument(document, data) if type(document) is dict else document
     return jsonpickle.decode(text)

@@ -112,3 +112,46 @@ async def test_a_document_that_cannot_be_rebuilt_is_read_as_absent_and_overwritt
     assert "could not be read" in caplog.text
     await storage.write({"broken": {"v": "fresh"}})  # the SDK saves an absent document without e_tag
     assert (await storage.read(["broken"]))["broken"]["v"] == "fresh"
+
+
+async def test_state_is_written_when_it_changed_and_only_then(storage, monkeypatch):
+    from botbuilder.core import ConversationState, TurnContext
+    from botbuilder.core.adapters import TestAdapter
+    from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
+
+    from bot.sdk_fixes import speed_up_state_hash
+    from storage import state_codec
+
+    speed_up_state_hash()
+    writes: list[dict] = []
+    real_write = storage.write
+
+    async def counting_write(changes):  # type: ignore[no-untyped-def]
+        writes.append({key: dict(value) for key, value in changes.items()})
+        await real_write(changes)
+
+    monkeypatch.setattr(storage, "write", counting_write)
+    state = ConversationState(storage)
+    counter = state.create_property("counter")
+
+    def turn() -> TurnContext:
+        return TurnContext(TestAdapter(), Activity(type="message", channel_id="msteams", text="hoi",
+                                                   from_property=ChannelAccount(id="29:anna"),
+                                                   conversation=ConversationAccount(id="a:1")))
+
+    async def run(change: bool) -> None:
+        context = turn()
+        value = await counter.get(context, lambda: {"n": 0})
+        if change:
+            value["n"] += 1
+        await state.save_changes(context)
+        await state.save_changes(context)  # nothing new since the first save: no second write
+
+    await run(change=True)  # a new conversation: written
+    pickles: list[object] = []
+    real_pickled = state_codec.pickled
+    monkeypatch.setattr("bot.sdk_fixes.pickled", lambda obj: pickles.append(obj) or real_pickled(obj))
+    await run(change=False)  # read back unchanged: not written, and fingerprinted once (at the save)
+    assert len(pickles) == 2  # the two saves; loading took the stored pickle
+    await run(change=True)
+    assert [w["msteams/conversations/a:1"]["counter"]["n"] for w in writes] == [1, 2]
