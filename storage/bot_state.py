@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import state_codec
-from storage.db import create_autocommit, dialect_insert
+from storage.db import dialect_insert
 from storage.direct_sql import Autocommit, DirectConnection, transaction
 from storage.tables import BotStateRow
 
@@ -40,14 +40,14 @@ class SqlStorage(Storage):
     connection (``storage.direct_sql``): no ORM session, and none of SQLAlchemy's execution layer.
     """
 
-    def __init__(self, engine: AsyncEngine, autocommit: Autocommit | None = None):
+    def __init__(self, engine: AsyncEngine, autocommit: Autocommit):
         """Args:
             engine: The bot's engine.
-            autocommit: Where reads and one-document writes run (the engine's own if not given).
+            autocommit: Where reads and one-document writes run (the caller closes it).
         """
         super().__init__()
         self._engine = engine
-        self._autocommit = autocommit or create_autocommit(engine)
+        self._autocommit = autocommit
         self._statements = _Statements(engine.dialect.name)
 
     async def read(self, keys: list[str]) -> dict[str, Any]:

@@ -4,8 +4,8 @@ from storage.bot_state import SqlStorage, StateConflictError
 
 
 @pytest.fixture
-def storage(engine):
-    return SqlStorage(engine)
+def storage(engine, autocommit):
+    return SqlStorage(engine, autocommit)
 
 
 async def test_write_then_read_round_trips_with_an_e_tag(storage):

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from storage.db import create_autocommit, insert_new
+from storage.db import insert_new
 from storage.direct_sql import prepare, transaction
 from storage.tables import OutboxRow, ParticipantRow
 
@@ -32,9 +32,9 @@ def row(teams_id: str, *, active: bool = True, reference: dict | None = None) ->
             "conversation_reference": reference, "name": None}
 
 
-async def test_rows_come_back_as_sqlalchemy_returns_them(engine) -> None:  # type: ignore[no-untyped-def]
+async def test_rows_come_back_as_sqlalchemy_returns_them(engine, autocommit) -> None:  # type: ignore[no-untyped-def]
     statement = new_participant(engine.dialect.name)
-    async with create_autocommit(engine).connection() as direct:
+    async with autocommit.connection() as direct:
         inserted = await direct.execute(statement, row("29:a", reference={"conversation": {"id": "a:1"}}))
         again = await direct.execute(statement, row("29:a"))
         await direct.execute(statement, row("29:b", active=False))
@@ -51,8 +51,8 @@ async def test_rows_come_back_as_sqlalchemy_returns_them(engine) -> None:  # typ
     assert [tuple(r) for r in both] == [tuple(r) for r in expected_both] == [tuple(read)]
 
 
-async def test_rowcount_and_a_missing_row(engine) -> None:  # type: ignore[no-untyped-def]
-    async with create_autocommit(engine).connection() as direct:
+async def test_rowcount_and_a_missing_row(engine, autocommit) -> None:  # type: ignore[no-untyped-def]
+    async with autocommit.connection() as direct:
         await direct.execute(new_participant(engine.dialect.name), row("29:a"))
         assert (await direct.execute(RENAME, {"teams_id": "29:a", "new_name": "Anna"})).rowcount == 1
         assert (await direct.execute(RENAME, {"teams_id": "29:x", "new_name": "X"})).rowcount == 0
@@ -60,9 +60,9 @@ async def test_rowcount_and_a_missing_row(engine) -> None:  # type: ignore[no-un
         assert (await direct.execute(BY_TEAMS_ID, {"teams_id": "29:a"})).first().name == "Anna"
 
 
-async def test_a_broken_constraint_is_sqlalchemys_integrity_error(engine) -> None:  # type: ignore[no-untyped-def]
+async def test_a_broken_constraint_is_sqlalchemys_integrity_error(engine, autocommit) -> None:  # type: ignore[no-untyped-def]
     plain_insert = insert(ParticipantRow).values({name: bindparam(name) for name in row("29:a")})
-    async with create_autocommit(engine).connection() as direct:
+    async with autocommit.connection() as direct:
         await direct.execute(plain_insert, row("29:a"))
         with pytest.raises(IntegrityError):
             await direct.execute(plain_insert, row("29:a"))
@@ -70,14 +70,14 @@ async def test_a_broken_constraint_is_sqlalchemys_integrity_error(engine) -> Non
         assert (await direct.execute(BY_TEAMS_ID, {"teams_id": "29:a"})).first() is not None
 
 
-async def test_a_transaction_that_fails_writes_nothing(engine) -> None:  # type: ignore[no-untyped-def]
+async def test_a_transaction_that_fails_writes_nothing(engine, autocommit) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(RuntimeError):
         async with transaction(engine) as direct:
             await direct.execute(new_participant(engine.dialect.name), row("29:a"))
             raise RuntimeError("half way")
     async with transaction(engine) as direct:
         await direct.execute(new_participant(engine.dialect.name), row("29:b"))
-    async with create_autocommit(engine).connection() as direct:
+    async with autocommit.connection() as direct:
         assert (await direct.execute(BY_TEAMS_ID, {"teams_id": "29:a"})).first() is None
         assert (await direct.execute(BY_TEAMS_ID, {"teams_id": "29:b"})).first() is not None
 
@@ -110,20 +110,16 @@ def test_a_missing_value_is_named(engine) -> None:  # type: ignore[no-untyped-de
 
 
 async def test_a_reading_unit_of_work_reads_on_its_own_and_needs_no_session(  # type: ignore[no-untyped-def]
-        engine, sessions, uow_factory) -> None:
+        engine, sessions, uow_factory, autocommit) -> None:
     from storage.unit_of_work import SqlUnitOfWork
 
-    autocommit = create_autocommit(engine)
-    try:
-        async with uow_factory() as writer:
-            await writer._statements.execute(new_participant(engine.dialect.name), row("29:a"))
-            async with SqlUnitOfWork(sessions, autocommit=autocommit) as reader:
-                # The writer holds its transaction (on SQLite the pool's one connection): the reader
-                # neither waits for it nor sees what it has not committed.
-                assert await reader.participants.by_teams_id("29:a") is None
-            await writer.commit()
+    async with uow_factory() as writer:
+        await writer._statements.execute(new_participant(engine.dialect.name), row("29:a"))
         async with SqlUnitOfWork(sessions, autocommit=autocommit) as reader:
-            assert (await reader.participants.by_teams_id("29:a")).teams_id == "29:a"
-            assert reader._session.session is None  # no ORM session was opened
-    finally:
-        autocommit.close()
+            # The writer holds its transaction (on SQLite the pool's one connection): the reader
+            # neither waits for it nor sees what it has not committed.
+            assert await reader.participants.by_teams_id("29:a") is None
+        await writer.commit()
+    async with SqlUnitOfWork(sessions, autocommit=autocommit) as reader:
+        assert (await reader.participants.by_teams_id("29:a")).teams_id == "29:a"
+        assert reader._session.session is None  # no ORM session was opened
