@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 
 from aiohttp import web
 from botbuilder.core import Bot
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
-from botbuilder.schema import Activity
-from msrest.serialization import Deserializer
 
 from bot.config import Settings
 from bot.connector_pool import ConnectorPool, PooledAuthentication
-from bot.model_reader import FastReader
+from bot.model_reader import schema_reader
 from bot.sdk_fixes import copy_replies_shallowly, invoke_body_to_json, speed_up_retry_policy, speed_up_state_hash
 
 log = logging.getLogger(__name__)
@@ -56,7 +53,7 @@ async def process_activity_request(
     if not isinstance(body, dict):
         return _error(400, "body must be a JSON object (an activity)")
     try:
-        activity = _activity_deserializer()("Activity", body)
+        activity = schema_reader()("Activity", body)
     except Exception:  # msrest raises several unrelated types for wrong-typed fields
         return _error(400, "body is not a valid activity")
     if not activity.type or not isinstance(activity.type, str):
@@ -84,14 +81,6 @@ async def _read_at_most(request: web.Request, limit: int) -> bytes:
             break
         raw += chunk
     return bytes(raw)
-
-
-@functools.cache
-def _activity_deserializer() -> FastReader:
-    # What ``Activity().deserialize`` does, without building the map of every schema class anew
-    # for each incoming activity (the deserializer keeps no state between calls), and without
-    # msrest's detours for what is plain JSON (bot/model_reader.py).
-    return FastReader(Deserializer(Activity._infer_class_models()))
 
 
 def _error(status: int, reason: str) -> web.Response:

@@ -84,7 +84,7 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock)
     read_sessions = create_sessionmaker(reading(engine))
     autocommit = create_autocommit(engine)
 
-    def read_uow_factory() -> SqlUnitOfWork:
+    def autocommit_uow_factory() -> SqlUnitOfWork:
         return SqlUnitOfWork(read_sessions, autocommit=autocommit)
 
     texts = Catalogue.load()
@@ -93,8 +93,9 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock)
     connector_http = ConnectorHttp()
     adapter = create_adapter(settings, ConnectorPool(connector_http))
     adapter.on_turn_error = make_turn_error_handler(texts)
-    participants = ParticipantService(uow_factory, clock, reads=read_uow_factory)
-    messenger = TeamsMessenger(adapter=adapter, app_id=settings.app_id, uow_factory=uow_factory, clock=clock)
+    participants = ParticipantService(uow_factory, clock, reads=autocommit_uow_factory)
+    messenger = TeamsMessenger(adapter=adapter, app_id=settings.app_id, uow_factory=uow_factory, clock=clock,
+                               reads=autocommit_uow_factory)
     wake = asyncio.Event()
     queued = OutboxMessenger(uow_factory=uow_factory, clock=clock, wake=wake)
     schedule = ScheduleService(uow_factory=uow_factory, clock=clock, zone=settings.zone)
@@ -103,7 +104,9 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock)
     documents = DocumentService(uow_factory=uow_factory, clock=clock, store=store, max_bytes=settings.max_upload_bytes)
     planner = ReminderPlanner(uow_factory=uow_factory, clock=clock, zone=settings.zone)
     dispatcher = Dispatcher(
-        uow_factory=uow_factory, messenger=messenger, clock=clock, worker=f"{socket.gethostname()}:{os.getpid()}",
+        # Claiming, renewing and recording each take one statement, atomic on its own.
+        uow_factory=autocommit_uow_factory, messenger=messenger, clock=clock,
+        worker=f"{socket.gethostname()}:{os.getpid()}",
         composers={MESSAGE_KIND: compose_stored_message,
                    **FollowUpComposers(uow_factory=uow_factory, texts=texts).mapping(),
                    **ScheduleComposers(uow_factory=uow_factory, texts=texts, schedule=schedule,
@@ -118,7 +121,7 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock)
     runner = DialogRunner(conversation_state)
     sparring = SparringHandlers(service=sparring_service, texts=texts, runner=runner, messenger=messenger,
                                 conversation_state=conversation_state, uow_factory=uow_factory, clock=clock,
-                                notifications=notifications, reads=read_uow_factory)
+                                notifications=notifications, reads=autocommit_uow_factory)
     runner.add(QuestionDialog(texts=texts, themes=sparring.themes, submit=sparring.submit_draft))
     bot = SparringBot(
         conversation_state=conversation_state, user_state=user_state, runner=runner, participants=participants,

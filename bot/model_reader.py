@@ -12,9 +12,11 @@ generated activities.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
+from botbuilder.schema import Activity
 from msrest.serialization import Deserializer, Model
 
 _PLAIN = (str, int, float, bool, dict, list)
@@ -118,3 +120,13 @@ class FastReader:
         if kind is dict and isinstance(model, type) and issubclass(model, Model):
             return self._model(model, raw)
         raise _NotPlain(data_type)
+
+
+@functools.cache
+def schema_reader() -> FastReader:
+    """The reader of the Bot Framework schema (activities, conversation references), made once.
+
+    What ``Activity().deserialize`` does, without building the map of every schema class anew
+    for each call (the deserializer keeps no state between calls).
+    """
+    return FastReader(Deserializer(Activity._infer_class_models()))

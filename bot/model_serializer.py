@@ -28,6 +28,7 @@ class FastBody:
     def __init__(self, serializer: Serializer, body: Callable[..., Any]):
         self._serializer = serializer
         self._body = body
+        self._models = frozenset(model for model in serializer.dependencies.values() if isinstance(model, type))
 
     def __call__(self, data: Any, data_type: str, **kwargs: Any) -> Any:
         if kwargs or self._serializer.client_side_validation or not isinstance(data, Model):
@@ -61,8 +62,11 @@ class FastBody:
             if type(value) is not model_type:
                 raise _NotPlain(data_type)  # msrest would turn a dict (or a subclass) into this model
             return self._model(value)
-        if data_type == "object" and _plain_json(value):
-            return value  # msrest would copy it value by value into an equal structure
+        if data_type == "object":
+            if _plain_json(value):
+                return value  # msrest would copy it value by value into an equal structure
+            if isinstance(value, Model) and type(value) in self._models:
+                return self._model(value)  # a card of the schema (a hero card): msrest serialises it as a model
         if data_type[:1] == "[" and data_type[-1:] == "]" and isinstance(value, list):
             return [None if item is None else self._value(item, data_type[1:-1]) for item in value]
         if data_type[:1] == "{" and data_type[-1:] == "}" and isinstance(value, dict):

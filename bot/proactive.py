@@ -12,7 +12,6 @@ from botbuilder.schema import (
     Activity,
     ChannelAccount,
     ConversationParameters,
-    ConversationReference,
     ErrorResponseException,
 )
 from msrest.exceptions import ClientRequestError
@@ -22,6 +21,7 @@ from bot.domain.errors import NotReachable
 from bot.domain.models import Address, OutgoingMessage
 from bot.domain.outbox import DeliveryError
 from bot.domain.ports import UnitOfWorkFactory
+from bot.model_reader import schema_reader
 
 log = logging.getLogger(__name__)
 Logic = Callable[[TurnContext], Awaitable[None]]
@@ -71,10 +71,19 @@ class TeamsMessenger:
     the next message takes the short path.
     """
 
-    def __init__(self, *, adapter: CloudAdapter, app_id: str, uow_factory: UnitOfWorkFactory, clock: Clock):
+    def __init__(self, *, adapter: CloudAdapter, app_id: str, uow_factory: UnitOfWorkFactory, clock: Clock,
+                 reads: UnitOfWorkFactory | None = None):
+        """Args:
+            adapter: The adapter that sends.
+            app_id: The bot's app id (empty without authentication).
+            uow_factory: Units of work that write (a new conversation's address).
+            clock: The clock.
+            reads: Units of work that only read (every send reads the recipient); ``uow_factory`` if not given.
+        """
         self._adapter = adapter
         self._app_id = app_id or None
         self._uow_factory = uow_factory
+        self._reads = reads or uow_factory
         self._clock = clock
 
     async def send(self, participant_id: int, message: OutgoingMessage) -> None:
@@ -113,13 +122,13 @@ class TeamsMessenger:
             raise failures[0]
 
     async def _run(self, participant_id: int, logic: Logic) -> None:
-        async with self._uow_factory() as uow:
+        async with self._reads() as uow:
             participant = await uow.participants.get(participant_id)
             address = await uow.participants.address(participant_id)
         if participant is None:
             raise NotReachable(f"participant {participant_id} does not exist")
         if address is not None:
-            reference = ConversationReference().deserialize(address.reference)
+            reference = schema_reader()("ConversationReference", address.reference)
             await self._adapter.continue_conversation(reference, logic, bot_app_id=self._app_id)
             return
         if not participant.service_url or not participant.tenant_id:

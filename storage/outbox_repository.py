@@ -44,23 +44,10 @@ class SqlOutboxRepository:
         """Take up to ``limit`` due rows for ``worker``; other workers skip them.
 
         Rows whose lease expired (their dispatcher died mid-send) are claimed again: this is
-        the one place a message can be sent twice.
+        the one place a message can be sent twice. One statement: atomic on its own.
         """
-        due = or_(
-            and_(OutboxRow.state == PENDING, OutboxRow.due_at <= now),
-            and_(OutboxRow.state == SENDING, OutboxRow.lease_until < now),
-        )
-        candidates = select(OutboxRow.id).where(due).order_by(OutboxRow.due_at, OutboxRow.id).limit(limit)
-        if self._session.bind.dialect.name == "postgresql":
-            candidates = candidates.with_for_update(skip_locked=True)
-        statement = (
-            update(OutboxRow)
-            .where(OutboxRow.id.in_(candidates.scalar_subquery()))
-            .values(state=SENDING, claimed_by=worker, lease_until=lease_until)
-            .returning(OutboxRow)
-            .execution_options(synchronize_session=False)
-        )
-        rows = (await self._session.scalars(statement)).all()
+        rows = await self._sql.execute(_claim(self._session.bind.dialect.name), {
+            "now": now, "limit": limit, "worker": worker, "new_lease": lease_until})
         return sorted((_to_message(r) for r in rows), key=lambda m: (m.due_at, m.id))
 
     async def renew(self, message_ids: list[int], *, worker: str, lease_until: datetime) -> set[int]:
@@ -92,11 +79,30 @@ class SqlOutboxRepository:
         return [_to_message(r) for r in (await self._session.scalars(statement)).all()]
 
 
-def _to_message(row: OutboxRow) -> OutboxMessage:
+def _to_message(row: Any) -> OutboxMessage:
     due = row.due_at if row.due_at.tzinfo else row.due_at.replace(tzinfo=UTC)
     return OutboxMessage(key=row.key, recipient_id=row.recipient_id, kind=row.kind, due_at=due,
                          payload=dict(row.payload or {}), id=row.id, state=OutboxState(row.state),
                          attempts=row.attempts, last_error=row.last_error or "")
+
+
+@cache
+def _claim(dialect: str) -> Any:
+    # Built once: the dispatcher claims every couple of seconds, idle or not.
+    now = bindparam("now")
+    due = or_(and_(OutboxRow.state == PENDING, OutboxRow.due_at <= now),
+              and_(OutboxRow.state == SENDING, OutboxRow.lease_until < now))
+    candidates = select(OutboxRow.id).where(due).order_by(OutboxRow.due_at, OutboxRow.id).limit(bindparam("limit"))
+    if dialect == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    return (update(OutboxRow)
+            .where(OutboxRow.id.in_(candidates.scalar_subquery()))
+            .values(state=SENDING, claimed_by=bindparam("worker"), lease_until=bindparam("new_lease"))
+            .returning(*(getattr(OutboxRow, name) for name in _MESSAGE_COLUMNS))
+            .execution_options(synchronize_session=False))
+
+
+_MESSAGE_COLUMNS = ("id", "key", "recipient_id", "kind", "payload", "state", "due_at", "attempts", "last_error")
 
 
 @cache

@@ -131,7 +131,8 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         """Make everything done in this unit of work permanent."""
         assert self._session is not None and self._statements is not None
-        await self._session.commit()
+        if not (isinstance(self._session, _LazySession) and self._session.session is None):
+            await self._session.commit()  # (statements that commit on their own have nothing to commit)
         self._statements.release()
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
