@@ -21,6 +21,7 @@ from botframework.connector.models import ErrorResponseException
 from msrest.universal_http import ClientRequest
 
 from bot.connector_http import AccessToken, ConnectorHttp, ConnectorResponse
+from bot.model_reader import schema_reader
 
 
 class FastConversations:
@@ -82,6 +83,13 @@ class FastConversations:
         self._token.answered(response.status_code)
         if response.status_code not in (200, 201, 202):
             raise ErrorResponseException(operations._deserialize, response)
+        if body and "json" in response.headers.get("Content-Type", "").lower():
+            try:
+                answer_json = json.loads(body)
+            except ValueError:
+                answer_json = None
+            if isinstance(answer_json, dict):  # the usual {"id": ...}: read without msrest's detours
+                return schema_reader()("ResourceResponse", answer_json)
         return operations._deserialize("ResourceResponse", response)
 
 

@@ -13,13 +13,35 @@ generated activities.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+import isodate
 from botbuilder.schema import Activity
 from msrest.serialization import Deserializer, Model
 
 _PLAIN = (str, int, float, bool, dict, list)
+# How Teams writes a moment (UTC, up to 6 digits of a second); others go msrest's (isodate's) way.
+_UTC_MOMENT = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?Z")
+
+
+def read_moment(text: str) -> datetime:
+    """``Deserializer.deserialize_iso``: the same datetime (and the same tzinfo), sooner for UTC moments.
+
+    Raises:
+        DeserializationError: For text msrest refuses.
+    """
+    match = _UTC_MOMENT.fullmatch(text)
+    if match is None:
+        return Deserializer.deserialize_iso(text)
+    year, month, day, hour, minute, second, fraction = match.groups()
+    try:
+        return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second),
+                        int(fraction.ljust(6, "0")) if fraction else 0, tzinfo=isodate.UTC)
+    except ValueError:  # a day or an hour out of range: msrest's error
+        return Deserializer.deserialize_iso(text)
 
 
 class _NotPlain(Exception):
@@ -105,7 +127,7 @@ class FastReader:
         if data_type == "iso-8601":
             if kind is not str:
                 raise _NotPlain(data_type)
-            return Deserializer.deserialize_iso(raw)
+            return read_moment(raw)
         if data_type[:1] == "[" and data_type[-1:] == "]":
             if kind is not list:
                 raise _NotPlain(data_type)

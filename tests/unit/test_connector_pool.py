@@ -226,4 +226,11 @@ async def test_replies_and_sends_go_out_as_the_sdks_pipeline_sends_them(http):  
     assert requests[0][4]["x-ms-conversation-id"] == "a:personal/anna"
     assert answers[0].id and answers[3].id  # the fake numbers its activities: same shape, other id
     assert type(answers[0]) is type(answers[3]) and type(answers[1]) is type(answers[4])
+    assert set(vars(answers[0])) == set(vars(answers[3])) and answers[0].additional_properties == {}
     assert answers[2] == answers[5]
+
+
+async def test_the_connector_session_keeps_no_cookies(http):  # type: ignore[no-untyped-def]
+    import aiohttp
+
+    assert isinstance(http.session().cookie_jar, aiohttp.DummyCookieJar)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from msrest.serialization import Deserializer
 
-from bot.model_reader import FastReader
+from bot.model_reader import FastReader, read_moment
 from tests.unit.test_model_serializer import json_values, models_of, serializer
 
 
@@ -71,3 +72,22 @@ def test_a_teams_message_is_read_without_msrest() -> None:
     assert read.as_dict() == msrest()("Activity", body).as_dict()
     assert read.from_property.aad_object_id == "aad-anna"
     assert read.entities[0].additional_properties == {"locale": "nl-NL", "country": "NL", "platform": "Web"}
+
+
+@settings(max_examples=500, deadline=None)
+@given(moment=st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31)),
+       digits=st.integers(0, 7), lower=st.booleans())
+def test_moments_are_read_as_msrest_reads_them(moment: datetime, digits: int, lower: bool) -> None:
+    fraction = f"{moment.microsecond:06d}{moment.microsecond % 10}"[:digits]
+    text = f"{moment.year:04d}" + moment.strftime("-%m-%dT%H:%M:%S") + (f".{fraction}" if digits else "") + "Z"
+    text = text.lower() if lower else text
+    expected = Deserializer.deserialize_iso(text)
+    read = read_moment(text)
+    assert read == expected and read.tzinfo is expected.tzinfo
+
+
+@pytest.mark.parametrize("text", ["2026-02-30T09:00:00Z", "2026-03-03T25:00:00Z", "2026-03-03T09:00:00+01:00",
+                                  "2026-03-03 09:00:00Z", "gisteren", "0000-01-01T00:00:00Z"])
+def test_odd_moments_are_msrests_to_read_or_refuse(text: str) -> None:
+    assert outcome(lambda _target, value: read_moment(value), text) == \
+        outcome(lambda _target, value: Deserializer.deserialize_iso(value), text)
