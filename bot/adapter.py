@@ -12,7 +12,13 @@ from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFramewo
 from bot.config import Settings
 from bot.connector_pool import ConnectorPool, PooledAuthentication
 from bot.model_reader import schema_reader
-from bot.sdk_fixes import copy_replies_shallowly, invoke_body_to_json, speed_up_retry_policy, speed_up_state_hash
+from bot.sdk_fixes import (
+    build_dialog_memory_when_asked,
+    copy_replies_shallowly,
+    invoke_body_to_json,
+    speed_up_retry_policy,
+    speed_up_state_hash,
+)
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +33,7 @@ def create_adapter(settings: Settings, pool: ConnectorPool) -> CloudAdapter:
     speed_up_retry_policy()
     speed_up_state_hash()
     copy_replies_shallowly()
+    build_dialog_memory_when_asked()
     return CloudAdapter(PooledAuthentication(ConfigurationBotFrameworkAuthentication(settings), pool))
 
 

@@ -11,6 +11,8 @@ from typing import Any
 
 from botbuilder.core import bot_state, serializer_helper, turn_context
 from botbuilder.core.bot_assert import BotAssert
+from botbuilder.dialogs import DialogContext
+from botbuilder.dialogs.memory import DialogStateManager
 from msrest.serialization import Model
 from msrest.universal_http.requests import ClientRetryPolicy
 
@@ -80,6 +82,42 @@ def copy_replies_shallowly() -> None:
     ``deepcopy`` is used nowhere else in that module. Idempotent.
     """
     turn_context.deepcopy = copy.copy
+
+
+def build_dialog_memory_when_asked() -> None:
+    """Build a dialog context's memory manager when something asks for it, not for every context.
+
+    ``DialogContext.__init__`` builds a ``DialogStateManager`` (memory scopes, path resolvers,
+    a component registration) for each context: three a turn in the question dialog, and nothing
+    here reads them (only declarative dialogs and ``DialogExtensions`` do). ``state`` becomes a
+    property that builds the same manager on first use. Idempotent.
+    """
+    if isinstance(DialogContext.__dict__.get("state"), property):
+        return
+
+    def __init__(self: Any, dialog_set: Any, turn_context: Any, state: Any) -> None:
+        # The SDK's __init__, without building the memory manager.
+        if dialog_set is None:
+            raise TypeError("DialogContext(): dialog_set cannot be None.")
+        if turn_context is None:
+            raise TypeError("DialogContext(): turn_context cannot be None.")
+        self._turn_context = turn_context
+        self._dialogs = dialog_set
+        self._stack = state.dialog_stack
+        self.services = {}
+        self.parent = None
+
+    def memory(self: Any) -> DialogStateManager:
+        manager = self.__dict__.get("_memory")
+        if manager is None:
+            manager = self.__dict__["_memory"] = DialogStateManager(self)
+        return manager
+
+    def set_memory(self: Any, manager: DialogStateManager) -> None:
+        self.__dict__["_memory"] = manager
+
+    DialogContext.__init__ = __init__  # type: ignore[method-assign]
+    DialogContext.state = property(memory, set_memory)  # type: ignore[assignment]
 
 
 def invoke_body_to_json(body: Any) -> Any:
