@@ -27,6 +27,7 @@ class Config:
 
     rates: tuple[float, ...] = (10, 50, 100)
     open_seconds: float = 30.0  # 1,500 turns at 50/s: a p99 of 400 turns was their fourth slowest
+    open_rounds: int = 3  # each rate in rounds of open_seconds / open_rounds, the bots taking turns
     concurrencies: tuple[int, ...] = (1, 10, 50)
     closed_seconds: float = 5.0
     closed_rounds: int = 3
@@ -46,7 +47,8 @@ class Config:
     notes: list[str] = field(default_factory=list)
 
 
-QUICK = Config(rates=(5,), open_seconds=1.0, concurrencies=(2,), closed_seconds=0.5, closed_rounds=2, pool=6,
+QUICK = Config(rates=(5,), open_seconds=1.0, open_rounds=2, concurrencies=(2,), closed_seconds=0.5, closed_rounds=2,
+               pool=6,
                seeded_participants=20, seeded_requests=20, databases=("sqlite",), fanout_messages=20, fanout_rate=100.0,
                default_rate_messages=0, fanout_kill=False, routing_sizes=(20,), routing_questions=20,
                steadiness_seconds=0.2, parts=("steadiness", "turns", "fanout", "routing"))
@@ -89,13 +91,16 @@ def run_turns(config: Config, work: Path, pg: Any) -> dict[str, Any]:
                                        "participants": config.seeded_participants,
                                        "requests": config.seeded_requests}
         started["echo"] = processes.start_echo(work)
+        started["bare"] = processes.start_echo(work, module="bench.bare_bot")
         pool = min(config.pool, config.seeded_participants)
-        bots = {name: (process.url, [f"{'e' if name == 'echo' else 's'}{i}" for i in range(pool)])
+        prefixes = {"echo": "e", "bare": "b"}
+        bots = {name: (process.url, [f"{prefixes.get(name, 's')}{i}" for i in range(pool)])
                 for name, process in started.items()}
         print(f"turns: {', '.join(bots)}, taking turns ...", flush=True)
         results = asyncio.run(turns.run_interleaved(
             bots, connector.url, rates=config.rates, open_seconds=config.open_seconds,
-            concurrencies=config.concurrencies, closed_seconds=config.closed_seconds, rounds=config.closed_rounds))
+            concurrencies=config.concurrencies, closed_seconds=config.closed_seconds, rounds=config.closed_rounds,
+            open_rounds=config.open_rounds))
         for name, process in started.items():
             out["memory"].setdefault(name, {})["rss_end_mb"] = round(process.rss_mb(), 1)
             out["bots"][name] = [r.as_dict() for r in results[name]]

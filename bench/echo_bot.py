@@ -43,12 +43,13 @@ def build_app() -> web.Application:
     return app
 
 
-async def _main() -> None:
-    runner = web.AppRunner(build_app(), access_log=None)
+async def serve(app: web.Application) -> None:
+    """Serve ``app`` on a free loopback port until SIGINT or SIGTERM; say where on stderr."""
+    runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    logging.getLogger("echo").warning("listening on http://127.0.0.1:%d/api/messages", runner.addresses[0][1])
+    logging.getLogger("bench").warning("listening on http://127.0.0.1:%d/api/messages", runner.addresses[0][1])
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -59,4 +60,4 @@ async def _main() -> None:
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    asyncio.run(_main())
+    asyncio.run(serve(build_app()))

@@ -114,8 +114,9 @@ def start_serve(database_url: str, workdir: Path, *, load_sample: bool = True, d
     return process
 
 
-def start_echo(workdir: Path, *, wrapper: tuple[str, ...] = (), start_timeout: float = START_TIMEOUT) -> Process:
-    """The stock-SDK echo bot (baseline)."""
+def start_echo(workdir: Path, *, wrapper: tuple[str, ...] = (), start_timeout: float = START_TIMEOUT,
+               module: str = "bench.echo_bot") -> Process:
+    """The stock-SDK echo bot (baseline), or with ``module="bench.bare_bot"`` the bare aiohttp relay (floor)."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return _start_listening([*wrapper, sys.executable, "-m", "bench.echo_bot"], env, workdir / "echo.log", REPO,
+    return _start_listening([*wrapper, sys.executable, "-m", module], env, workdir / f"{module}.log", REPO,
                             start_timeout)

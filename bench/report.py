@@ -15,7 +15,7 @@ from bench.png import bar_chart
 
 PACKAGES = ("botbuilder-core", "botbuilder-integration-aiohttp", "aiohttp", "SQLAlchemy", "aiosqlite", "asyncpg",
             "msrest")
-NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL", "echo": "stock echo bot"}
+NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL", "echo": "stock echo bot", "bare": "bare aiohttp relay"}
 TURN_TARGETS = {"sqlite": 25.0, "postgres": 35.0}
 
 
@@ -69,7 +69,7 @@ def write(results: dict[str, Any], out: Path) -> Path:
     targets: list[tuple[str, str, str]] = []
     turns = results.get("turns")
     if turns:
-        lines += _turns_section(turns, plots, targets, results["config"]["open_seconds"])
+        lines += _turns_section(turns, plots, targets, results["config"])
     if results.get("instructions"):
         lines += _instructions_section(results["instructions"])
     if results.get("fanout"):
@@ -101,7 +101,9 @@ def write(results: dict[str, Any], out: Path) -> Path:
 
 
 def _turns_section(turns: dict[str, Any], plots: Path, targets: list[tuple[str, str, str]],
-                   open_seconds: float) -> list[str]:
+                   config: dict[str, Any]) -> list[str]:
+    open_seconds, open_rounds = config["open_seconds"], config.get("open_rounds", 1)
+    closed_seconds, closed_rounds = config["closed_seconds"], config["closed_rounds"]
     bots = turns["bots"]
     lines = ["## 1. Turns over HTTP", "",
              "`sparringbot serve` (PORT=0, auth off, sample programme, 10,000 participants and 10,000 requests "
@@ -114,13 +116,17 @@ def _turns_section(turns: dict[str, Any], plots: Path, targets: list[tuple[str, 
              "the HTTP round trip (201 after the turn completed). Open loop: Poisson arrivals at the offered "
              "rate. Closed loop: N participants each sending the next turn when the last was answered. "
              "Baseline: a minimal echo bot on the stock SDK (`bench/echo_bot.py`: same `CloudAdapter`, stock "
-             "`adapter.process`, no fixes) against the same fake connector, fed the same activities.", "",
-             "All three bots are up at once and take turns, so that the machine's drift (ten per cent from "
+             "`adapter.process`, no fixes) against the same fake connector, fed the same activities. Floor: a "
+             "bare aiohttp relay (`bench/bare_bot.py`) that makes the two HTTP hops of a turn (the activity in, "
+             "one reply to the connector) and nothing else: its latency is what this machine allows a turn.", "",
+             "All the bots are up at once and take turns, so that the machine's drift (ten per cent from "
              "minute to minute here) does not land on one of them: each open-loop rate runs on every bot "
-             f"({open_seconds:g} s each) before the next rate; the closed loop runs in three rounds of 5 s "
-             "per level, the order of the bots rotating from round to round. A closed-loop row gives the "
-             "median of its rounds (each round in the last column) and latencies over all of them.", "",
-             "| bot | load | turns | errors | turns/s | p50 ms | p95 ms | p99 ms | max ms | rounds turns/s |",
+             f"for {open_seconds:g} s in {open_rounds} rounds before the next rate, and the closed loop in "
+             f"{closed_rounds} rounds of {closed_seconds:g} s per level, the order of the bots rotating from "
+             "round to round. Latencies are over all the rounds' turns; the last column gives each round's "
+             "p99 (open loop) or turns a second (closed loop), and a closed-loop row's turns a second is "
+             "the median of its rounds.", "",
+             "| bot | load | turns | errors | turns/s | p50 ms | p95 ms | p99 ms | max ms | rounds |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for name, results in bots.items():
         for r in results:

@@ -237,58 +237,69 @@ async def closed_loop(session: aiohttp.ClientSession, url: str, script: Script, 
 
 
 def combine(parts: list[Result]) -> Result:
-    """Rounds of one closed-loop level as one result.
+    """Rounds of one load level as one result: latency percentiles over every turn of every round.
 
-    Throughput is the median of the rounds (each listed in ``rounds``); latency percentiles are
-    taken over every turn of every round.
+    Closed loop: throughput is the median of the rounds (each listed in ``rounds``). Open loop:
+    throughput is all turns over all the rounds' time, and ``rounds`` lists each round's p99.
     """
     latencies = [ms for part in parts for ms in part.samples]
     statuses: dict[str, int] = {}
     for part in parts:
         for status, count in part.statuses.items():
             statuses[status] = statuses.get(status, 0) + count
-    result = _summarise(Result(parts[0].kind, parts[0].level), latencies, statuses, sum(p.seconds for p in parts))
-    result.rounds = [part.throughput for part in parts]
-    result.throughput = round(statistics.median(result.rounds), 1)
+    seconds = sum(p.seconds for p in parts)
+    result = _summarise(Result(parts[0].kind, parts[0].level), latencies, statuses, seconds)
+    if result.kind == "open":
+        result.rounds = [part.p99 for part in parts]
+        result.throughput = round(len(latencies) / seconds, 1) if seconds else 0.0
+    else:
+        result.rounds = [part.throughput for part in parts]
+        result.throughput = round(statistics.median(result.rounds), 1)
     return result
 
 
 async def run_interleaved(bots: dict[str, tuple[str, list[str]]], service_url: str, *, rates: tuple[float, ...],
                           open_seconds: float, concurrencies: tuple[int, ...], closed_seconds: float,
-                          rounds: int) -> dict[str, list[Result]]:
+                          rounds: int, open_rounds: int = 1) -> dict[str, list[Result]]:
     """Every bot at every load, taking turns.
 
     Args:
         bots: Name to (bot URL, participant keys); each bot gets its own participants.
         service_url: The fake connector the activities point to.
         rates: Open-loop offered rates; each rate runs on every bot before the next rate.
-        open_seconds: Length of one open-loop run.
+        open_seconds: Length of one bot's open loop at one rate, in ``open_rounds`` rounds of equal
+            length, the order of the bots rotating from round to round.
         concurrencies: Closed-loop levels.
         closed_seconds: Length of one closed-loop run; each level runs ``rounds`` times on every
             bot, the order of the bots rotating from round to round.
         rounds: Closed-loop rounds.
+        open_rounds: Open-loop rounds per rate.
 
     Returns:
-        Per bot: one result per rate, then one (combined) result per concurrency.
+        Per bot: one (combined) result per rate, then one (combined) result per concurrency.
     """
     timeout = aiohttp.ClientTimeout(total=30)
     scripts = {name: Script(keys, service_url) for name, (_, keys) in bots.items()}
     urls = {name: url.rstrip("/") + "/api/messages" for name, (url, _) in bots.items()}
-    results: dict[str, list[Result]] = {name: [] for name in bots}
-    closed: dict[tuple[str, int], list[Result]] = {}
+    parts: dict[tuple[str, str, float], list[Result]] = {}
     order = list(bots)
+
+    def rotated(number: int) -> list[str]:
+        return order[number % len(order):] + order[:number % len(order)]
+
     async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0)) as session:
         for name in order:
             await warm_up(session, urls[name], scripts[name])
         for rate in rates:
-            for name in order:
-                results[name].append(await open_loop(session, urls[name], scripts[name], rate, open_seconds))
+            for round_number in range(open_rounds):
+                for name in rotated(round_number):
+                    part = await open_loop(session, urls[name], scripts[name], rate, open_seconds / open_rounds,
+                                           seed=3 + round_number)
+                    parts.setdefault((name, "open", rate), []).append(part)
         for round_number in range(rounds):
-            turn = order[round_number % len(order):] + order[:round_number % len(order)]
             for concurrency in concurrencies:
-                for name in turn:
+                for name in rotated(round_number):
                     part = await closed_loop(session, urls[name], scripts[name], concurrency, closed_seconds)
-                    closed.setdefault((name, concurrency), []).append(part)
-    for name in order:
-        results[name] += [combine(closed[(name, concurrency)]) for concurrency in concurrencies]
-    return results
+                    parts.setdefault((name, "closed", concurrency), []).append(part)
+    return {name: [combine(parts[(name, "open", rate)]) for rate in rates]
+            + [combine(parts[(name, "closed", concurrency)]) for concurrency in concurrencies] for name in order}

@@ -14,8 +14,10 @@ def test_every_benchmark_runs_at_tiny_sizes(tmp_path: Path) -> None:
 
     results = json.loads((out / "bench" / "results.json").read_text())
     assert results["steadiness"]["slices"] > 0
+    assert set(results["turns"]["bots"]) == {"sqlite", "echo", "bare"}
     for bot, runs in results["turns"]["bots"].items():
         assert runs, bot
+        assert [len(run["rounds"]) for run in runs] == [2, 2]  # open and closed loop, two rounds each
         assert all(run["turns"] > 0 and run["errors"] == 0 for run in runs), (bot, runs)
     assert results["turns"]["memory"]["sqlite"]["requests_created"] > 0  # the dialog really completed
     [fanout] = results["fanout"]
