@@ -19,8 +19,9 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import state_codec
+from storage.autocommit import Autocommit, transaction
 from storage.db import dialect_insert
-from storage.direct_sql import Autocommit, DirectConnection, transaction
+from storage.direct_sql import DirectConnection
 from storage.tables import BotStateRow
 
 log = logging.getLogger(__name__)

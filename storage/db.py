@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from storage.direct_sql import Autocommit
+from storage.autocommit import Autocommit
 from storage.inline_sqlite import inline_connector, open_in_place
 
 

@@ -7,8 +7,9 @@ question's rows, the outbox) that was most of the turn's database time, where SQ
 takes microseconds. Here such a statement is compiled once per dialect, by SQLAlchemy, into its
 SQL text, the order of its parameters and the type processors SQLAlchemy would apply to them
 and to the columns it returns; each run then hands the values straight to ``sqlite3`` or
-``asyncpg`` on the connection SQLAlchemy's pool checked out, inside the unit of work's own
-transaction. Values come in and out exactly as SQLAlchemy would convert them
+``asyncpg``: inside a unit of work on the connection SQLAlchemy's pool checked out for it, in
+its transaction; outside one on a connection kept for statements that commit on their own
+(``storage/autocommit.py``). Values come in and out exactly as SQLAlchemy would convert them
 (``tests/storage/test_direct_sql.py`` compares the two on both databases).
 
 Only Core statements of plain columns qualify (no ORM entities): callers pass the statements
@@ -19,17 +20,15 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import time
 from collections import OrderedDict, namedtuple
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 from weakref import WeakKeyDictionary
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, InvalidRequestError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement
 
 from storage.inline_sqlite import retry_while_locked
@@ -197,116 +196,6 @@ def prepared_statements(dialect: Dialect) -> PreparedStatements:
     if statements is None:
         statements = _PREPARED[dialect] = PreparedStatements(dialect)
     return statements
-
-
-# PostgreSQL connections kept checked out for statements that commit on their own; beyond these
-# a busy moment takes more from the pool and gives them back.
-KEEP_CONNECTIONS = 4
-
-
-@dataclass
-class _Held:
-    connection: AsyncConnection
-    direct: DirectConnection
-    last_used: float
-
-
-class Autocommit:
-    """Connections for statements that commit on their own (no BEGIN, no ROLLBACK).
-
-    For reads and for writes of one statement, which are atomic by themselves; work of several
-    statements that must hold together belongs in a unit of work. Checking a connection out of
-    SQLAlchemy's pool and back in costs more than such a statement, so they are kept: on SQLite
-    one connection of its own (in WAL mode a reader never waits for the unit of work that holds
-    the pool's one connection), on PostgreSQL up to :data:`KEEP_CONNECTIONS` taken from the pool.
-    One that sat unused for ``idle_seconds`` goes back to the pool, which tests it before the
-    next use (a database restart cuts idle connections); one that broke is dropped.
-
-    Args:
-        engine: The engine (its pool, for PostgreSQL).
-        open_sqlite: Opens the SQLite connection (``None`` on PostgreSQL).
-        timeout: Seconds a SQLite statement keeps retrying while another process holds the lock.
-        idle_seconds: How long a kept PostgreSQL connection may sit unused and still be used.
-        clock: Monotonic seconds.
-    """
-
-    def __init__(self, engine: AsyncEngine, *, open_sqlite: Callable[[], sqlite3.Connection] | None = None,
-                 timeout: float = 30.0, idle_seconds: float = 10.0, clock: Callable[[], float] = time.monotonic):
-        self._engine = engine
-        self._statements = prepared_statements(engine.dialect)
-        self._open_sqlite = open_sqlite
-        self._timeout = timeout
-        self._idle_seconds = idle_seconds
-        self._clock = clock
-        self._sqlite: DirectConnection | None = None
-        self._sqlite_connection: sqlite3.Connection | None = None
-        self._kept: list[_Held] = []
-
-    @asynccontextmanager
-    async def connection(self) -> AsyncIterator[DirectConnection]:
-        """A connection to run statements on, for the duration of the block."""
-        if self._open_sqlite is not None:
-            if self._sqlite is None:
-                self._sqlite_connection = self._open_sqlite()
-                self._sqlite = DirectConnection(self._statements, sqlite=self._sqlite_connection,
-                                                timeout=self._timeout)
-            yield self._sqlite
-            return
-        held = await self._take()
-        try:
-            yield held.direct
-        except DBAPIError as error:
-            if error.connection_invalidated:
-                await held.connection.invalidate()
-                await held.connection.close()
-            else:  # the statement failed (a constraint, say); the connection is as good as before
-                await self._give_back(held)
-            raise
-        except BaseException:
-            # Cancelled or failed half way: the pool knows how to put such a connection right.
-            await held.connection.close()
-            raise
-        await self._give_back(held)
-
-    async def _take(self) -> _Held:
-        now = self._clock()
-        while self._kept:
-            held = self._kept.pop()
-            if now - held.last_used < self._idle_seconds:
-                return held
-            await held.connection.close()  # back to the pool, which tests it before handing it out again
-        connection = await self._engine.connect()
-        raw = await connection.get_raw_connection()
-        return _Held(connection, DirectConnection(self._statements, adapted=raw.dbapi_connection), now)
-
-    async def _give_back(self, held: _Held) -> None:
-        if len(self._kept) < KEEP_CONNECTIONS:
-            held.last_used = self._clock()
-            self._kept.append(held)
-        else:
-            await held.connection.close()
-
-    async def close(self) -> None:
-        """Close the SQLite connection and give the kept PostgreSQL ones back to the pool."""
-        if self._sqlite_connection is not None:
-            self._sqlite_connection.close()
-        self._sqlite = self._sqlite_connection = None
-        kept, self._kept = self._kept, []
-        for held in kept:
-            await held.connection.close()
-
-
-@asynccontextmanager
-async def transaction(engine: AsyncEngine) -> AsyncIterator[DirectConnection]:
-    """A pooled connection in a transaction of its own, committed when the block ends without error."""
-    async with engine.begin() as connection:  # BEGIN IMMEDIATE on SQLite; PostgreSQL's begins with our first
-        direct = await DirectConnection.joining(connection)
-        try:
-            yield direct
-        except DBAPIError as error:
-            if error.connection_invalidated:
-                await connection.invalidate()
-            raise
 
 
 class DirectConnection:

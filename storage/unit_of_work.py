@@ -9,7 +9,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql import ClauseElement
 
-from storage.direct_sql import Autocommit, DirectConnection, Rows
+from storage.autocommit import Autocommit
+from storage.direct_sql import DirectConnection, Rows
 from storage.directory_repository import SqlDirectoryRepository
 from storage.document_repository import SqlDocumentRepository
 from storage.once_repository import SqlOnceRepository

@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from storage.autocommit import transaction
 from storage.db import insert_new
-from storage.direct_sql import prepare, transaction
+from storage.direct_sql import prepare
 from storage.tables import OutboxRow, ParticipantRow
 
 NOW = datetime(2026, 3, 3, 9, 0, 0, 123456, tzinfo=UTC)

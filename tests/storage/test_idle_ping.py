@@ -55,8 +55,8 @@ async def test_connections_kept_for_autocommit_work_behave_like_pooled_ones(post
     that broke in use is dropped, and the next statement gets a working one."""
     from sqlalchemy import func, select
 
+    from storage.autocommit import Autocommit
     from storage.db import reading
-    from storage.direct_sql import Autocommit
 
     monkeypatch.setattr(storage.db, "IDLE_PING_SECONDS", 0.0)
     now = [0.0]
