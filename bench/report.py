@@ -85,10 +85,13 @@ def write(results: dict[str, Any], out: Path) -> Path:
     steps = _table(("step", "turns/s (closed 10)", "bot CPU/turn", "p99 ms", "echo bot turns/s"), STEPS)
     instruction_steps = _table(("step", "instructions a turn"), INSTRUCTION_STEPS)
     serve_steps = _table(("step", "instructions a turn (serve)"), SERVE_STEPS)
+    december_steps = _table(("step", "instructions a turn (serve)"), DECEMBER_STEPS)
+    december_by_step = _table(DECEMBER_STEP_HEADERS, DECEMBER_BY_STEP)
     open_50 = {name: next((r["p99"] for r in runs if r["kind"] == "open" and r["level"] == 50), float("nan"))
                for name, runs in results.get("turns", {}).get("bots", {}).items()}
     analysis = (ANALYSIS.replace("{steps}", steps).replace("{instruction_steps}", instruction_steps)
                 .replace("{serve_steps}", serve_steps)
+                .replace("{december_steps}", december_steps).replace("{december_by_step}", december_by_step)
                 .replace("{earlier_runs}", _table(EARLIER_RUN_HEADERS, EARLIER_RUNS))
                 .replace("{queue_model}", queue_model.table(turn_ms=(4, 5, 6, 7, 8, 9)))
                 .replace("{p99_sqlite}", f"{open_50.get('sqlite', float('nan')):.1f}")
@@ -125,15 +128,21 @@ def _turns_section(turns: dict[str, Any], plots: Path, targets: list[tuple[str, 
              f"{closed_rounds} rounds of {closed_seconds:g} s per level, the order of the bots rotating from "
              "round to round. Latencies are over all the rounds' turns; the last column gives each round's "
              "p99 (open loop) or turns a second (closed loop), and a closed-loop row's turns a second is "
-             "the median of its rounds.", "",
-             "| bot | load | turns | errors | turns/s | p50 ms | p95 ms | p99 ms | max ms | rounds |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "the median of its rounds. In brackets, and in the `steal` column as the rounds' mean: the "
+             "share of the machine's CPU time the hypervisor took for other guests during the round "
+             "(`/proc/stat`). It is near 0 while the machine idles and rises with our own load; while it "
+             "is high, every process here, the floor relay included, runs slower.", "",
+             "| bot | load | turns | errors | turns/s | p50 ms | p95 ms | p99 ms | max ms | steal | rounds (steal) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, results in bots.items():
         for r in results:
             load = f"open {r['level']:g}/s" if r["kind"] == "open" else f"closed {r['level']:g}"
-            rounds = ", ".join(f"{x:g}" for x in r.get("rounds", []))
+            steals = r.get("rounds_steal") or [None] * len(r.get("rounds", []))
+            rounds = ", ".join(f"{x:g}" + (f" ({st:g}%)" if st is not None else "")
+                               for x, st in zip(r.get("rounds", []), steals, strict=False))
+            steal = f"{r['steal']:g}%" if r.get("steal") is not None else ""
             lines.append(f"| {NAMES.get(name, name)} | {load} | {r['turns']} | {r['errors']} | {r['throughput']} | "
-                         f"{r['p50']} | {r['p95']} | {r['p99']} | {r['max']} | {rounds} |")
+                         f"{r['p50']} | {r['p95']} | {r['p99']} | {r['max']} | {steal} | {rounds} |")
     lines.append("")
     echo_max = max((r["throughput"] for r in _by(bots.get("echo", []), "closed")), default=0.0)
     for name in ("sqlite", "postgres"):
@@ -319,6 +328,41 @@ SERVE_STEPS: tuple[tuple[str, str], ...] = (
 )
 
 
+# Measured on 2026-12-01 the same way (``python -m bench.instructions``: the whole ``serve`` process,
+# SQLite, the seeded database, 70 turns of the script one at a time) at each commit.
+DECEMBER_STEPS: tuple[tuple[str, str], ...] = (
+    ("end of the 30th", "13.21 M"),
+    ("the statements every turn runs (state, sender, programme, a submitted question's rows, the outbox) "
+     "compiled once per dialect by SQLAlchemy and run straight on the driver's connection, with "
+     "SQLAlchemy's own type processors (`storage/direct_sql.py`): its execution context, result objects, "
+     "events and the asyncio extension's greenlet switch cost more than SQLite's work; incoming activities "
+     "read without msrest's detours (`bot/model_reader.py`, compared with msrest on generated activities)",
+     "10.40 M"),
+    ("reads and one-statement writes outside a unit of work on a connection kept for them "
+     "(`storage/autocommit.py`: SQLite's own second connection, up to four kept PostgreSQL ones) instead "
+     "of a pool checkout and BEGIN/COMMIT each; reading units of work open no ORM session", "8.35 M"),
+    ("replies and proactive sends straight over aiohttp, the same request as msrest's pipeline "
+     "(`bot/connector_sends.py`)", "8.03 M"),
+)
+
+# The same count split by the script's step (``help`` .. the confirmation card's submit, which stores
+# the request and, through the dispatcher, sends the coordinator her card), millions a turn.
+DECEMBER_STEP_HEADERS = ("after", "help", "vraag", "question", "theme", "Geen voorkeur", "nee", "submit")
+DECEMBER_BY_STEP: tuple[tuple[str, ...], ...] = (
+    ("the direct sends above", "4.9", "4.7", "7.8", "7.8", "6.0", "6.7", "19.4"),
+    ("replies copied one level deep instead of value by value (the SDK deep-copies every reply to address "
+     "it, and only assigns the activity's own attributes); state fingerprinted once a save, the loaded "
+     "state's being the pickle it was read from", "4.2", "4.4", "6.7", "6.8", "5.4", "5.5", "17.9"),
+    ("the schema's card objects in attachments serialised by the fast walk", "4.2", "4.4", "5.6", "5.8",
+     "5.4", "5.5", "17.9"),
+    ("the dispatcher's claims, renewals and outcomes as statements that commit on their own (the claim "
+     "built once, run directly); a proactive send's recipient read without a transaction", "3.4", "3.5",
+     "4.8", "5.1", "4.6", "4.7", "11.6"),
+    ("dialog contexts building their memory manager only when asked (three a turn, none read)", "3.07",
+     "3.29", "4.39", "4.78", "4.35", "4.40", "11.34"),
+)
+
+
 # Whole ``make bench`` runs before the one on this page, for the spread from run to run: the
 # routing row runs code that did not change between them, in-process, so it shows the machine.
 EARLIER_RUNS: tuple[tuple[str, ...], ...] = (
@@ -366,6 +410,18 @@ counts the whole `serve` process the same way, in the table of section 1.
 `python -m bench.instructions`, as in section 1:
 
 {serve_steps}
+
+**2026-12-01**, the same machine. A turn had come down to 6-8 ms of CPU, and what was left
+was spread thin over the layers between the bot's logic and the wire: SQLAlchemy's execution
+layer around statements SQLite runs in microseconds, msrest reading every incoming activity
+and sending every reply, the SDK's deep copies and state checks. Counted as above:
+
+{december_steps}
+
+and then, split by the script's step (the submit includes the dispatcher's send of the
+coordinator's review card; without it the submit is 7.7 M):
+
+{december_by_step}
 
 - **Throughput** went from 1.76x the stock echo bot (SQLite, the last run of the 25th) to
   2.8-3.0x in the runs of the 29th, with the confirmation turn now also sending the

@@ -27,6 +27,8 @@ from typing import Any
 
 import aiohttp
 
+from bench.steadiness import cpu_times, steal_percent
+
 TENANT = "7d9a3e2b-1c4f-4b8e-9a61-5f0c2d8e4b17"
 BOT = {"id": "28:sparringbot-app-id", "name": "Sparringbot"}
 QUESTIONS = (
@@ -105,6 +107,8 @@ class Result:
     max: float = float("nan")
     statuses: dict[str, int] = field(default_factory=dict)
     rounds: list[float] = field(default_factory=list)
+    steal: float | None = None  # per cent of the machine's CPU time the host took during the run
+    rounds_steal: list[float | None] = field(default_factory=list)
     samples: list[float] = field(default_factory=list, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
@@ -249,6 +253,9 @@ def combine(parts: list[Result]) -> Result:
             statuses[status] = statuses.get(status, 0) + count
     seconds = sum(p.seconds for p in parts)
     result = _summarise(Result(parts[0].kind, parts[0].level), latencies, statuses, seconds)
+    result.rounds_steal = [part.steal for part in parts]
+    steals = [part.steal for part in parts if part.steal is not None]
+    result.steal = round(statistics.fmean(steals), 1) if steals else None
     if result.kind == "open":
         result.rounds = [part.p99 for part in parts]
         result.throughput = round(len(latencies) / seconds, 1) if seconds else 0.0
@@ -293,13 +300,17 @@ async def run_interleaved(bots: dict[str, tuple[str, list[str]]], service_url: s
         for rate in rates:
             for round_number in range(open_rounds):
                 for name in rotated(round_number):
+                    before = cpu_times()
                     part = await open_loop(session, urls[name], scripts[name], rate, open_seconds / open_rounds,
                                            seed=3 + round_number)
+                    part.steal = steal_percent(before, cpu_times())
                     parts.setdefault((name, "open", rate), []).append(part)
         for round_number in range(rounds):
             for concurrency in concurrencies:
                 for name in rotated(round_number):
+                    before = cpu_times()
                     part = await closed_loop(session, urls[name], scripts[name], concurrency, closed_seconds)
+                    part.steal = steal_percent(before, cpu_times())
                     parts.setdefault((name, "closed", concurrency), []).append(part)
     return {name: [combine(parts[(name, "open", rate)]) for rate in rates]
             + [combine(parts[(name, "closed", concurrency)]) for concurrency in concurrencies] for name in order}

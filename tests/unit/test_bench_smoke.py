@@ -18,6 +18,7 @@ def test_every_benchmark_runs_at_tiny_sizes(tmp_path: Path) -> None:
     for bot, runs in results["turns"]["bots"].items():
         assert runs, bot
         assert [len(run["rounds"]) for run in runs] == [2, 2]  # open and closed loop, two rounds each
+        assert [len(run["rounds_steal"]) for run in runs] == [2, 2]
         assert all(run["turns"] > 0 and run["errors"] == 0 for run in runs), (bot, runs)
     assert results["turns"]["memory"]["sqlite"]["requests_created"] > 0  # the dialog really completed
     [fanout] = results["fanout"]
@@ -65,3 +66,19 @@ def test_the_queue_model_runs_and_behaves_like_a_queue(capsys) -> None:  # type:
     cheap = simulate(rate=50, turn_ms=4, confirm_factor=2.2, after_confirm_ms=5, arrivals=20_000)
     dear = simulate(rate=50, turn_ms=8, confirm_factor=2.2, after_confirm_ms=5, arrivals=20_000)
     assert cheap[1] < dear[1] and cheap[2] < dear[2]
+
+
+def test_steal_is_the_hosts_share_of_the_cpu_time_between_two_readings(tmp_path: Path) -> None:
+    from bench.steadiness import cpu_times, steal_percent
+
+    stat = tmp_path / "stat"
+    #                  user nice system idle iowait irq softirq steal guest guest_nice
+    stat.write_text("cpu  100 0 50 800 10 0 0 40 7 0\ncpu0 1 2 3\n")
+    before = cpu_times(stat)
+    stat.write_text("cpu  160 0 70 900 10 0 0 60 9 0\n")
+    after = cpu_times(stat)
+
+    assert before == [100, 0, 50, 800, 10, 0, 0, 40, 7, 0]
+    assert steal_percent(before, after) == 10.0  # 20 of 200 (guest time is inside user, not added)
+    assert steal_percent(after, after) is None  # no time passed
+    assert cpu_times(tmp_path / "absent") is None and steal_percent(None, after) is None
