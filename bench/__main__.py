@@ -97,10 +97,11 @@ def run_turns(config: Config, work: Path, pg: Any) -> dict[str, Any]:
         bots = {name: (process.url, [f"{prefixes.get(name, 's')}{i}" for i in range(pool)])
                 for name, process in started.items()}
         print(f"turns: {', '.join(bots)}, taking turns ...", flush=True)
+        pids = [process.pid for process in (*started.values(), connector)]
         results = asyncio.run(turns.run_interleaved(
             bots, connector.url, rates=config.rates, open_seconds=config.open_seconds,
             concurrencies=config.concurrencies, closed_seconds=config.closed_seconds, rounds=config.closed_rounds,
-            open_rounds=config.open_rounds))
+            open_rounds=config.open_rounds, settle=lambda: processes.until_idle(pids)))
         for name, process in started.items():
             out["memory"].setdefault(name, {})["rss_end_mb"] = round(process.rss_mb(), 1)
             out["bots"][name] = [r.as_dict() for r in results[name]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
@@ -14,6 +15,33 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 LISTENING = re.compile(r"listening on http://127\.0\.0\.1:(\d+)/api/messages")
 START_TIMEOUT = 60.0
+# A process using less than this share of a CPU is idle: the bots' background loops (the
+# dispatcher polls twice a second) take a few per cent.
+IDLE_SHARE = 0.1
+IDLE_WINDOW = 0.2
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def until_idle(pids: list[int], *, timeout: float = 60.0) -> float:
+    """Wait until each of ``pids`` used under :data:`IDLE_SHARE` of a CPU over a window; returns seconds waited.
+
+    A bot that fell behind (the stock echo bot above its capacity) goes on working through
+    requests its clients gave up on; without this wait that work would land in the next bot's
+    measurement.
+    """
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    while True:
+        before = [cpu_seconds(pid) for pid in pids]
+        await asyncio.sleep(IDLE_WINDOW)
+        used = [cpu_seconds(pid) - b for pid, b in zip(pids, before, strict=True)]
+        if max(used, default=0.0) < IDLE_SHARE * IDLE_WINDOW or loop.time() - started > timeout:
+            return loop.time() - started
 
 
 @dataclass

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import subprocess
 import tempfile
 from pathlib import Path
@@ -21,12 +20,6 @@ import aiohttp
 from bench import processes, seed, turns
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time of a process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _drive(bot: processes.Process, connector: processes.Process, participants: int, seconds: float,
@@ -40,9 +33,10 @@ async def _drive(bot: processes.Process, connector: processes.Process, participa
             spy = subprocess.Popen([str(REPO / ".venv/bin/py-spy"), "record", "--format", "raw", "--rate", "250",
                                     "--threads", "--nonblocking", "-o", str(spy_output), "--pid", str(bot.pid)],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        bot_cpu, connector_cpu = cpu_seconds(bot.pid), cpu_seconds(connector.pid)
+        bot_cpu, connector_cpu = processes.cpu_seconds(bot.pid), processes.cpu_seconds(connector.pid)
         result = await turns.closed_loop(session, url, script, participants, seconds)
-        bot_cpu, connector_cpu = cpu_seconds(bot.pid) - bot_cpu, cpu_seconds(connector.pid) - connector_cpu
+        bot_cpu = processes.cpu_seconds(bot.pid) - bot_cpu
+        connector_cpu = processes.cpu_seconds(connector.pid) - connector_cpu
         if spy is not None:
             spy.send_signal(2)
             spy.wait(30)

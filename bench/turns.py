@@ -22,6 +22,7 @@ import random
 import statistics
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -267,7 +268,8 @@ def combine(parts: list[Result]) -> Result:
 
 async def run_interleaved(bots: dict[str, tuple[str, list[str]]], service_url: str, *, rates: tuple[float, ...],
                           open_seconds: float, concurrencies: tuple[int, ...], closed_seconds: float,
-                          rounds: int, open_rounds: int = 1) -> dict[str, list[Result]]:
+                          rounds: int, open_rounds: int = 1,
+                          settle: Callable[[], Awaitable[object]] | None = None) -> dict[str, list[Result]]:
     """Every bot at every load, taking turns.
 
     Args:
@@ -281,6 +283,7 @@ async def run_interleaved(bots: dict[str, tuple[str, list[str]]], service_url: s
             bot, the order of the bots rotating from round to round.
         rounds: Closed-loop rounds.
         open_rounds: Open-loop rounds per rate.
+        settle: Awaited before each round, to start it on a quiet machine (every bot idle).
 
     Returns:
         Per bot: one (combined) result per rate, then one (combined) result per concurrency.
@@ -294,23 +297,28 @@ async def run_interleaved(bots: dict[str, tuple[str, list[str]]], service_url: s
     def rotated(number: int) -> list[str]:
         return order[number % len(order):] + order[:number % len(order)]
 
+    async def measured(run: Awaitable[Result]) -> Result:
+        if settle is not None:
+            await settle()
+        before = cpu_times()
+        part = await run
+        part.steal = steal_percent(before, cpu_times())
+        return part
+
     async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0)) as session:
         for name in order:
             await warm_up(session, urls[name], scripts[name])
         for rate in rates:
             for round_number in range(open_rounds):
                 for name in rotated(round_number):
-                    before = cpu_times()
-                    part = await open_loop(session, urls[name], scripts[name], rate, open_seconds / open_rounds,
-                                           seed=3 + round_number)
-                    part.steal = steal_percent(before, cpu_times())
+                    part = await measured(open_loop(session, urls[name], scripts[name], rate,
+                                                    open_seconds / open_rounds, seed=3 + round_number))
                     parts.setdefault((name, "open", rate), []).append(part)
         for round_number in range(rounds):
             for concurrency in concurrencies:
                 for name in rotated(round_number):
-                    before = cpu_times()
-                    part = await closed_loop(session, urls[name], scripts[name], concurrency, closed_seconds)
-                    part.steal = steal_percent(before, cpu_times())
+                    part = await measured(closed_loop(session, urls[name], scripts[name], concurrency,
+                                                      closed_seconds))
                     parts.setdefault((name, "closed", concurrency), []).append(part)
     return {name: [combine(parts[(name, "open", rate)]) for rate in rates]
             + [combine(parts[(name, "closed", concurrency)]) for concurrency in concurrencies] for name in order}
