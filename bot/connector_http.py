@@ -31,6 +31,14 @@ class ConnectorHttp:
             self._session = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
         return self._session
 
+    async def call(self, request: Any, *, headers: dict[str, str], data: Any,
+                   timeout: aiohttp.ClientTimeout) -> ConnectorResponse:
+        """Send ``request`` (msrest's ``ClientRequest``: its method and URL) and read the answer in full."""
+        async with self.session().request(request.method, request.url, headers=headers, data=data,
+                                          timeout=timeout) as answer:
+            body = await answer.read()
+            return ConnectorResponse(request, answer.status, dict(answer.headers), answer.reason, body)
+
     async def close(self) -> None:
         """Close the session (on application shutdown)."""
         if self._session is not None:

@@ -35,7 +35,7 @@ from botframework.connector.auth._connector_factory_impl import _ConnectorFactor
 from msrest.pipeline import AsyncHTTPPolicy, AsyncHTTPSender, AsyncPipeline, Request, Response
 from msrest.pipeline.universal import RawDeserializer
 
-from bot.connector_http import AccessToken, ConnectorHttp, ConnectorResponse
+from bot.connector_http import AccessToken, ConnectorHttp
 from bot.connector_sends import FastConversations
 from bot.model_serializer import FastBody
 
@@ -67,11 +67,8 @@ class AiohttpSender(AsyncHTTPSender):
         http_request = request.http_request
         if http_request.files:  # the connector calls the bot makes never upload multipart forms
             raise ValueError("multipart uploads are not supported by the pooled connector")
-        async with self._http.session().request(http_request.method, http_request.url,
-                                                headers=dict(http_request.headers),
-                                                data=http_request.data, timeout=self._timeout) as answer:
-            body = await answer.read()
-            response = ConnectorResponse(http_request, answer.status, dict(answer.headers), answer.reason, body)
+        response = await self._http.call(http_request, headers=dict(http_request.headers), data=http_request.data,
+                                         timeout=self._timeout)
         return Response(request, response)
 
 

@@ -20,7 +20,7 @@ import aiohttp
 from botframework.connector.models import ErrorResponseException
 from msrest.universal_http import ClientRequest
 
-from bot.connector_http import AccessToken, ConnectorHttp, ConnectorResponse
+from bot.connector_http import AccessToken, ConnectorHttp
 from bot.model_reader import schema_reader
 
 
@@ -76,10 +76,9 @@ class FastConversations:
         if authorization is not None:
             headers["Authorization"] = authorization
         data = json.dumps(operations._serialize.body(activity, "Activity")).encode()
-        async with self._http.session().post(url, headers=headers, data=data, timeout=self._timeout) as answer:
-            body = await answer.read()
-            response = ConnectorResponse(ClientRequest("POST", url), answer.status, dict(answer.headers),
-                                         answer.reason, body)
+        response = await self._http.call(ClientRequest("POST", url), headers=headers, data=data,
+                                         timeout=self._timeout)
+        body = response.body()
         self._token.answered(response.status_code)
         if response.status_code not in (200, 201, 202):
             raise ErrorResponseException(operations._deserialize, response)

@@ -63,8 +63,7 @@ def speed_up_state_hash() -> None:
         if force or (cached_state is not None and cached_state.hash != fingerprint):
             storage_key = self.get_storage_key(turn_context)
             await self._storage.write({storage_key: cached_state.state})
-            cached_state.hash = fingerprint if fingerprint is not None else \
-                cached_state.compute_hash(cached_state.state)
+            cached_state.hash = fingerprint
 
     compute_hash._sparringbot = True  # type: ignore[attr-defined]
     bot_state.CachedBotState.compute_hash = compute_hash

@@ -9,6 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.tables import OnceKeyRow
 
+# Longer keys are cut to the column's length, the same way when claiming and when asking.
+KEY_LENGTH = 300
+
 
 class SqlOnceRepository:
     """Implements ``bot.domain.ports.OnceRepository`` on one session."""
@@ -20,11 +23,11 @@ class SqlOnceRepository:
         """Insert ``key``; False if another turn or instance already did."""
         try:
             async with self._session.begin_nested():
-                self._session.add(OnceKeyRow(key=key[:300], created_at=now))
+                self._session.add(OnceKeyRow(key=key[:KEY_LENGTH], created_at=now))
         except IntegrityError:
             return False
         return True
 
     async def claimed(self, key: str) -> bool:
         """True when ``key`` was claimed before."""
-        return await self._session.get(OnceKeyRow, key[:300]) is not None
+        return await self._session.get(OnceKeyRow, key[:KEY_LENGTH]) is not None

@@ -34,12 +34,17 @@ class StoredDocument(dict):  # type: ignore[type-arg]
         self.pickled = pickled
 
 
+def _without_e_tag(document: Any) -> Any:
+    # The e_tag changes on every write and is kept in its own column, not in the document.
+    if isinstance(document, dict):
+        return {key: value for key, value in document.items() if key != "e_tag"}
+    return document
+
+
 def pickled(document: Any) -> bytes | None:
     """``document`` pickled without its ``e_tag`` (which changes on every write), or None if pickle refuses it."""
-    if isinstance(document, dict):
-        document = {key: value for key, value in document.items() if key != "e_tag"}
     try:
-        return pickle.dumps(document, protocol=5)
+        return pickle.dumps(_without_e_tag(document), protocol=5)
     except Exception:  # pickle refuses some objects that jsonpickle flattens (a lambda, a lock)
         return None
 
@@ -51,9 +56,7 @@ def encode(document: Any) -> str:
     """
     data = pickled(document)
     if data is None:
-        if isinstance(document, dict):
-            document = {key: value for key, value in document.items() if key != "e_tag"}
-        return jsonpickle.encode(document, make_refs=False)
+        return jsonpickle.encode(_without_e_tag(document), make_refs=False)
     return PICKLE_PREFIX + base64.b64encode(data).decode("ascii")
 
 
