@@ -17,6 +17,10 @@ from typing import Any
 
 from msrest.serialization import Model, Serializer
 
+# msrest's basic types: a value of exactly the named type comes back from ``serialize_basic``
+# unchanged (``str(s)``, ``int(i)``, ...), so it can skip the call; enums and subclasses cannot.
+_BASIC = {"str": str, "int": int, "bool": bool, "float": float}
+
 
 class _NotPlain(Exception):
     """The tree holds something the fast walk does not handle exactly like msrest."""
@@ -57,6 +61,8 @@ class FastBody:
         return serialized
 
     def _value(self, value: Any, data_type: str) -> Any:
+        if _BASIC.get(data_type) is type(value):
+            return value
         model_type = self._serializer.dependencies.get(data_type)
         if isinstance(model_type, type) and issubclass(model_type, Model):
             if type(value) is not model_type:
