@@ -33,6 +33,7 @@ class FastBody:
         self._serializer = serializer
         self._body = body
         self._models = frozenset(model for model in serializer.dependencies.values() if isinstance(model, type))
+        self._fields: dict[type, tuple[tuple[str, str, str | None], ...]] = {}
 
     def __call__(self, data: Any, data_type: str, **kwargs: Any) -> Any:
         if kwargs or self._serializer.client_side_validation or not isinstance(data, Model):
@@ -46,18 +47,17 @@ class FastBody:
 
     def _model(self, model: Model) -> dict[str, Any]:
         serialized: dict[str, Any] = {}
-        for attr, description in model._attribute_map.items():
-            key, data_type = description["key"], description["type"]
-            if not isinstance(data_type, str) or "." in key or model._validation.get(attr, {}).get("readonly"):
-                raise _NotPlain(attr)  # flattened keys and read-only fields: msrest's rules apply
+        fields = self._fields.get(type(model))
+        if fields is None:
+            fields = self._fields[type(model)] = _fields_of(model)
+        for attr, key, data_type in fields:
             value = getattr(model, attr)
-            if attr == "additional_properties" and key == "":
-                if value is not None:
-                    serialized.update(value)
-                continue
             if value is None:
                 continue
-            serialized[key] = self._value(value, data_type)
+            if data_type is None:  # additional_properties: merged into the model's own keys
+                serialized.update(value)
+            else:
+                serialized[key] = self._value(value, data_type)
         return serialized
 
     def _value(self, value: Any, data_type: str) -> Any:
@@ -79,6 +79,21 @@ class FastBody:
             return {self._serializer.serialize_unicode(k): None if item is None else self._value(item, data_type[1:-1])
                     for k, item in value.items()}
         return self._serializer.serialize_data(value, data_type)
+
+
+def _fields_of(model: Model) -> tuple[tuple[str, str, str | None], ...]:
+    """A model class's ``(attribute, key, type)`` in msrest's order, read once per class.
+
+    Raises:
+        _NotPlain: A flattened key or a read-only field, where msrest's own rules apply.
+    """
+    fields: list[tuple[str, str, str | None]] = []
+    for attr, description in model._attribute_map.items():
+        key, data_type = description["key"], description["type"]
+        if not isinstance(data_type, str) or "." in key or model._validation.get(attr, {}).get("readonly"):
+            raise _NotPlain(attr)
+        fields.append((attr, key, None if attr == "additional_properties" and key == "" else data_type))
+    return tuple(fields)
 
 
 def _plain_json(value: Any) -> bool:
