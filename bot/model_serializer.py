@@ -4,8 +4,9 @@ For each reply msrest first runs the whole activity through its *deserializer* (
 into models), then serialises it attribute by attribute, raising and catching a ``ValueError``
 for every attribute that is None (most of an activity's 45), and copies card content value by
 value. That was a tenth of a turn. :class:`FastBody` walks a tree of models directly: None is
-skipped, plain JSON (card content) is kept as it is, and every other value goes through
-msrest's own ``serialize_data``, so values come out exactly as before. Anything it is not sure
+skipped, plain JSON (card content) and plain text, numbers and booleans (which msrest returns
+unchanged) are kept as they are, and every other value goes through msrest's own
+``serialize_data``, so values come out exactly as before. Anything it is not sure
 about (a dict where a model belongs, validation switched on) goes msrest's whole way.
 ``tests/unit/test_model_serializer.py`` compares the two on generated activities.
 """
