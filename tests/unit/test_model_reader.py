@@ -36,8 +36,14 @@ def outcome(read: Any, body: Any) -> Any:
     return ("ok", result.as_dict() if hasattr(result, "as_dict") else result)
 
 
+# Keys an activity's JSON may carry that the schema does not know (a generated "name": [] is no
+# unknown key but a wrong value for a known one, which msrest's way rightly handles).
+SCHEMA_KEYS = frozenset(description["key"] for description in Activity._attribute_map.values())
+unknown_keys = st.text(min_size=1, max_size=6).filter(lambda key: key not in SCHEMA_KEYS)
+
+
 @settings(max_examples=300, deadline=None)
-@given(activity=models_of(Activity), extra=st.dictionaries(st.text(min_size=1, max_size=6), json_values, max_size=2))
+@given(activity=models_of(Activity), extra=st.dictionaries(unknown_keys, json_values, max_size=2))
 def test_activities_as_teams_sends_them_are_read_as_msrest_reads_them(activity: Activity, extra: dict) -> None:
     body = serializer().body(activity, "Activity")
     body = {**extra, **body}  # keys the schema does not know land in additional_properties
