@@ -34,7 +34,8 @@ class FastBody:
         self._serializer = serializer
         self._body = body
         self._models = frozenset(model for model in serializer.dependencies.values() if isinstance(model, type))
-        self._fields: dict[type, tuple[tuple[str, str, str | None], ...]] = {}
+        # Per model class its fields, or None for a class msrest's own rules must serialise.
+        self._fields: dict[type, tuple[tuple[str, str, str | None], ...] | None] = {}
 
     def __call__(self, data: Any, data_type: str, **kwargs: Any) -> Any:
         if kwargs or self._serializer.client_side_validation or not isinstance(data, Model):
@@ -48,9 +49,12 @@ class FastBody:
 
     def _model(self, model: Model) -> dict[str, Any]:
         serialized: dict[str, Any] = {}
-        fields = self._fields.get(type(model))
+        kind = type(model)
+        if kind not in self._fields:
+            self._fields[kind] = _fields_of(model)
+        fields = self._fields[kind]
         if fields is None:
-            fields = self._fields[type(model)] = _fields_of(model)
+            raise _NotPlain(kind.__name__)
         for attr, key, data_type in fields:
             value = getattr(model, attr)
             if value is None:
@@ -82,17 +86,17 @@ class FastBody:
         return self._serializer.serialize_data(value, data_type)
 
 
-def _fields_of(model: Model) -> tuple[tuple[str, str, str | None], ...]:
+def _fields_of(model: Model) -> tuple[tuple[str, str, str | None], ...] | None:
     """A model class's ``(attribute, key, type)`` in msrest's order, read once per class.
 
-    Raises:
-        _NotPlain: A flattened key or a read-only field, where msrest's own rules apply.
+    None for a class with a flattened key, a read-only field or a type not given by name: msrest's
+    own rules apply there.
     """
     fields: list[tuple[str, str, str | None]] = []
     for attr, description in model._attribute_map.items():
         key, data_type = description["key"], description["type"]
         if not isinstance(data_type, str) or "." in key or model._validation.get(attr, {}).get("readonly"):
-            raise _NotPlain(attr)
+            return None
         fields.append((attr, key, None if attr == "additional_properties" and key == "" else data_type))
     return tuple(fields)
 

@@ -135,6 +135,20 @@ def test_what_msrest_would_convert_goes_msrests_way() -> None:
         assert wire(FastBody(fast, fast.body)(activity, "Activity")) == wire(serializer().body(activity, "Activity"))
 
 
+def test_a_model_the_fast_walk_refuses_goes_msrests_way_every_time() -> None:
+    """Its class is refused once and remembered as refused: the second reply is msrest's too.
+
+    (The schema's ``MessagingExtensionResponse`` names one field's type by class, not by name.)
+    """
+    activity = Activity(type="invokeResponse", value=models.MessagingExtensionResponse(
+        compose_extension=models.MessagingExtensionResult(type="message", text="Hallo")))
+    fast = serializer()
+    body = FastBody(fast, fast.body)
+    expected = wire(serializer().body(activity, "Activity"))
+    assert wire(body(activity, "Activity")) == expected
+    assert wire(body(activity, "Activity")) == expected
+
+
 def test_validation_switched_on_goes_msrests_way() -> None:
     checking = Serializer(DEPENDENCIES)
     calls = []
