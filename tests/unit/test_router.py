@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -112,16 +111,15 @@ def test_feedback_teaches_the_router_where_similar_questions_go():
     assert learned.rank("Hoe verdelen we de kosten over school en gemeente?")[0].person == "daniel"
 
 
-def test_ranking_is_fast_for_small_and_large_directories():
+def test_a_large_directory_ranks_the_matching_topics_first():
+    # Speed at 1,000 people is measured in bench/routing.py, never by a timed test: CI's
+    # 2-core machine has neighbours that steal CPU.
     topics = ["schoolkoepels", "leesconsulenten", "mediawijsheid", "subsidie", "begroting", "jaarplannen"]
     many = [COORDINATOR] + [
         person(f"p{i:04d}", topics=(topics[i % 6], f"thema{i}"), expertise=f"ervaring met {topics[(i + 1) % 6]} {i}")
         for i in range(1000)]
     question = "Hoe verdeel ik de inzet van leesconsulenten over de schoolbesturen en de begroting?"
-    for people, budget in ((many[:10], 0.001), (many, 0.01)):
-        router = Router(people, THESAURUS)
-        router.rank(question)  # warm the caches
-        start = time.perf_counter()
-        for _ in range(20):
-            router.rank(question)
-        assert (time.perf_counter() - start) / 20 < budget
+    ranked = Router(many, THESAURUS).rank(question)
+    assert ranked, "a question about listed topics finds someone"
+    best = {topics[int(s.person[1:]) % 6] for s in ranked[:3]}
+    assert best <= {"leesconsulenten", "begroting", "schoolkoepels"}
