@@ -30,12 +30,13 @@ from bot.domain.services.matching import Matcher
 from bot.domain.services.participants import ParticipantService
 from bot.domain.services.privacy import PrivacyService
 from bot.domain.services.reminder_planner import ReminderPlanner
+from bot.domain.services.retention import OutboxRetention
 from bot.domain.services.schedule import ScheduleService
 from bot.domain.services.sparring import SparringService
 from bot.follow_up_composers import FollowUpComposers
 from bot.notifications import TeamsNotifications
 from bot.outbox_messenger import MESSAGE_KIND, OutboxMessenger, compose_stored_message
-from bot.privacy_handlers import PrivacyHandlers
+from bot.privacy_handlers import PrivacyComposers, PrivacyHandlers
 from bot.proactive import TeamsMessenger
 from bot.routes import request_id_middleware, setup_routes
 from bot.schedule_composers import ScheduleComposers
@@ -103,6 +104,7 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock)
     store = LocalFileStore(settings.files_dir)
     documents = DocumentService(uow_factory=uow_factory, clock=clock, store=store, max_bytes=settings.max_upload_bytes)
     planner = ReminderPlanner(uow_factory=uow_factory, clock=clock, zone=settings.zone)
+    retention = OutboxRetention(uow_factory=uow_factory, clock=clock, days=settings.outbox_retention_days)
     dispatcher = Dispatcher(
         # Claiming, renewing and recording each take one statement, atomic on its own.
         uow_factory=autocommit_uow_factory, messenger=messenger, clock=clock,
@@ -110,7 +112,8 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock)
         composers={MESSAGE_KIND: compose_stored_message,
                    **FollowUpComposers(uow_factory=uow_factory, texts=texts).mapping(),
                    **ScheduleComposers(uow_factory=uow_factory, texts=texts, schedule=schedule,
-                                       zone=settings.zone).mapping()},
+                                       zone=settings.zone).mapping(),
+                   **PrivacyComposers(uow_factory=uow_factory, texts=texts).mapping()},
         limiter=SendRateLimiter(settings.global_send_rate),
         on_failed=FailureReporter(uow_factory=uow_factory, messenger=queued, texts=texts),
     )
@@ -127,8 +130,10 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock)
         conversation_state=conversation_state, user_state=user_state, runner=runner, participants=participants,
         uow_factory=uow_factory, clock=clock, texts=texts, sparring=sparring,
         features=[ScheduleHandlers(service=schedule, planner=planner, texts=texts, clock=clock, zone=settings.zone),
-                  PrivacyHandlers(service=PrivacyService(uow_factory=uow_factory, store=store, messenger=queued),
-                                  texts=texts, conversation_state=conversation_state, user_state=user_state)],
+                  PrivacyHandlers(service=PrivacyService(uow_factory=uow_factory, store=store, clock=clock,
+                                                         wake=wake.set),
+                                  texts=texts, conversation_state=conversation_state, user_state=user_state,
+                                  retention_days=settings.outbox_retention_days)],
         documents=DocumentHandlers(service=documents, schedule=schedule, texts=texts,
                                    conversation_state=conversation_state, http=http, uow_factory=uow_factory,
                                    clock=clock, zone=settings.zone, link_secret=settings.link_secret,
@@ -139,7 +144,7 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock)
         settings=settings, clock=clock, engine=engine, sessions=sessions, uow_factory=uow_factory,
         texts=texts, adapter=adapter, bot=bot, participants=participants, messenger=queued,
         sparring=sparring_service, dispatcher=dispatcher, planner=planner, documents=documents,
-        exports=ExportService(uow_factory=uow_factory),
+        exports=ExportService(uow_factory=uow_factory), retention=retention,
     )
     try:
         swept = await documents.sweep()
@@ -149,7 +154,8 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock)
         log.warning("could not sweep the files folder", exc_info=True)
     stop = asyncio.Event()
     background = [asyncio.create_task(dispatcher.run_forever(stop, settings.dispatch_interval, wake)),
-                  asyncio.create_task(planner.run_forever(stop, PLANNING_INTERVAL_SECONDS, wake))] \
+                  asyncio.create_task(planner.run_forever(stop, PLANNING_INTERVAL_SECONDS, wake)),
+                  asyncio.create_task(retention.run_forever(stop, PLANNING_INTERVAL_SECONDS))] \
         if settings.dispatch_interval > 0 else []
     try:
         yield

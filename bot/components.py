@@ -16,6 +16,7 @@ from bot.domain.services.documents import DocumentService
 from bot.domain.services.exports import ExportService
 from bot.domain.services.participants import ParticipantService
 from bot.domain.services.reminder_planner import ReminderPlanner
+from bot.domain.services.retention import OutboxRetention
 from bot.domain.services.sparring import SparringService
 from bot.teams_bot import SparringBot
 from bot.texts import Catalogue
@@ -40,6 +41,7 @@ class Components:
     planner: ReminderPlanner
     documents: DocumentService
     exports: ExportService
+    retention: OutboxRetention | None = None
 
 
 COMPONENTS: web.AppKey[Components] = web.AppKey("components", Components)

@@ -49,6 +49,7 @@ class Settings:
     link_secret: bytes = field(default=b"", repr=False)
     dispatch_interval: float = 2.0
     global_send_rate: float = 30.0
+    outbox_retention_days: int = 30
 
     @property
     def auth_enabled(self) -> bool:
@@ -193,6 +194,13 @@ def load_settings(
     dispatch_interval = _number(get("DISPATCH_INTERVAL", "2") or "2", "DISPATCH_INTERVAL", 0, 3600, problems)
     global_rate = _number(get("GLOBAL_SEND_RATE", "30") or "30", "GLOBAL_SEND_RATE", 1, 1000, problems)
 
+    retention_text = get("OUTBOX_RETENTION_DAYS", "30") or "30"
+    retention_days = 30
+    if not retention_text.isdigit() or not 1 <= int(retention_text) <= 3650:
+        problems.append(f"OUTBOX_RETENTION_DAYS must be a whole number of days from 1 to 3650; got {retention_text!r}")
+    else:
+        retention_days = int(retention_text)
+
     max_upload_mb = _number(get("MAX_UPLOAD_MB", "25") or "25", "MAX_UPLOAD_MB", 1, 250, problems)
     public_url = get("PUBLIC_URL").rstrip("/")
     if public_url and not public_url.startswith(("https://", "http://")):
@@ -229,6 +237,7 @@ def load_settings(
         link_secret=link_secret.encode() if link_secret else secrets.token_bytes(32),
         dispatch_interval=dispatch_interval,
         global_send_rate=global_rate,
+        outbox_retention_days=retention_days,
     )
 
 

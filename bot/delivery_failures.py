@@ -6,8 +6,9 @@ import logging
 
 from bot.domain.models import OutgoingMessage
 from bot.domain.outbox import OutboxMessage
-from bot.domain.ports import Messenger, UnitOfWorkFactory
+from bot.domain.ports import UnitOfWorkFactory
 from bot.domain.services.roles import coordinator_participants
+from bot.outbox_messenger import OutboxMessenger
 from bot.texts import Catalogue, language_for
 
 log = logging.getLogger(__name__)
@@ -16,7 +17,7 @@ log = logging.getLogger(__name__)
 class FailureReporter:
     """The dispatcher's ``on_failed`` hook: one notice per failed message, to each coordinator."""
 
-    def __init__(self, *, uow_factory: UnitOfWorkFactory, messenger: Messenger, texts: Catalogue):
+    def __init__(self, *, uow_factory: UnitOfWorkFactory, messenger: OutboxMessenger, texts: Catalogue):
         self._uow_factory = uow_factory
         self._messenger = messenger
         self._texts = texts
@@ -32,4 +33,4 @@ class FailureReporter:
         for coordinator in coordinators:
             text = self._texts.text("delivery.failed", language_for(coordinator.locale),
                                     name=recipient.name or recipient.email or recipient.teams_id, reason=reason)
-            await self._messenger.send(coordinator.id, OutgoingMessage(text=text))
+            await self._messenger.send(coordinator.id, OutgoingMessage(text=text), about=recipient.id)

@@ -35,7 +35,7 @@ class TeamsNotifications:
         asker = await uow.participants.get(request.asker_id) if coordinators else None
         for coordinator in coordinators:
             card = self._review_card(request, language_for(coordinator.locale), people, asker, note)
-            await self._outbox.plan(uow, coordinator.id, OutgoingMessage(card=card))
+            await self._outbox.plan(uow, coordinator.id, OutgoingMessage(card=card), about=request.asker_id)
         if not coordinators:
             log.warning("request %d needs review but no coordinator can be reached", request.id)
 
@@ -64,12 +64,13 @@ class TeamsNotifications:
             for coordinator in await coordinator_participants(uow, people.values()):
                 text = self._texts.text("request.unreachable", language_for(coordinator.locale),
                                         name=person_label(person))
-                await self._outbox.plan(uow, coordinator.id, OutgoingMessage(text=text))
+                # Names a directory person, not a participant: nobody's erasure concerns it.
+                await self._outbox.plan(uow, coordinator.id, OutgoingMessage(text=text), about=None)
             return
         asker = await uow.participants.get(request.asker_id)
         label = asker_label(asker, people.get(asker.person_id) if asker and asker.person_id else None)
         card = intro_offer_card(self._texts, language_for(expert.locale), request, asker=label)
-        await self._outbox.plan(uow, expert.id, OutgoingMessage(card=card))
+        await self._outbox.plan(uow, expert.id, OutgoingMessage(card=card), about=request.asker_id)
 
     async def introduced(self, uow: UnitOfWork, request: SparringRequest) -> None:
         """Asker and expert each get a message introducing the other, with a chat link."""
@@ -85,7 +86,8 @@ class TeamsNotifications:
             email = (expert.email if expert else None) or expert_person.email
             button = self._texts.text("intro.chat_with", language, name=expert_person.name)
             await self._outbox.plan(uow, asker.id,
-                                    OutgoingMessage(card=introduction_card(text, button=button, email=email)))
+                                    OutgoingMessage(card=introduction_card(text, button=button, email=email)),
+                                    about=expert.id if expert else None)
         if expert is not None and asker is not None:
             language = language_for(expert.locale)
             name = asker_person.name if asker_person else (asker.name or "?")
@@ -94,7 +96,8 @@ class TeamsNotifications:
                                     id=request.id)
             button = self._texts.text("intro.chat_with", language, name=name)
             await self._outbox.plan(uow, expert.id,
-                                    OutgoingMessage(card=introduction_card(text, button=button, email=asker.email)))
+                                    OutgoingMessage(card=introduction_card(text, button=button, email=asker.email)),
+                                    about=asker.id)
 
     async def declined(self, uow: UnitOfWork, request: SparringRequest) -> None:
         """The asker hears the coordinator's note."""
@@ -102,7 +105,7 @@ class TeamsNotifications:
         if asker is not None:
             text = self._texts.text("request.declined_to_asker", language_for(asker.locale), id=request.id,
                                     note=request.note)
-            await self._outbox.plan(uow, asker.id, OutgoingMessage(text=text))
+            await self._outbox.plan(uow, asker.id, OutgoingMessage(text=text), about=None)
 
     async def withdrawn(self, uow: UnitOfWork, request: SparringRequest) -> None:
         """The assigned expert, if any, hears that the question was withdrawn."""
@@ -113,7 +116,7 @@ class TeamsNotifications:
             name = asker_person.name if asker_person else (asker.name or "?")
             text = self._texts.text("request.withdrawn_notice", language_for(expert.locale), asker=name,
                                     id=request.id)
-            await self._outbox.plan(uow, expert.id, OutgoingMessage(text=text))
+            await self._outbox.plan(uow, expert.id, OutgoingMessage(text=text), about=asker.id)
 
 
 async def _people_by_id(uow: UnitOfWork) -> dict[str, Person]:

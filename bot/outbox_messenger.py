@@ -25,17 +25,34 @@ class OutboxMessenger:
         self._clock = clock
         self._wake = wake
 
-    async def send(self, participant_id: int, message: OutgoingMessage) -> None:
-        """Queue ``message`` for the participant (delivered by the dispatcher, in order)."""
+    async def send(self, participant_id: int, message: OutgoingMessage, *, about: int | None = None) -> None:
+        """Queue ``message`` for the participant (delivered by the dispatcher, in order).
+
+        Args:
+            participant_id: The recipient.
+            message: What to send.
+            about: The participant, other than the recipient, whose data the message carries.
+        """
         async with self._uow_factory() as uow:
-            await self.plan(uow, participant_id, message)
+            await self.plan(uow, participant_id, message, about=about)
             await uow.commit()
 
-    async def plan(self, uow: UnitOfWork, participant_id: int, message: OutgoingMessage) -> None:
-        """Queue ``message`` in ``uow``'s transaction: it is sent once that commits, never otherwise."""
+    async def plan(self, uow: UnitOfWork, participant_id: int, message: OutgoingMessage, *,
+                   about: int | None) -> None:
+        """Queue ``message`` in ``uow``'s transaction: it is sent once that commits, never otherwise.
+
+        Args:
+            uow: The use case's unit of work.
+            participant_id: The recipient.
+            message: What to send, rendered now.
+            about: The participant, other than the recipient, whose question, name or address the
+                message carries (``None``: nobody's). Required, so that every message decides: an
+                erasure of that participant cancels the message (``bot.domain.services.privacy``).
+        """
         now = self._clock.now()
         planned = OutboxMessage(key=f"msg:{uuid.uuid4().hex}", recipient_id=participant_id, kind=MESSAGE_KIND,
-                                due_at=now, payload={"text": message.text, "card": message.card})
+                                due_at=now, payload={"text": message.text, "card": message.card},
+                                about_id=about if about != participant_id else None)
         await uow.outbox.plan([planned], now=now)
         if self._wake is not None:
             # Woken before the commit, the dispatcher of another database connection would find nothing.

@@ -1,4 +1,4 @@
-"""``mijn gegevens`` and ``verwijder mijn gegevens`` (AVG) in the chat."""
+"""``mijn gegevens`` and ``verwijder mijn gegevens`` (AVG) in the chat, and the notices an erasure sends."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ from typing import Any
 from botbuilder.core import ConversationState, TurnContext, UserState
 
 from bot.cards import adaptive_card, command_button, escape, heading, paragraph
-from bot.domain.models import Participant
-from bot.domain.services.privacy import PrivacyService
+from bot.domain.models import OutgoingMessage, Participant
+from bot.domain.outbox import OutboxMessage
+from bot.domain.ports import UnitOfWorkFactory
+from bot.domain.services.once import welcome_key
+from bot.domain.services.privacy import ERASURE_NOTICE, REQUEST_WITHDRAWN, PrivacyService
 from bot.replies import send_card
 from bot.texts import Catalogue, language_for
 
@@ -19,11 +22,12 @@ class PrivacyHandlers:
     COMMANDS = ("privacy", "erase", "erase_confirm")
 
     def __init__(self, *, service: PrivacyService, texts: Catalogue, conversation_state: ConversationState,
-                 user_state: UserState):
+                 user_state: UserState, retention_days: int = 30):
         self._service = service
         self._texts = texts
         self._conversation_state = conversation_state
         self._user_state = user_state
+        self._retention_days = retention_days
 
     async def on_command(self, turn_context: TurnContext, participant: Participant, name: str, argument: str,
                          data: dict[str, Any]) -> None:
@@ -36,14 +40,27 @@ class PrivacyHandlers:
                 [paragraph(t("privacy.confirm", language), weight="Bolder")],
                 [command_button(t("privacy.confirm_button", language), "erase_confirm")]))
         else:
-            # Dialog and user state may hold question drafts: empty them too.
-            await self._conversation_state.clear_state(turn_context)
-            await self._user_state.clear_state(turn_context)
-            erased_requests, erased_documents = await self._service.erase(
-                participant, notice=lambda requests, documents: t("privacy.notice", "nl", requests=requests,
-                                                                   documents=documents))
-            await turn_context.send_activity(t("privacy.deleted", language, requests=erased_requests,
-                                               documents=erased_documents))
+            channel_keys, once_keys = self._keys_of(turn_context, participant)
+            erased = await self._service.erase(participant, channel_keys=channel_keys, once_keys=once_keys)
+            # The erasure deleted the stored state (dialog drafts included) in its transaction; drop this
+            # turn's copies too, or saving them at the end of the turn would write the documents again.
+            for state in (self._conversation_state, self._user_state):
+                await state.load(turn_context)
+                await state.delete(turn_context)
+            await turn_context.send_activity(t("privacy.deleted", language, requests=erased.requests,
+                                               documents=erased.documents))
+
+    def _keys_of(self, turn_context: TurnContext, participant: Participant) -> tuple[list[str], list[str]]:
+        """The state documents and once-keys that name the person: their user, this conversation and
+        their personal chat (where proactive messages go)."""
+        activity = turn_context.activity
+        conversations = [c for c in dict.fromkeys((activity.conversation.id, participant.conversation_id)) if c]
+        channel_keys = [self._user_state.get_storage_key(turn_context),
+                        self._conversation_state.get_storage_key(turn_context),
+                        # The SDK's key layouts (ConversationState, UserState), for the other conversation.
+                        f"{activity.channel_id}/users/{participant.teams_id}",
+                        *(f"{activity.channel_id}/conversations/{c}" for c in conversations)]
+        return list(dict.fromkeys(channel_keys)), [welcome_key(c) for c in conversations]
 
     async def _summary_card(self, participant: Participant, language: str) -> dict[str, Any]:
         t = self._texts.text
@@ -57,5 +74,36 @@ class PrivacyHandlers:
         body.append(paragraph(f"**{t('privacy.documents', language, count=len(data.documents))}**", spacing="Medium"))
         body += [paragraph(f"{escape(d.file_name)} · {t(f'category.{d.category}', language)}", spacing="None")
                  for d in data.documents[:20]]
+        body.append(paragraph(t("privacy.kept", language, days=self._retention_days), isSubtle=True,
+                              spacing="Medium"))
         return adaptive_card(body, [command_button(t("privacy.delete_button", language), "erase")])
 
+
+class PrivacyComposers:
+    """``composers`` for the dispatcher: the notices an erasure plans, in each recipient's language."""
+
+    def __init__(self, *, uow_factory: UnitOfWorkFactory, texts: Catalogue):
+        self._uow_factory = uow_factory
+        self._texts = texts
+
+    def mapping(self) -> dict[str, Any]:
+        """Kind → composer."""
+        return {ERASURE_NOTICE: self.erasure_notice, REQUEST_WITHDRAWN: self.request_withdrawn}
+
+    async def erasure_notice(self, message: OutboxMessage) -> OutgoingMessage | None:
+        """To a coordinator: someone had their data deleted (counts only)."""
+        language = await self._language(message)
+        return OutgoingMessage(text=self._texts.text("privacy.notice", language,
+                                                     requests=int(message.payload.get("requests", 0)),
+                                                     documents=int(message.payload.get("documents", 0))))
+
+    async def request_withdrawn(self, message: OutboxMessage) -> OutgoingMessage | None:
+        """To the expert of an erased person's open request: it is off (its number only)."""
+        language = await self._language(message)
+        return OutgoingMessage(text=self._texts.text("privacy.request_withdrawn", language,
+                                                     id=int(message.payload.get("request_id", 0))))
+
+    async def _language(self, message: OutboxMessage) -> str:
+        async with self._uow_factory() as uow:
+            recipient = await uow.participants.get(message.recipient_id)
+        return language_for(recipient.locale if recipient else None)

@@ -14,7 +14,7 @@ from bot.maintenance import prepare_database
 
 
 async def run_once(settings: Settings) -> int:
-    """Plan what is due and send everything due now, then exit (0 when nothing failed)."""
+    """Plan what is due, send everything due now and prune the outbox, then exit (0 when nothing failed)."""
     await prepare_database(settings, load_sample=False)
     # The same composition root as `serve`, without the background dispatcher loop.
     runner = web.AppRunner(create_app(dataclasses.replace(settings, dispatch_interval=0)))
@@ -23,10 +23,11 @@ async def run_once(settings: Settings) -> int:
         components = runner.app[COMPONENTS]
         planned = await components.planner.plan_all() if components.planner else 0
         report = await components.dispatcher.run_once()
+        pruned = await components.retention.prune() if components.retention else 0
     finally:
         await runner.cleanup()
     print(f"planned {planned}, sent {report.sent}, cancelled {report.cancelled}, "
-          f"retry later {report.retried}, failed {report.failed}")
+          f"retry later {report.retried}, failed {report.failed}, pruned {pruned}")
     return 1 if report.failed else 0
 
 

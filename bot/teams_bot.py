@@ -22,7 +22,7 @@ from bot.document_handlers import DocumentHandlers, files_in
 from bot.domain.clock import Clock
 from bot.domain.models import Participant, ParticipantSeen
 from bot.domain.ports import UnitOfWorkFactory
-from bot.domain.services.once import first_time
+from bot.domain.services.once import first_time, welcome_key
 from bot.domain.services.participants import ParticipantService
 from bot.proactive import address_from_turn
 from bot.replies import send_card
@@ -199,7 +199,7 @@ class SparringBot(TeamsActivityHandler):
             participant = None
         else:
             participant = await self._who_is_who(turn_context)
-        if await first_time(self._uow_factory, self._clock, f"welcome:{activity.conversation.id}"):
+        if await first_time(self._uow_factory, self._clock, welcome_key(activity.conversation.id)):
             await self._send_welcome(turn_context, participant,
                                      self._language(turn_context, participant), team=bool(team_id))
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,3 +33,10 @@ class SqlOnceRepository:
     async def claimed(self, key: str) -> bool:
         """True when ``key`` was claimed before."""
         return await self._session.get(OnceKeyRow, key[:KEY_LENGTH]) is not None
+
+    async def forget(self, keys: Iterable[str]) -> int:
+        """Delete these keys (AVG erasure: a key can name someone's conversation); returns how many went."""
+        wanted = list(dict.fromkeys(key[:KEY_LENGTH] for key in keys))
+        if not wanted:
+            return 0
+        return (await self._session.execute(delete(OnceKeyRow).where(OnceKeyRow.key.in_(wanted)))).rowcount or 0

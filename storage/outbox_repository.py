@@ -27,8 +27,9 @@ class SqlOutboxRepository:
 
     async def plan(self, messages: Iterable[OutboxMessage], *, now: datetime) -> int:
         """Insert messages whose key is new; planning again changes nothing. Returns how many were new."""
-        rows = [{"key": m.key, "recipient_id": m.recipient_id, "kind": m.kind, "payload": dict(m.payload),
-                 "state": PENDING, "due_at": m.due_at, "attempts": 0, "last_error": "", "created_at": now}
+        rows = [{"key": m.key, "recipient_id": m.recipient_id, "about_id": m.about_id, "kind": m.kind,
+                 "payload": dict(m.payload), "state": PENDING, "due_at": m.due_at, "attempts": 0, "last_error": "",
+                 "created_at": now}
                 for m in messages]
         if not rows:
             return 0
@@ -71,6 +72,28 @@ class SqlOutboxRepository:
                                             OutboxRow.state == PENDING)
         return (await self._session.execute(statement)).rowcount or 0
 
+    async def forget_participant(self, participant_id: int) -> int:
+        """Delete every message to or about the participant, planned or sent (AVG erasure).
+
+        Planned ones are thereby cancelled; sent ones still hold what they said.
+        Returns how many rows went.
+        """
+        statement = delete(OutboxRow).where(
+            or_(OutboxRow.recipient_id == participant_id, OutboxRow.about_id == participant_id))
+        return (await self._session.execute(statement)).rowcount or 0
+
+    async def prune(self, *, finished_before: datetime) -> int:
+        """Delete messages that were sent, cancelled or failed before ``finished_before``.
+
+        A sent row counts from ``sent_at``; a cancelled or failed one from ``due_at``, the moment
+        of its last attempt. Planning never brings one back: planners plan only what is still
+        ahead, and follow-ups only when a request moves. Returns how many rows went.
+        """
+        sent = and_(OutboxRow.state == OutboxState.SENT.value, OutboxRow.sent_at < finished_before)
+        given_up = and_(OutboxRow.state.in_([OutboxState.CANCELLED.value, OutboxState.FAILED.value]),
+                        OutboxRow.due_at < finished_before)
+        return (await self._session.execute(delete(OutboxRow).where(or_(sent, given_up)))).rowcount or 0
+
     async def listing(self, *, states: Iterable[OutboxState] | None = None, limit: int = 200) -> list[OutboxMessage]:
         """Planned messages, soonest first (for ``reminders list``)."""
         statement = select(OutboxRow).order_by(OutboxRow.due_at, OutboxRow.id).limit(limit)
@@ -82,8 +105,8 @@ class SqlOutboxRepository:
 def _to_message(row: Any) -> OutboxMessage:
     due = row.due_at if row.due_at.tzinfo else row.due_at.replace(tzinfo=UTC)
     return OutboxMessage(key=row.key, recipient_id=row.recipient_id, kind=row.kind, due_at=due,
-                         payload=dict(row.payload or {}), id=row.id, state=OutboxState(row.state),
-                         attempts=row.attempts, last_error=row.last_error or "")
+                         payload=dict(row.payload or {}), about_id=row.about_id, id=row.id,
+                         state=OutboxState(row.state), attempts=row.attempts, last_error=row.last_error or "")
 
 
 @cache
@@ -102,7 +125,8 @@ def _claim(dialect: str) -> Any:
             .execution_options(synchronize_session=False))
 
 
-_MESSAGE_COLUMNS = ("id", "key", "recipient_id", "kind", "payload", "state", "due_at", "attempts", "last_error")
+_MESSAGE_COLUMNS = ("id", "key", "recipient_id", "about_id", "kind", "payload", "state", "due_at", "attempts",
+                    "last_error")
 
 
 @cache

@@ -103,6 +103,13 @@ class SqlRequestRepository:
         if questions:
             await self._session.execute(delete(RoutingFeedbackRow).where(RoutingFeedbackRow.question.in_(questions)))
 
+    async def redact_actor(self, actor: str, *, replacement: str) -> int:
+        """Replace ``actor`` in every request's history (AVG erasure of someone who acted on others'
+        requests); returns how many events changed."""
+        statement = (update(RequestEventRow).where(RequestEventRow.actor == actor).values(actor=replacement)
+                     .execution_options(synchronize_session=False))
+        return (await self._session.execute(statement)).rowcount or 0
+
     async def add_feedback(self, question: str, person_id: str, *, now: datetime) -> None:
         """Remember a redirect for the router."""
         self._session.add(RoutingFeedbackRow(question=question, person_id=person_id, created_at=now))

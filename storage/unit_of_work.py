@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql import ClauseElement
 
 from storage.autocommit import Autocommit
+from storage.channel_state_repository import SqlChannelStateRepository
 from storage.direct_sql import DirectConnection, Rows
 from storage.directory_repository import SqlDirectoryRepository
 from storage.document_repository import SqlDocumentRepository
@@ -115,6 +116,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutboxRepository(session, statements)
         self.schedule = SqlScheduleRepository(session)
         self.documents = SqlDocumentRepository(session)
+        self.channel_state = SqlChannelStateRepository(session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -29,13 +29,20 @@ class OutboxState(enum.StrEnum):
 
 @dataclass(frozen=True)
 class OutboxMessage:
-    """A planned proactive message. ``payload`` says what to compose at send time."""
+    """A planned proactive message. ``payload`` says what to compose at send time.
+
+    ``about_id`` is the participant, other than the recipient, whose question, name or address
+    the message carries (the asker on the coordinator's review card): erasing that participant
+    cancels the message (see ``bot.domain.services.privacy``). ``None``: it carries nobody's but
+    the recipient's own.
+    """
 
     key: str
     recipient_id: int
     kind: str
     due_at: datetime
     payload: dict[str, Any] = field(default_factory=dict)
+    about_id: int | None = None
     id: int = 0
     state: OutboxState = OutboxState.PENDING
     attempts: int = 0

@@ -77,10 +77,10 @@ async def test_a_message_planned_in_a_use_case_goes_only_if_that_commits(uow_fac
     wake = asyncio.Event()
     outbox = OutboxMessenger(uow_factory=uow_factory, clock=clock, wake=wake)
     async with uow_factory() as uow:
-        await outbox.plan(uow, recipients[0], OutgoingMessage(text="news of a decision that rolled back"))
+        await outbox.plan(uow, recipients[0], OutgoingMessage(text="news of a decision that rolled back"), about=None)
     assert not wake.is_set()
     async with uow_factory() as uow:
-        await outbox.plan(uow, recipients[1], OutgoingMessage(text="news of a decision"))
+        await outbox.plan(uow, recipients[1], OutgoingMessage(text="news of a decision"), about=None)
         assert not wake.is_set(), "woken before the commit, a dispatcher elsewhere would find nothing"
         await uow.commit()
     assert wake.is_set()

@@ -3,7 +3,8 @@
 No answer from the expert in 3 working days: a nudge; after 5: the coordinator is told. Two
 weeks after an introduction the asker is asked whether the question was answered. Each
 composer checks at send time that the request is still where it was, so a follow-up of a
-request that moved on is cancelled instead of sent.
+request that moved on is cancelled instead of sent. Those for others name the asker as
+``about_id``: the asker's erasure deletes them.
 """
 
 from __future__ import annotations
@@ -29,11 +30,12 @@ async def plan_expert_follow_ups(uow: UnitOfWork, request: SparringRequest, *, n
     if expert is not None:
         planned.append(OutboxMessage(key=f"req:{request.id}:v{request.version}:nudge", recipient_id=expert.id,
                                      kind=NUDGE, due_at=add_working_days(now, NUDGE_WORKING_DAYS, zone),
-                                     payload=payload))
+                                     payload=payload, about_id=request.asker_id))
     for coordinator in await coordinator_participants(uow):
         planned.append(OutboxMessage(
             key=f"req:{request.id}:v{request.version}:escalate:{coordinator.id}", recipient_id=coordinator.id,
-            kind=ESCALATE, due_at=add_working_days(now, ESCALATE_WORKING_DAYS, zone), payload=payload))
+            kind=ESCALATE, due_at=add_working_days(now, ESCALATE_WORKING_DAYS, zone), payload=payload,
+            about_id=request.asker_id))
     await uow.outbox.plan(planned, now=now)
 
 

@@ -18,3 +18,8 @@ async def first_time(uow_factory: UnitOfWorkFactory, clock: Clock, key: str) -> 
         claimed = await uow.once.claim(key, now=clock.now())
         await uow.commit()
     return claimed
+
+
+def welcome_key(conversation_id: str) -> str:
+    """The once-key of the welcome in a conversation (it names the conversation: erased with its person)."""
+    return f"welcome:{conversation_id}"

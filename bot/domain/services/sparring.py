@@ -274,7 +274,12 @@ class SparringService:
 
 
 def _who(actor: Participant) -> str:
-    return f"participant:{actor.id}"
+    return participant_actor(actor.id)
+
+
+def participant_actor(participant_id: int) -> str:
+    """How a request's history names a participant who acted (``RequestEvent.actor``)."""
+    return f"participant:{participant_id}"
 
 
 def _require_assignee(actor: Participant, request: SparringRequest) -> None:
