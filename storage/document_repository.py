@@ -144,9 +144,9 @@ class SqlDocumentRepository:
         return [_aware(moment) for moment in (await self._session.scalars(statement)).all()]
 
     async def record_uploads(self, owner_id: int, count: int, *, now: datetime, forget_before: datetime) -> None:
-        """Count ``count`` new files for the owner; their rows older than ``forget_before`` go."""
+        """Count ``count`` new files for the owner; their rows from ``forget_before`` or earlier go."""
         await self._session.execute(
-            delete(UploadRow).where(UploadRow.owner_id == owner_id, UploadRow.received_at < forget_before)
+            delete(UploadRow).where(UploadRow.owner_id == owner_id, UploadRow.received_at <= forget_before)
             .execution_options(synchronize_session=False))
         self._session.add_all([UploadRow(owner_id=owner_id, received_at=now) for _ in range(count)])
         await self._session.flush()
