@@ -85,11 +85,14 @@ class DocumentHandlers:
         try:
             await self._service.admit(participant, len(files))  # before anything is fetched
         except UploadLimitReached as limit:
+            log.info("participant %d is over the daily upload limit; %d file(s) not fetched", participant.id,
+                     len(files))
             await turn_context.send_activity(self._texts.text(
                 limit.reason_key, language, moment=format_moment(limit.retry_at, self._zone, language),
                 **limit.values))
             return
         except UploadRefused as refusal:
+            log.info("a message with %d files is over the per-message limit; none fetched", len(files))
             await turn_context.send_activity(self._texts.text(refusal.reason_key, language, **refusal.values))
             return
         pending: dict[str, Any] = await self._pending.get(turn_context, dict) or {}
