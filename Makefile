@@ -2,7 +2,8 @@
 .PHONY: run test bench
 run:
 	bash .ci/setup.sh run
-	LANGUAGE=$${LANGUAGE:-nl} .venv/bin/sparringbot serve --load-sample --playground
+	# The Agents Playground serves attachments from its own loopback server: allowed here only.
+	LANGUAGE=$${LANGUAGE:-nl} FILE_HOSTS=$${FILE_HOSTS:-*.sharepoint.com,127.0.0.1,localhost} .venv/bin/sparringbot serve --load-sample --playground
 
 test:
 	bash .ci/setup.sh test

@@ -9,7 +9,6 @@ import os
 import socket
 from collections.abc import AsyncIterator
 
-import aiohttp
 from aiohttp import web
 from botbuilder.core import ConversationState, UserState
 
@@ -33,6 +32,7 @@ from bot.domain.services.reminder_planner import ReminderPlanner
 from bot.domain.services.retention import OutboxRetention
 from bot.domain.services.schedule import ScheduleService
 from bot.domain.services.sparring import SparringService
+from bot.file_fetch import FileFetcher, HostResolver
 from bot.follow_up_composers import FollowUpComposers
 from bot.notifications import TeamsNotifications
 from bot.outbox_messenger import MESSAGE_KIND, OutboxMessenger, compose_stored_message
@@ -58,24 +58,28 @@ log = logging.getLogger(__name__)
 PLANNING_INTERVAL_SECONDS = 600.0
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
+def create_app(settings: Settings, *, clock: Clock | None = None,
+               resolver: HostResolver | None = None) -> web.Application:
     """Build the aiohttp application; the database engine lives and dies with it.
 
     Args:
         settings: Validated settings.
         clock: The clock to use everywhere (tests pass a fixed one).
+        resolver: How attachment hosts are resolved (tests pass their own; default: the system's).
 
     Returns:
         The application, ready for ``web.run_app`` or a test server.
     """
     app = web.Application(middlewares=[request_id_middleware],
                           client_max_size=settings.max_body_bytes)
-    app.cleanup_ctx.append(functools.partial(_components, settings=settings, clock=clock or SystemClock()))
+    app.cleanup_ctx.append(functools.partial(_components, settings=settings, clock=clock or SystemClock(),
+                                             resolver=resolver))
     setup_routes(app)
     return app
 
 
-async def _components(app: web.Application, *, settings: Settings, clock: Clock) -> AsyncIterator[None]:
+async def _components(app: web.Application, *, settings: Settings, clock: Clock,
+                      resolver: HostResolver | None) -> AsyncIterator[None]:
     engine = create_engine(settings.database_url)
     sessions = create_sessionmaker(engine)
 
@@ -100,9 +104,11 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock)
     wake = asyncio.Event()
     queued = OutboxMessenger(uow_factory=uow_factory, clock=clock, wake=wake)
     schedule = ScheduleService(uow_factory=uow_factory, clock=clock, zone=settings.zone)
-    http = aiohttp.ClientSession()
+    fetcher = FileFetcher(policy=settings.file_hosts, resolver=resolver)
     store = LocalFileStore(settings.files_dir)
-    documents = DocumentService(uow_factory=uow_factory, clock=clock, store=store, max_bytes=settings.max_upload_bytes)
+    documents = DocumentService(uow_factory=uow_factory, clock=clock, store=store, max_bytes=settings.max_upload_bytes,
+                                max_files_per_message=settings.max_files_per_message,
+                                max_uploads_per_day=settings.max_uploads_per_day)
     planner = ReminderPlanner(uow_factory=uow_factory, clock=clock, zone=settings.zone)
     retention = OutboxRetention(uow_factory=uow_factory, clock=clock, days=settings.outbox_retention_days)
     dispatcher = Dispatcher(
@@ -135,7 +141,7 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock)
                                   texts=texts, conversation_state=conversation_state, user_state=user_state,
                                   retention_days=settings.outbox_retention_days)],
         documents=DocumentHandlers(service=documents, schedule=schedule, texts=texts,
-                                   conversation_state=conversation_state, http=http, uow_factory=uow_factory,
+                                   conversation_state=conversation_state, fetcher=fetcher, uow_factory=uow_factory,
                                    clock=clock, zone=settings.zone, link_secret=settings.link_secret,
                                    public_url=settings.public_url),
         allowed_tenants=settings.allowed_tenants, forced_locale=settings.forced_locale,
@@ -162,7 +168,7 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock)
     finally:
         stop.set()
         await asyncio.gather(*background)
-        await http.close()
+        await fetcher.close()
         await connector_http.close()
         await autocommit.close()
         await engine.dispose()

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.file_hosts import DEFAULT_FILE_HOSTS, FileHostPolicy
+
 APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///sparringbot.db"
@@ -50,6 +52,9 @@ class Settings:
     dispatch_interval: float = 2.0
     global_send_rate: float = 30.0
     outbox_retention_days: int = 30
+    file_hosts: FileHostPolicy = field(default_factory=lambda: FileHostPolicy.parse(",".join(DEFAULT_FILE_HOSTS)))
+    max_files_per_message: int = 5
+    max_uploads_per_day: int = 30
 
     @property
     def auth_enabled(self) -> bool:
@@ -209,6 +214,17 @@ def load_settings(
     if link_secret and len(link_secret) < 16:
         problems.append("LINK_SECRET must be at least 16 characters")
 
+    default_hosts = ",".join(DEFAULT_FILE_HOSTS)
+    file_hosts = FileHostPolicy.parse(default_hosts)
+    try:
+        # Production is safe by default: only SharePoint/OneDrive over https. Loopback (tests,
+        # the Agents Playground of `make run`) only when an entry names it.
+        file_hosts = FileHostPolicy.parse(get("FILE_HOSTS", default_hosts) or default_hosts)
+    except ValueError as problem:
+        problems.append(str(problem))
+    max_files = _whole_number(get("MAX_FILES_PER_MESSAGE", "5") or "5", "MAX_FILES_PER_MESSAGE", 1, 50, problems)
+    max_per_day = _whole_number(get("MAX_UPLOADS_PER_DAY", "30") or "30", "MAX_UPLOADS_PER_DAY", 1, 10_000, problems)
+
     language = (get("LANGUAGE", "auto") or "auto").lower()
     if language not in ("auto", "nl", "en"):
         problems.append(f"LANGUAGE must be auto (follow the Teams locale), nl or en; got {language!r}")
@@ -238,6 +254,9 @@ def load_settings(
         dispatch_interval=dispatch_interval,
         global_send_rate=global_rate,
         outbox_retention_days=retention_days,
+        file_hosts=file_hosts,
+        max_files_per_message=max_files,
+        max_uploads_per_day=max_per_day,
     )
 
 
@@ -250,6 +269,13 @@ def _number(text: str, name: str, low: float, high: float, problems: list[str]) 
         problems.append(f"{name} must be a number from {low:g} to {high:g}; got {text!r}")
         return low
     return value
+
+
+def _whole_number(text: str, name: str, low: int, high: int, problems: list[str]) -> int:
+    if not text.isdigit() or not low <= int(text) <= high:
+        problems.append(f"{name} must be a whole number from {low} to {high}; got {text!r}")
+        return low
+    return int(text)
 
 
 def normalise_database_url(url: str, problems: list[str]) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import AsyncIterator
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,13 +16,22 @@ from bot.cost_cards import overview_card as cost_overview_card
 from bot.document_cards import examples_card, receipt_card, submission_form, submissions_card
 from bot.domain.clock import Clock
 from bot.domain.cost_split import CostSplitInvalid
-from bot.domain.documents import COST_CATEGORY, Consent, Document, UploadRefused
+from bot.domain.documents import (
+    COST_CATEGORY,
+    Consent,
+    Document,
+    UploadLimitReached,
+    UploadRefused,
+    sanitise_file_name,
+)
+from bot.domain.localtime import format_moment
 from bot.domain.models import Participant
 from bot.domain.ports import UnitOfWorkFactory
 from bot.domain.requests import NotAllowed
 from bot.domain.services.documents import DocumentService, PendingUpload
 from bot.domain.services.schedule import ScheduleService
 from bot.domain.signed_links import LINK_LIFETIME, sign
+from bot.file_fetch import FileFetcher
 from bot.replies import send_card
 from bot.texts import Catalogue, language_for
 
@@ -54,13 +62,13 @@ class DocumentHandlers:
     """The edge of :class:`DocumentService`."""
 
     def __init__(self, *, service: DocumentService, schedule: ScheduleService, texts: Catalogue,
-                 conversation_state: ConversationState, http: aiohttp.ClientSession, uow_factory: UnitOfWorkFactory,
+                 conversation_state: ConversationState, fetcher: FileFetcher, uow_factory: UnitOfWorkFactory,
                  clock: Clock, zone: ZoneInfo, link_secret: bytes, public_url: str):
         self._service = service
         self._schedule = schedule
         self._texts = texts
         self._pending = conversation_state.create_property("PendingUploads")
-        self._http = http
+        self._fetcher = fetcher
         self._uow_factory = uow_factory
         self._clock = clock
         self._zone = zone
@@ -73,16 +81,33 @@ class DocumentHandlers:
         if (turn_context.activity.conversation.conversation_type or "personal") != "personal":
             await turn_context.send_activity(self._texts.text("upload.channel", language))
             return
+        files = files_in(turn_context.activity)
+        try:
+            await self._service.admit(participant, len(files))  # before anything is fetched
+        except UploadLimitReached as limit:
+            log.info("participant %d is over the daily upload limit; %d file(s) not fetched", participant.id,
+                     len(files))
+            await turn_context.send_activity(self._texts.text(
+                limit.reason_key, language, moment=format_moment(limit.retry_at, self._zone, language),
+                **limit.values))
+            return
+        except UploadRefused as refusal:
+            log.info("a message with %d files is over the per-message limit; none fetched", len(files))
+            await turn_context.send_activity(self._texts.text(refusal.reason_key, language, **refusal.values))
+            return
         pending: dict[str, Any] = await self._pending.get(turn_context, dict) or {}
         statuses, _ = await self._schedule.for_participant(participant)
         deadlines = [s.deadline for s in statuses if s.deadline.fulfilment.document_categories]
         suggested = next((s.deadline.id for s in statuses if not s.done and s.deadline.fulfilment.document_categories
                           and s.due_at > self._clock.now()), None)
-        for name, url in files_in(turn_context.activity):
+        for name, url in files:
             try:
-                upload = await self._service.receive(participant, name, self._download(url))
+                self._fetcher.check(url)  # a refused source: no request, no temporary file
+                upload = await self._service.receive(
+                    participant, name, self._fetcher.stream(url, timeout=DOWNLOAD_TIMEOUT))
             except UploadRefused as refusal:
-                await turn_context.send_activity(self._texts.text(refusal.reason_key, language, **refusal.values))
+                await turn_context.send_activity(self._texts.text(
+                    refusal.reason_key, language, **{"name": sanitise_file_name(name), **refusal.values}))
                 continue
             except (aiohttp.ClientError, TimeoutError):
                 log.info("download of an attachment failed")
@@ -205,11 +230,3 @@ class DocumentHandlers:
     def _signed(self, subject: str) -> str:
         token = sign(subject, self._clock.now() + LINK_LIFETIME, self._secret)
         return f"{self._public_url}/files/{token}"
-
-    async def _download(self, url: str) -> AsyncIterator[bytes]:
-        # A plain GET: Teams' downloadUrl is pre-authorised and expires within minutes.
-        async with self._http.get(url, timeout=DOWNLOAD_TIMEOUT) as response:
-            response.raise_for_status()
-            async for chunk in response.content.iter_chunked(64 * 1024):
-                yield chunk
-

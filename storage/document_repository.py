@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.cost_split import PARTICIPANT_LIBRARY_PREFIX, CostSplit
 from bot.domain.documents import Consent, Document
 from storage.db import dialect_insert
-from storage.tables import CostSplitRow, DocumentRow
+from storage.tables import CostSplitRow, DocumentRow, ParticipantRow, UploadRow
 
 
 class SqlDocumentRepository:
@@ -127,6 +127,29 @@ class SqlDocumentRepository:
         await self._session.execute(
             delete(DocumentRow).where(DocumentRow.id.in_(ids)).execution_options(synchronize_session=False))
         return stored
+
+    async def uploads_since(self, owner_id: int, since: datetime) -> list[datetime]:
+        """When the owner's files since ``since`` arrived, oldest first.
+
+        Locks the owner's participant row first (PostgreSQL; SQLite's transactions are
+        IMMEDIATE and so one at a time already), so two instances counting the same person's
+        uploads at once take turns and neither lets the limit be passed.
+        """
+        if self._session.bind.dialect.name == "postgresql":
+            await self._session.execute(
+                select(ParticipantRow.id).where(ParticipantRow.id == owner_id).with_for_update())
+        statement = (select(UploadRow.received_at)
+                     .where(UploadRow.owner_id == owner_id, UploadRow.received_at > since)
+                     .order_by(UploadRow.received_at))
+        return [_aware(moment) for moment in (await self._session.scalars(statement)).all()]
+
+    async def record_uploads(self, owner_id: int, count: int, *, now: datetime, forget_before: datetime) -> None:
+        """Count ``count`` new files for the owner; their rows from ``forget_before`` or earlier go."""
+        await self._session.execute(
+            delete(UploadRow).where(UploadRow.owner_id == owner_id, UploadRow.received_at <= forget_before)
+            .execution_options(synchronize_session=False))
+        self._session.add_all([UploadRow(owner_id=owner_id, received_at=now) for _ in range(count)])
+        await self._session.flush()
 
     async def _by_owner_sha(self, owner_id: int, sha256: str) -> DocumentRow | None:
         return await self._session.scalar(

@@ -136,6 +136,9 @@ ERASURE_RULES: Mapping[str, Mapping[str, Rule]] = {
         "consent": _OWN_DOCUMENT, "note": _OWN_DOCUMENT, "file_name": _OWN_DOCUMENT,
         "stored_name": _OWN_DOCUMENT, "sha256": _OWN_DOCUMENT, "content_type": _OWN_DOCUMENT,
     },
+    "uploads": {
+        "owner_id": deleted("their upload counts go with their participant row (uploads.owner_id cascades)"),
+    },
     "cost_splits": {
         "document_id": redacted("detached from their deleted document (set to NULL): the figures stay anonymous"),
         "library": redacted("'participant:<id>' becomes a random 'anoniem:<hex>'; a library's name stays "

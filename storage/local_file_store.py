@@ -24,7 +24,8 @@ class LocalFileStore:
 
     Stored names are generated here, never taken from users, and checked on every use, so a
     path outside the folder cannot be reached. A file is linked into place only when complete,
-    and linking refuses to replace an existing name.
+    and linking refuses to replace an existing name. The folders are 0700 and the files 0600
+    (temporary ones too): handed-in documents are for the bot's own user only.
     """
 
     def __init__(self, root: Path | str):
@@ -37,10 +38,10 @@ class LocalFileStore:
 
     async def put(self, stream: AsyncIterator[bytes], *, max_bytes: int) -> StoredFile:
         """Stream to a temporary file, hashing as it goes; move it into place when complete."""
-        await asyncio.to_thread(self._tmp.mkdir, parents=True, exist_ok=True)
+        await asyncio.to_thread(self._make_folders)
         temporary = self._tmp / f"{secrets.token_hex(16)}.part"
         digest, size, head = hashlib.sha256(), 0, bytearray()
-        handle = await asyncio.to_thread(open, temporary, "xb")
+        handle = await asyncio.to_thread(_create_private, temporary)
         try:
             try:
                 async for chunk in stream:
@@ -97,6 +98,13 @@ class LocalFileStore:
         return [p.name for p in self._root.iterdir()
                 if _NAME.fullmatch(p.name) and p.is_file() and p.stat().st_mtime < cutoff]
 
+    def _make_folders(self) -> None:
+        for folder in (self._root, self._tmp):
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            # mkdir's mode does not change a folder that exists (one an older version made 0755).
+            if folder.stat().st_mode & 0o777 != 0o700:
+                folder.chmod(0o700)
+
     def _path(self, stored_name: str) -> Path:
         if not _NAME.fullmatch(stored_name or ""):
             raise UnknownFile(stored_name)
@@ -122,6 +130,12 @@ class LocalFileStore:
                 return stored_name
             _remove(temporary)
             return stored_name
+
+
+def _create_private(path: Path):  # type: ignore[no-untyped-def]
+    """Open a new file for writing, readable and writable by the owner only (never an existing one)."""
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_BINARY", 0), 0o600)
+    return os.fdopen(fd, "wb")
 
 
 def _flush(handle) -> None:  # type: ignore[no-untyped-def]

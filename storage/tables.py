@@ -198,3 +198,13 @@ class CostSplitRow(Base):
     as_percentages: Mapped[bool] = mapped_column(Boolean)
     library: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class UploadRow(Base):
+    """One file someone sent the bot, counted against ``MAX_UPLOADS_PER_DAY`` (kept a day or two)."""
+
+    __tablename__ = "uploads"
+    __table_args__ = (Index("ix_uploads_owner_received", "owner_id", "received_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -124,7 +124,8 @@ async def bot_client(database_url: str, clock: FixedClock, tmp_path: Path):  # t
     from tests.security.helpers import app_client
 
     # The dispatcher does not run by itself here: tests deliver the outbox with deliver().
+    # Files come from loopback test servers: allowed explicitly, as `make run` does for the Playground.
     settings = load_settings({"DATABASE_URL": database_url, "FILES_DIR": str(tmp_path / "files"),
-                              "DISPATCH_INTERVAL": "0"}, env_file=None)
+                              "DISPATCH_INTERVAL": "0", "FILE_HOSTS": "127.0.0.1"}, env_file=None)
     async with app_client(settings, clock) as client:
         yield client

@@ -3,6 +3,16 @@
 A file's name says what it claims to be; its first bytes say what it is. ``check_upload``
 accepts a file only when both agree and the type is one the programme uses (PDF, Office and
 OpenDocument files, CSV, TXT, PNG, JPEG). Refusals carry a catalogue key for the Dutch message.
+
+Whatever else a file's head holds, an executable (MZ, ELF, Mach-O, WebAssembly, a ``#!``
+script) or markup a browser would run (HTML, XML, SVG, anything with ``<script``, ``on...=``
+handlers or ``javascript:`` URLs) is refused: a file that is both a PDF and a web page or a
+program (a polyglot) is refused as the dangerous one. Magic numbers count only at offset 0,
+except PDF's ``%PDF-``, which readers look for in the first 1024 bytes (ISO 32000-2 puts it at
+the start; Acrobat's implementation notes allow junk before it): what precedes it may be
+neither a known file signature nor markup. Office and OpenDocument files are ZIPs whose entries
+are checked too, and macro-enabled ones (a VBA project, OpenDocument Basic or scripts) are
+refused.
 """
 
 from __future__ import annotations
@@ -13,6 +23,7 @@ import re
 import struct
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +35,7 @@ CATEGORIES = DOCUMENT_CATEGORIES  # one list, shared with the deadlines' fulfilm
 COST_CATEGORY = "kostenberekening"  # covers kostenberekening, offerte and factuur
 HEAD_BYTES = 64 * 1024  # how much of a file ``inspect_file`` reads to recognise it
 MAX_NAME_LENGTH = 120
+MAX_CONTENT_TYPES_BYTES = 256 * 1024  # an Office file's [Content_Types].xml is a few KB
 
 PDF = "application/pdf"
 PNG = "image/png"
@@ -42,6 +54,41 @@ TXT = "text/plain"
 OLE2 = "application/x-ole-storage"  # a legacy Office file whose kind the head does not tell
 ZIP = "application/zip"
 EXE = "application/x-msdownload"
+SCRIPT = "text/x-script"  # starts with #!: runs as a program wherever it is marked executable
+MARKUP = "text/html"  # HTML, XML or SVG; a browser would render it and run its scripts
+MACROS = "application/vnd.ms-office.vbaProject"  # an Office or OpenDocument file carrying macros
+DANGEROUS = frozenset({EXE, SCRIPT, MARKUP})
+PDF_HEADER_WINDOW = 1024
+
+# Executable formats, all recognised at offset 0 only (as their loaders do).
+_EXECUTABLE_MAGIC = (
+    b"MZ",  # DOS/Windows PE
+    b"\x7fELF",  # Linux and most Unixes
+    b"\xfe\xed\xfa\xce", b"\xce\xfa\xed\xfe", b"\xfe\xed\xfa\xcf", b"\xcf\xfa\xed\xfe",  # Mach-O 32/64, both endians
+    b"\xca\xfe\xba\xbe", b"\xbe\xba\xfe\xca",  # Mach-O universal binary; also a Java class file
+    b"\x00asm",  # WebAssembly
+    b"L\x00\x00\x00\x01\x14\x02\x00",  # Windows shortcut (.lnk), which runs a command
+)
+# Other signatures that must not sit in front of a %PDF- header (a PDF polyglot).
+_OTHER_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"\xd0\xcf\x11\xe0", b"\x89PNG", b"\xff\xd8\xff", b"#!",
+                b"Rar!", b"7z\xbc\xaf", b"\x1f\x8b", b"GIF8", b"%!PS", b"{\\rtf")
+# WHATWG MIME sniffing's HTML signatures (each followed by a space or ">"), plus XML and SVG.
+_MARKUP_STARTS = (b"<!doctype html", b"<html", b"<head", b"<script", b"<iframe", b"<h1", b"<div", b"<font",
+                  b"<table", b"<a", b"<style", b"<title", b"<b", b"<body", b"<br", b"<p", b"<!--", b"<svg",
+                  b"<?xml", b"<meta", b"<object", b"<embed", b"<link", b"<img", b"<form", b"<base", b"<math",
+                  b"<xml", b"<xsl", b"<!entity", b"<!doctype")
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+# Script anywhere in a text file: a .txt or .csv that a browser or viewer would run.
+_ACTIVE_CONTENT = re.compile(
+    rb"<\s*/?\s*(script|iframe|object|embed|svg|html|body|meta|link|base|form|img)\b"
+    rb"|javascript\s*:|vbscript\s*:|data\s*:\s*text/html"
+    rb"|<[a-z][^<>]{0,2000}?[\s\"'/]on[a-z]{3,}\s*=", re.IGNORECASE)  # an on...= handler inside a tag
+# Entries that carry macros: Office's VBA project (also in .docx renamed from .docm), OpenDocument
+# Basic libraries and scripts.
+_MACRO_ENTRY = re.compile(r"(^|/)(vbaProject\.bin|vbaData\.xml|vbaProjectSignature\.bin)$|^(Basic|Scripts)/",
+                          re.IGNORECASE)
+_MACRO_CONTENT_TYPES = (b"macroenabled", b"vbaproject", b"ms-office.activex")
+_OLE_MACRO_STREAMS = tuple(name.encode("utf-16-le") for name in ("_VBA_PROJECT", "Macros", "VBA"))
 
 ACCEPTED: dict[str, str] = {
     ".pdf": PDF, ".png": PNG, ".jpg": JPEG, ".jpeg": JPEG,
@@ -96,6 +143,17 @@ class UploadRefused(Exception):
         self.values = values
 
 
+class UploadLimitReached(UploadRefused):
+    """Someone sent more files in the last 24 hours than ``MAX_UPLOADS_PER_DAY`` allows.
+
+    ``retry_at`` (aware, UTC) is when enough of the counted files are a day old for this message.
+    """
+
+    def __init__(self, *, limit: int, left: int, count: int, retry_at: datetime):
+        super().__init__("upload.daily_limit", max=limit, left=left, count=count)
+        self.retry_at = retry_at
+
+
 def is_category(category: str) -> bool:
     """True for one of the programme's document categories."""
     return category in CATEGORIES
@@ -137,40 +195,51 @@ def extension_of(file_name: str) -> str:
     return suffix.lower()
 
 
-def sniff(head: bytes, file_name: str = "", *, zip_names: Iterable[str] | None = None) -> str | None:
+def sniff(head: bytes, file_name: str = "", *, zip_names: Iterable[str] | None = None,
+          content_types: bytes | None = None) -> str | None:
     """The real content type of a file from its first bytes, or None when it is none we know.
 
     ``zip_names`` are the entry names of a ZIP when the caller read its central directory
     (``inspect_file`` does); otherwise the local headers within ``head`` are used, which covers
     Office files whose ``[Content_Types].xml`` comes first (Word, Excel, LibreOffice all do).
-    ``file_name`` only decides between CSV and plain text.
+    ``content_types`` is the text of that entry when the caller read it. ``file_name`` only
+    decides between CSV and plain text. ``DANGEROUS`` types and ``MACROS`` are never accepted.
     """
     if not head:
         return None
-    if b"%PDF-" in head[:1024]:
-        return PDF
+    if head.startswith(_EXECUTABLE_MAGIC):
+        return EXE
+    if head.startswith(b"#!"):
+        return SCRIPT
+    if _starts_with_markup(head):
+        return MARKUP
+    pdf_at = head.find(b"%PDF-", 0, PDF_HEADER_WINDOW)
+    if pdf_at >= 0:
+        return PDF if pdf_at == 0 or _harmless_prefix(head[:pdf_at]) else None
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return PNG
     if head.startswith(b"\xff\xd8\xff"):
         return JPEG
-    if head.startswith(b"MZ") or head.startswith(b"\x7fELF"):
-        return EXE
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return _ole_kind(head)
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        return _zip_kind(head, zip_names)
+        return _zip_kind(head, zip_names, content_types)
     if _is_text(head):
+        if _ACTIVE_CONTENT.search(head):
+            return MARKUP
         return CSV if extension_of(file_name) == ".csv" else TXT
     return None
 
 
-def check_upload(head: bytes, file_name: str, *, zip_names: Iterable[str] | None = None) -> str:
+def check_upload(head: bytes, file_name: str, *, zip_names: Iterable[str] | None = None,
+                 content_types: bytes | None = None) -> str:
     """The content type to store a file as; raises ``UploadRefused`` when it is not accepted.
 
     Raises:
         UploadRefused: ``upload.refused_empty`` (no bytes), ``upload.refused_type`` (an
             extension or content the programme does not take), ``upload.refused_mismatch`` (the
-            content is not what the extension says: a ``.pdf`` that is an EXE or a ZIP).
+            content is not what the extension says: a ``.pdf`` that is an EXE or a ZIP, or
+            is also a web page), ``upload.refused_macro`` (an Office file with macros).
     """
     extension = extension_of(file_name)
     if not head:
@@ -178,7 +247,9 @@ def check_upload(head: bytes, file_name: str, *, zip_names: Iterable[str] | None
     expected = ACCEPTED.get(extension)
     if expected is None:
         raise UploadRefused("upload.refused_type", extension=extension or "-")
-    actual = sniff(head, file_name, zip_names=zip_names)
+    actual = sniff(head, file_name, zip_names=zip_names, content_types=content_types)
+    if actual == MACROS:
+        raise UploadRefused("upload.refused_macro", extension=extension)
     if actual == OLE2 and expected in (DOC, XLS, PPT):
         return expected  # a legacy Office file; which one the head did not tell
     if actual != expected:
@@ -193,18 +264,26 @@ def inspect_file(path: Path, file_name: str) -> str:
     """
     with open(path, "rb") as handle:
         head = handle.read(HEAD_BYTES)
-    zip_names = None
+    zip_names, content_types = None, None
     if head.startswith(b"PK"):
         try:
             with zipfile.ZipFile(path) as archive:
                 zip_names = archive.namelist()
-        except (zipfile.BadZipFile, OSError, ValueError):
+                info = next((i for i in archive.infolist() if i.filename == "[Content_Types].xml"), None)
+                if info is not None and info.file_size <= MAX_CONTENT_TYPES_BYTES:
+                    with archive.open(info) as entry:
+                        content_types = entry.read(MAX_CONTENT_TYPES_BYTES)
+        except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError, zlib.error):
             zip_names = []
-    return check_upload(head, file_name, zip_names=zip_names)
+    return check_upload(head, file_name, zip_names=zip_names, content_types=content_types)
 
 
-def _zip_kind(head: bytes, zip_names: Iterable[str] | None) -> str:
+def _zip_kind(head: bytes, zip_names: Iterable[str] | None, content_types: bytes | None = None) -> str:
     names = list(zip_names) if zip_names is not None else _local_zip_names(head)
+    if any(_MACRO_ENTRY.search(n) for n in names):
+        return MACROS
+    if content_types is not None and any(m in content_types.lower() for m in _MACRO_CONTENT_TYPES):
+        return MACROS
     if "mimetype" in names or zip_names is None:
         mimetype = _odf_mimetype(head)
         if mimetype in _ODF_TYPES:
@@ -214,6 +293,27 @@ def _zip_kind(head: bytes, zip_names: Iterable[str] | None) -> str:
             if any(n.startswith(prefix) for n in names):
                 return content_type
     return ZIP
+
+
+def _starts_with_markup(head: bytes) -> bool:
+    """HTML, XML or SVG at the start, after any byte-order mark and white space (as browsers sniff)."""
+    start = head[:PDF_HEADER_WINDOW]
+    for bom in _BOMS:
+        if start.startswith(bom):
+            start = start[len(bom):]
+            break
+    start = start.lstrip(b" \t\r\n\f").replace(b"\x00", b"").lower()  # NULs: UTF-16 text
+    for signature in _MARKUP_STARTS:
+        if start.startswith(signature):
+            following = start[len(signature):len(signature) + 1]
+            if signature in (b"<!--", b"<?xml") or following in (b"", b" ", b">", b"\t", b"\n", b"\r", b"/"):
+                return True
+    return False
+
+
+def _harmless_prefix(prefix: bytes) -> bool:
+    """What may precede ``%PDF-``: no other file's signature, no markup, no executable."""
+    return not (prefix.startswith(_OTHER_MAGIC) or b"<" in prefix or b"#!" in prefix)
 
 
 def _local_zip_names(data: bytes) -> list[str]:
@@ -246,6 +346,8 @@ def _odf_mimetype(head: bytes) -> str | None:
 
 def _ole_kind(head: bytes) -> str:
     """A legacy Office file; its main stream's name (UTF-16) tells which, when it is in ``head``."""
+    if any(stream + b"\x00\x00" in head for stream in _OLE_MACRO_STREAMS):
+        return MACROS
     for stream, content_type in _OLE_STREAMS.items():
         if stream.encode("utf-16-le") + b"\x00\x00" in head:
             return content_type

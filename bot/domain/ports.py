@@ -207,3 +207,9 @@ class DocumentRepository(Protocol):
     async def delete_for_owner(self, owner_id: int) -> list[str]:
         """Delete someone's documents; returns the stored names whose files must be deleted too."""
         ...
+    async def uploads_since(self, owner_id: int, since: datetime) -> list[datetime]:
+        """When the owner's files since ``since`` arrived, oldest first; holds off concurrent counting."""
+        ...
+    async def record_uploads(self, owner_id: int, count: int, *, now: datetime, forget_before: datetime) -> None:
+        """Count ``count`` new files for the owner and forget their rows older than ``forget_before``."""
+        ...

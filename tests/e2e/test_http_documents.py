@@ -300,7 +300,8 @@ async def test_too_large_and_stalled_downloads_keep_nothing(connector, database_
     await host.start_server()
     monkeypatch.setattr(document_handlers, "DOWNLOAD_TIMEOUT", aiohttp.ClientTimeout(total=30, sock_read=0.3))
     settings = load_settings({"DATABASE_URL": database_url, "FILES_DIR": str(tmp_path / "files"),
-                              "DISPATCH_INTERVAL": "0", "MAX_UPLOAD_MB": "1"}, env_file=None)
+                              "DISPATCH_INTERVAL": "0", "MAX_UPLOAD_MB": "1", "FILE_HOSTS": "127.0.0.1"},
+                             env_file=None)
     try:
         async with app_client(settings, clock) as client:
             await introduce_people(client, connector)

@@ -30,15 +30,15 @@ def make_settings(database_url: str, tmp_path: Path, **environ: str) -> Settings
 
 
 @asynccontextmanager
-async def app_client(settings: Settings, clock: Clock) -> AsyncIterator[Any]:
-    """The real app behind a real HTTP server on an ephemeral loopback port."""
+async def app_client(settings: Settings, clock: Clock, **options: Any) -> AsyncIterator[Any]:
+    """The real app behind a real HTTP server on an ephemeral loopback port (``options``: ``create_app``'s)."""
     from aiohttp.test_utils import TestClient, TestServer
 
     from bot.app import create_app
     from bot.maintenance import prepare_database
 
     await prepare_database(settings, load_sample=True)
-    client = TestClient(TestServer(create_app(settings, clock=clock), host="127.0.0.1", port=0))
+    client = TestClient(TestServer(create_app(settings, clock=clock, **options), host="127.0.0.1", port=0))
     await client.start_server()
     try:
         yield client

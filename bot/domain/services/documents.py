@@ -15,6 +15,7 @@ from bot.domain.documents import (
     COST_CATEGORY,
     Consent,
     Document,
+    UploadLimitReached,
     UploadRefused,
     check_upload,
     inspect_file,
@@ -27,6 +28,7 @@ from bot.domain.requests import NotAllowed
 from bot.domain.services.roles import is_coordinator
 
 ZIP_BASED = ("docx", "xlsx", "pptx", "odt", "ods", "odp")
+UPLOAD_WINDOW = timedelta(days=1)  # MAX_UPLOADS_PER_DAY counts the files of the last 24 hours
 
 
 @dataclass(frozen=True)
@@ -47,11 +49,40 @@ class PendingUpload:
 class DocumentService:
     """Use cases around handed-in files."""
 
-    def __init__(self, *, uow_factory: UnitOfWorkFactory, clock: Clock, store: FileStore, max_bytes: int):
+    def __init__(self, *, uow_factory: UnitOfWorkFactory, clock: Clock, store: FileStore, max_bytes: int,
+                 max_files_per_message: int = 5, max_uploads_per_day: int = 30):
         self._uow_factory = uow_factory
         self._clock = clock
         self._store = store
         self._max_bytes = max_bytes
+        self._max_files_per_message = max_files_per_message
+        self._max_uploads_per_day = max_uploads_per_day
+
+    async def admit(self, owner: Participant, count: int) -> None:
+        """Count the ``count`` files of one message against the owner's limits, before any is fetched.
+
+        All or nothing: a message over a limit is refused as a whole and counts for nothing.
+        Attempts count, not successes, so a refused or failed file still used a place (the
+        limit is there to bound the bot's downloading, not only what it keeps).
+
+        Raises:
+            UploadRefused: ``upload.too_many``: more files in one message than allowed.
+            UploadLimitReached: The owner's files of the last 24 hours plus these pass the limit.
+        """
+        per_message = min(self._max_files_per_message, self._max_uploads_per_day)
+        if count > per_message:
+            raise UploadRefused("upload.too_many", count=count, max=per_message)
+        now = self._clock.now()
+        async with self._uow_factory() as uow:
+            recent = await uow.documents.uploads_since(owner.id, now - UPLOAD_WINDOW)
+            over = len(recent) + count - self._max_uploads_per_day
+            if over > 0:
+                # count <= the daily limit, so ``over`` of the counted files must age out first.
+                raise UploadLimitReached(limit=self._max_uploads_per_day, count=count,
+                                         left=max(0, self._max_uploads_per_day - len(recent)),
+                                         retry_at=recent[over - 1] + UPLOAD_WINDOW)
+            await uow.documents.record_uploads(owner.id, count, now=now, forget_before=now - UPLOAD_WINDOW)
+            await uow.commit()
 
     async def receive(self, owner: Participant, file_name: str, stream: AsyncIterator[bytes]) -> PendingUpload:
         """Store a file if it is what its name says; otherwise keep nothing.
