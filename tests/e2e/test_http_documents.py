@@ -268,6 +268,8 @@ async def test_the_coordinator_downloads_exports_from_the_chat(bot_client, conne
     sheet = openpyxl.load_workbook(io.BytesIO(await response.read())).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "id" and rows[1][2] == "Anna de Vries" and rows[1][7] == "plan.pdf"
+    assert type(rows[1][1]).__name__ == "datetime" and rows[1][1].tzinfo is None  # a date, in local time
+    assert sheet.freeze_panes == "A2" and sheet["A1"].font.bold and isinstance(rows[1][8], int)
     csv_path = "/" + links["costs (CSV)"].split("/", 3)[3]
     assert (await bot_client.get(csv_path)).status == 200
 

@@ -6,10 +6,9 @@ import csv
 import io
 import struct
 import zlib
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
-
-import pytest
+from zoneinfo import ZoneInfo
 
 from bot.domain.chart import HEIGHT, PAYER_COLOURS, WIDTH, stacked_bar_png
 from bot.domain.cost_split import PAYERS, CostSplit, aggregate
@@ -100,7 +99,8 @@ def test_cost_splits_csv_uses_decimal_commas():
 
 
 def test_xlsx_reads_back_with_openpyxl():
-    openpyxl = pytest.importorskip("openpyxl")
+    import openpyxl
+
     submissions = submission_rows(documents())
     data = to_xlsx({"Inzendingen": submissions, "Kosten/verdeling": cost_split_rows(SPLITS),
                     "Inzendingen ": [["dubbel"]]})
@@ -115,3 +115,37 @@ def test_xlsx_reads_back_with_openpyxl():
     costs = workbook["Kosten_verdeling"]
     assert costs["B2"].value == 2500 and costs["C3"].value is None
     assert costs.max_row == 4
+
+
+def test_xlsx_cells_keep_their_types_and_the_header_is_bold_frozen_and_filtered():
+    import openpyxl
+
+    rows = submission_rows(documents(), owners={7: ("Anna de Vries", "Bibliotheek Aa")})
+    rows.append([3, date(2026, 3, 31), "Bram", "", "kostenberekening", "", "", "x.pdf", 1, "", "", True])
+    workbook = openpyxl.load_workbook(io.BytesIO(to_xlsx({"Inzendingen": rows, "Kosten": cost_split_rows(SPLITS)},
+                                                         zone=ZoneInfo("Europe/Amsterdam"))))
+    sheet = workbook["Inzendingen"]
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:L{len(rows)}"
+    assert all(cell.font.bold for cell in sheet[1]) and not sheet["B2"].font.bold
+    # 09:00 UTC on 3 March is 10:00 in Amsterdam: Excel has no zones, so the export shows local time.
+    assert sheet["B2"].value == datetime(2026, 3, 3, 10, 0) and sheet["B2"].is_date
+    assert sheet["B2"].number_format == "yyyy-mm-dd hh:mm"
+    assert sheet["B4"].value == datetime(2026, 3, 31, 0, 0) and sheet["B4"].number_format == "yyyy-mm-dd"
+    assert sheet["L4"].value is True
+    # Text that looks like a formula stays text, exactly as typed.
+    assert sheet["L2"].value == '=HYPERLINK("http://x")' and sheet["L2"].data_type == "s"
+    widths = {letter: sheet.column_dimensions[letter].width for letter in "ACHK"}
+    assert widths["K"] > widths["H"] > widths["C"] > widths["A"] >= 8  # sha256 > file name > name > id
+    costs = workbook["Kosten"]
+    assert costs["B2"].value == 2500 and costs["E2"].value == 1000 and isinstance(costs["E2"].value, int | float)
+    assert costs["J2"].value == 40 and costs["J2"].number_format == "#,##0.0"  # school_pct, one place
+    assert costs["E2"].number_format == "#,##0"  # school_eur: whole euros as given, with a thousands mark
+    mixed = openpyxl.load_workbook(io.BytesIO(to_xlsx({"x": [["eur"], [Decimal("1000")], [Decimal("1250.50")]]})))
+    assert [mixed["x"][f"A{r}"].number_format for r in (2, 3)] == ["#,##0.00"] * 2  # one format per column
+    assert costs["D2"].value == "bedrag"
+
+
+def test_xlsx_of_no_sheets_is_still_a_workbook():
+    import openpyxl
+
+    assert openpyxl.load_workbook(io.BytesIO(to_xlsx({}))).sheetnames == ["Blad1"]
