@@ -1,5 +1,5 @@
 # The two commands of the README. Each does its own set-up on a fresh machine.
-.PHONY: run test bench
+.PHONY: run test bench lock
 run:
 	bash .ci/setup.sh run
 	LANGUAGE=$${LANGUAGE:-nl} .venv/bin/sparringbot serve --load-sample --playground
@@ -12,3 +12,7 @@ test:
 bench:
 	bash .ci/setup.sh test
 	.venv/bin/python -m bench
+
+# Refresh constraints.txt (every Python package's exact version) from pyproject.toml.
+lock:
+	bash .ci/lock.sh
