@@ -142,7 +142,7 @@ def _xlsx_value(cell: Any, value: Cell, *, zone: tzinfo, places: int) -> str:
     """Put ``value`` into ``cell`` with its type and number format; return it as shown, for the width."""
     if isinstance(value, bool):
         cell.value = value
-        return "ONWAAR"
+        return "ONWAAR"  # the longest way Dutch Excel shows a boolean
     if isinstance(value, int | float):
         cell.value = value
         return f"{value:,}"
