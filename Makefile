@@ -1,5 +1,5 @@
 # The two commands of the README. Each does its own set-up on a fresh machine.
-.PHONY: run test bench
+.PHONY: run test bench lock
 run:
 	bash .ci/setup.sh run
 	# The Agents Playground serves attachments from its own loopback server: allowed here only.
@@ -13,3 +13,7 @@ test:
 bench:
 	bash .ci/setup.sh test
 	.venv/bin/python -m bench
+
+# Refresh constraints.txt (every Python package's exact version) from pyproject.toml.
+lock:
+	bash .ci/lock.sh

@@ -14,10 +14,23 @@ fi
 if [ ! -x .venv/bin/python ]; then
   "$python_bin" -m venv .venv
 fi
-stamp=.venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)
+# Every package at the exact version in constraints.txt (`make lock` refreshes it); a changed
+# pyproject.toml or constraints.txt changes the stamp, and so installs again.
+stamp=.venv/.installed-$(cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
 if [ ! -f "$stamp" ]; then
-  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q -e ".[dev]"
+  rm -f .venv/.installed-*
+  .venv/bin/python -m pip install -q -c constraints.txt --upgrade pip setuptools wheel >/dev/null
+  .venv/bin/python -m pip install -q -c constraints.txt --build-constraint constraints.txt -e ".[dev]"
+  # Exactly the lock: a package the lock lacks (a dependency added without `make lock`) or at
+  # another version would make this machine differ from the others.
+  # Names compared as pip does (case, and "-", "_" and "." alike).
+  normal() { sed -E ':a; s/^([^=]*)[_.]/\1-/; ta; s/^([^=]+)/\L\1/' | sort; }
+  if ! diff <(.venv/bin/python -m pip freeze --all --exclude-editable | normal) \
+            <(grep -v '^#' constraints.txt | normal) >&2; then
+    echo "The venv differs from constraints.txt (< venv, > lock). After changing pyproject.toml run" \
+         "'make lock'; for a package installed by hand, remove .venv and run this again." >&2
+    exit 1
+  fi
   touch "$stamp"
 fi
 

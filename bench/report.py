@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import queue_model
-from bench.png import bar_chart
+from bench.charts import bar_chart
 
 PACKAGES = ("botbuilder-core", "botbuilder-integration-aiohttp", "aiohttp", "SQLAlchemy", "aiosqlite", "asyncpg",
             "msrest")
@@ -163,12 +163,12 @@ def _turns_section(turns: dict[str, Any], plots: Path, targets: list[tuple[str, 
         lines.append(f"- {NAMES[name]}: maximum {best} turns/s = **{ratio:.2f}x** the stock echo bot's {echo_max}.")
     lines.append("")
     opened = {n: _by(rs, "open") for n, rs in bots.items()}
-    groups = [f"{r['level']:g}/S" for r in next(iter(opened.values()))]
+    groups = [f"{r['level']:g}/s" for r in next(iter(opened.values()))]
     bar_chart(plots / "turn_latency_p99.png", "Turn latency p99 (ms), open loop", groups,
               {NAMES.get(n, n): [r["p99"] for r in rs] for n, rs in opened.items()}, unit="ms", target=25,
               cap=500)
     closed = {n: _by(rs, "closed") for n, rs in bots.items()}
-    groups = [f"{r['level']:g} CONC" for r in next(iter(closed.values()))]
+    groups = [f"{r['level']:g} concurrent" for r in next(iter(closed.values()))]
     bar_chart(plots / "turn_throughput.png", "Turns per second, closed loop", groups,
               {NAMES.get(n, n): [r["throughput"] for r in rs] for n, rs in closed.items()}, unit="turns/s")
     lines += ["![p99 latency, open loop](bench/turn_latency_p99.png)", "",
@@ -232,7 +232,7 @@ def _fanout_section(runs: list[dict[str, Any]], plots: Path, targets: list[tuple
                             _mark(ok)))
     lines.append("")
     bar_chart(plots / "fanout_rate.png", "Fan-out: achieved vs allowed send rate (msg/s)",
-              [f"{r['global_rate']:g}/S{' KILL' if r['killed'] else ''}" for r in runs],
+              [f"{r['global_rate']:g}/s{' kill' if r['killed'] else ''}" for r in runs],
               {"allowed": [r["global_rate"] for r in runs], "achieved": [r["achieved_rate"] for r in runs]},
               unit="msg/s")
     lines += ["For comparison, Microsoft's Company Communicator reported about 750-1,100 messages a minute "

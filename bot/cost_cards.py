@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.cards import adaptive_card, command_button, heading, paragraph
-from bot.domain.chart import stacked_bar_png
+from bot.cost_chart import CostChartTexts, euro, percent
 from bot.domain.cost_split import PAYERS, CostAggregate
 from bot.texts import Catalogue
 
@@ -41,8 +41,8 @@ def cost_form(texts: Catalogue, language: str, document_id: int, *, values: Mapp
     return adaptive_card(body, [command_button(t("cost.save", language), "cost_save", document_id=document_id)])
 
 
-def overview_card(texts: Catalogue, language: str, aggregate: CostAggregate) -> Card:
-    """Count, median and range of the total and of each payer's share, with a stacked-bar chart."""
+def overview_card(texts: Catalogue, language: str, aggregate: CostAggregate, *, chart_png: bytes) -> Card:
+    """Count, median and range of the total and of each payer's share, with the chart (``cost_chart``)."""
     t = texts.text
     total = aggregate.total
     facts = [{"title": t("costs.libraries", language), "value": str(aggregate.count)},
@@ -52,10 +52,28 @@ def overview_card(texts: Catalogue, language: str, aggregate: CostAggregate) -> 
     labels = {p: t(f"cost.payer.{p}", language) for p in aggregate.payers}
     shares = [paragraph(t("costs.share", language, payer=labels[p], median=_num(s.median), minimum=_num(s.minimum),
                           maximum=_num(s.maximum)), spacing="None") for p, s in aggregate.shares.items()]
-    png = base64.b64encode(stacked_bar_png(aggregate, labels)).decode()
+    png = base64.b64encode(chart_png).decode()
     chart = {"type": "Image", "url": f"data:image/png;base64,{png}", "altText": t("costs.title", language),
              "size": "Stretch"}
     return adaptive_card([heading(t("costs.title", language)), {"type": "FactSet", "facts": facts}, chart, *shares])
+
+
+def chart_texts(texts: Catalogue, language: str, aggregate: CostAggregate) -> CostChartTexts:
+    """The words on the cost chart, from the catalogue in ``language``."""
+    t = texts.text
+    payers = {p: t(f"cost.payer.{p}", language) for p in aggregate.payers}
+    total = aggregate.total
+    described = [t("costs.chart.description", language, payer=payers.get(p, p),
+                   median=percent(s.median, language), minimum=percent(s.minimum, language),
+                   maximum=percent(s.maximum, language)) for p, s in aggregate.shares.items()]
+    return CostChartTexts(
+        language=language, title=t("costs.chart.title", language),
+        subtitle=t("costs.chart.subtitle", language, count=aggregate.count, median=euro(total.median, language),
+                   minimum=euro(total.minimum, language), maximum=euro(total.maximum, language)),
+        median_row=t("costs.chart.median_row", language), axis=t("costs.chart.axis", language),
+        range_legend=t("costs.chart.range_legend", language), median_legend=t("costs.chart.median_legend", language),
+        share=t("costs.chart.share", language, median="{median}", minimum="{minimum}", maximum="{maximum}"),
+        payers=payers, description="; ".join(described))
 
 
 def _num(value: object) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from typing import Any
@@ -11,8 +12,9 @@ import aiohttp
 from botbuilder.core import ConversationState, TurnContext
 
 from bot.cards import adaptive_card, heading, paragraph
-from bot.cost_cards import FIELDS, cost_form
+from bot.cost_cards import FIELDS, chart_texts, cost_form
 from bot.cost_cards import overview_card as cost_overview_card
+from bot.cost_chart import cost_overview_png
 from bot.document_cards import examples_card, receipt_card, submission_form, submissions_card
 from bot.domain.clock import Clock
 from bot.domain.cost_split import CostSplitInvalid
@@ -175,7 +177,9 @@ class DocumentHandlers:
         if overview is None:
             await turn_context.send_activity(self._texts.text("costs.too_few", language, count=libraries))
             return
-        await send_card(turn_context, cost_overview_card(self._texts, language, overview))
+        # Drawing takes a few hundred milliseconds of CPU: in a thread, so other turns go on meanwhile.
+        png = await asyncio.to_thread(cost_overview_png, overview, chart_texts(self._texts, language, overview))
+        await send_card(turn_context, cost_overview_card(self._texts, language, overview, chart_png=png))
 
     async def _save(self, turn_context: TurnContext, participant: Participant, data: dict[str, Any],
                     language: str) -> None:

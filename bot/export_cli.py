@@ -17,7 +17,7 @@ async def export(settings: Settings, *, what: str, fmt: str, out: Path) -> int:
     engine = create_engine(settings.database_url)
     try:
         sessions = create_sessionmaker(engine)
-        service = ExportService(uow_factory=lambda: SqlUnitOfWork(sessions))
+        service = ExportService(uow_factory=lambda: SqlUnitOfWork(sessions), zone=settings.zone)
         count = len(await service.rows(what)) - 1
         _, _, data = await service.build(what, fmt)
     finally:

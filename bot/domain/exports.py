@@ -1,8 +1,9 @@
-"""Exports for the coordinator: CSV for Dutch Excel and a minimal XLSX, standard library only.
+"""Exports for the coordinator: CSV for Dutch Excel, and XLSX written with openpyxl.
 
 CSV: UTF-8 with a BOM (so Excel reads accents), ``;`` between fields and a decimal comma, as
-Dutch Excel expects. XLSX: one worksheet per sheet with inline strings and real numbers.
-Text that Excel would take for a formula (``=``, ``+``, ``-``, ``@``) gets a leading ``'``.
+Dutch Excel expects; text that Excel would take for a formula (``=``, ``+``, ``-``, ``@``) gets
+a leading ``'``. XLSX: one worksheet per sheet with typed cells (numbers, dates, booleans) and
+text cells that are never formulas, a bold frozen header row and columns as wide as their values.
 """
 
 from __future__ import annotations
@@ -10,11 +11,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
-from xml.sax.saxutils import escape
+from typing import Any
 
 from bot.domain.cost_split import PAYERS, CostSplit
 from bot.domain.documents import Document
@@ -73,60 +73,99 @@ def cost_splits_csv(rows: Sequence[Sequence[Cell]]) -> bytes:
     return to_csv(rows)
 
 
-def to_xlsx(sheets: Mapping[str, Sequence[Sequence[Cell]]]) -> bytes:
-    """A minimal valid XLSX workbook: one worksheet per entry, named after its key."""
-    names = _sheet_names(list(sheets))
+def to_xlsx(sheets: Mapping[str, Sequence[Sequence[Cell]]], *, zone: tzinfo = UTC) -> bytes:
+    """An XLSX workbook written with openpyxl: one worksheet per entry, named after its key.
+
+    The first row of each sheet is its header: bold, frozen and with a filter. Numbers stay
+    numbers (a ``Decimal`` keeps its places as the number format: 2 places shows ``#,##0.00``),
+    dates and times become Excel dates (times in ``zone``, since Excel knows no time zones),
+    booleans stay booleans and text stays text, even text that looks like a formula.
+
+    Args:
+        sheets: Sheet name → rows, the first row being the header.
+        zone: The time zone aware datetimes are shown in.
+
+    Returns:
+        The workbook's bytes.
+    """
+    # Imported here: only an export pays openpyxl's import, not every start of the bot.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    bold = Font(bold=True)
+    for name, rows in zip(_sheet_names(list(sheets)), list(sheets.values()) or [[]], strict=True):
+        sheet = workbook.create_sheet(title=name)
+        places = _decimal_places(rows[1:])
+        widths: dict[int, int] = {}
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row, start=1):
+                if value is None:
+                    continue
+                cell = sheet.cell(row=r, column=c)
+                shown = _xlsx_value(cell, value, zone=zone, places=places.get(c, 0))
+                if r == 1:
+                    cell.font = bold
+                widths[c] = max(widths.get(c, 0), len(shown))
+        for c, width in widths.items():
+            # Room for the longest value plus the header's filter button, within reason.
+            sheet.column_dimensions[get_column_letter(c)].width = min(max(width + 3, 8), _MAX_WIDTH)
+        if rows:
+            sheet.freeze_panes = "A2"
+            sheet.auto_filter.ref = sheet.dimensions
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        overrides = "".join(
-            f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
-            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-            for i in range(1, len(names) + 1))
-        archive.writestr("[Content_Types].xml", _XML + (
-            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/xl/workbook.xml" '
-            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-            f"{overrides}</Types>"))
-        archive.writestr("_rels/.rels", _XML + (
-            f'<Relationships xmlns="{_PKG_RELS}"><Relationship Id="rId1" Type="{_DOC_RELS}/officeDocument" '
-            'Target="xl/workbook.xml"/></Relationships>'))
-        sheet_list = "".join(f'<sheet name="{_attr(n)}" sheetId="{i}" r:id="rId{i}"/>'
-                             for i, n in enumerate(names, start=1))
-        archive.writestr("xl/workbook.xml", _XML + (
-            f'<workbook xmlns="{_MAIN}" xmlns:r="{_DOC_RELS}"><sheets>{sheet_list}</sheets></workbook>'))
-        rels = "".join(f'<Relationship Id="rId{i}" Type="{_DOC_RELS}/worksheet" Target="worksheets/sheet{i}.xml"/>'
-                       for i in range(1, len(names) + 1))
-        archive.writestr("xl/_rels/workbook.xml.rels",
-                         _XML + f'<Relationships xmlns="{_PKG_RELS}">{rels}</Relationships>')
-        for i, rows in enumerate(sheets.values(), start=1):
-            archive.writestr(f"xl/worksheets/sheet{i}.xml", _worksheet(rows))
+    workbook.save(buffer)
     return buffer.getvalue()
 
 
-_XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_PKG_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
-_DOC_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_MAX_WIDTH = 60
+_DATE_FORMAT, _DATETIME_FORMAT = "yyyy-mm-dd", "yyyy-mm-dd hh:mm"
 
 
-def _worksheet(rows: Sequence[Sequence[Cell]]) -> str:
-    lines = []
-    for r, row in enumerate(rows, start=1):
-        cells = "".join(_xlsx_cell(f"{_column(c)}{r}", value) for c, value in enumerate(row) if value is not None)
-        lines.append(f'<row r="{r}">{cells}</row>')
-    return _XML + f'<worksheet xmlns="{_MAIN}"><sheetData>{"".join(lines)}</sheetData></worksheet>'
+def _decimal_places(rows: Sequence[Sequence[Cell]]) -> dict[int, int]:
+    """Per column (1-based), the most decimal places of its ``Decimal`` values.
+
+    One number format per column: 1000 and 1250.50 in one column both show two places.
+    """
+    places: dict[int, int] = {}
+    for row in rows:
+        for c, value in enumerate(row, start=1):
+            if isinstance(value, Decimal) and value.is_finite():
+                exponent = value.as_tuple().exponent
+                places[c] = max(places.get(c, 0), -exponent if isinstance(exponent, int) and exponent < 0 else 0)
+    return places
 
 
-def _xlsx_cell(ref: str, value: Cell) -> str:
+def _xlsx_value(cell: Any, value: Cell, *, zone: tzinfo, places: int) -> str:
+    """Put ``value`` into ``cell`` with its type and number format; return it as shown, for the width."""
     if isinstance(value, bool):
-        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, int | float | Decimal):
-        number = value if not isinstance(value, Decimal) else format(value.normalize(), "f")
-        return f'<c r="{ref}"><v>{number}</v></c>'
-    text = _text(value)
-    return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape(_ILLEGAL_XML.sub("", text))}</t></is></c>'
+        cell.value = value
+        return "ONWAAR"  # the longest way Dutch Excel shows a boolean
+    if isinstance(value, int | float):
+        cell.value = value
+        return f"{value:,}"
+    if isinstance(value, Decimal):
+        cell.value = value
+        cell.number_format = "#,##0" + ("." + "0" * places if places else "")
+        return f"{value:,.{places}f}"
+    if isinstance(value, datetime):
+        cell.value = value.astimezone(zone).replace(tzinfo=None) if value.tzinfo else value
+        cell.number_format = _DATETIME_FORMAT
+        return _DATETIME_FORMAT
+    if isinstance(value, date):
+        cell.value = value
+        cell.number_format = _DATE_FORMAT
+        return _DATE_FORMAT
+    text = _ILLEGAL_XML.sub("", str(value))[:_MAX_CELL_TEXT]
+    cell.value = text
+    # openpyxl stores text starting with "=" as a formula; an export holds data, never formulas.
+    cell.data_type = "s"
+    return text
+
+
+_MAX_CELL_TEXT = 32_767  # Excel's limit for one cell
 
 
 def _csv_cell(value: Cell) -> str:
@@ -150,15 +189,6 @@ def _text(value: Cell) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def _column(index: int) -> str:
-    name = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        name = chr(65 + remainder) + name
-    return name
-
-
 def _sheet_names(names: Sequence[str]) -> list[str]:
     """Excel's rules: at most 31 characters, none of ``[]:*?/\\``, unique, not empty."""
     result: list[str] = []
@@ -171,6 +201,3 @@ def _sheet_names(names: Sequence[str]) -> list[str]:
         result.append(candidate)
     return result or ["Blad1"]
 
-
-def _attr(text: str) -> str:
-    return escape(text, {'"': "&quot;"})

@@ -203,8 +203,14 @@ async def test_cost_splits_validated_on_the_card_and_an_anonymous_overview_from_
                      "mediaan € 1.500,00 (van € 1.000,00 tot € 2.000,00)"}
     image = next(b for b in overview["body"] if b["type"] == "Image")
     png = base64.b64decode(image["url"].split(",", 1)[1])
-    assert png.startswith(b"\x89PNG\r\n\x1a\n")
-    assert "Maarten" not in str(overview) and "OBA" not in str(overview)  # anonymous
+    from PIL import Image
+
+    chart = Image.open(io.BytesIO(png))
+    assert chart.size == (1600, 900) and chart.info["Title"] == "Wie betaalt dBos po?"
+    assert chart.info["Description"].startswith("School: mediaan 50%, van 0% tot 50%; Bibliotheek: mediaan 50%")
+    # Anonymous: no name in the card's words nor in the chart's (the image's base64 may hold any letters).
+    words = str([b for b in overview["body"] if b["type"] != "Image"]) + str(chart.info)
+    assert "Maarten" not in words and "OBA" not in words and "BZHE" not in words
 
     env = {"DATABASE_URL": database_url, "PATH": "/usr/bin:/bin"}
     for fmt in ("csv", "xlsx"):
@@ -268,6 +274,8 @@ async def test_the_coordinator_downloads_exports_from_the_chat(bot_client, conne
     sheet = openpyxl.load_workbook(io.BytesIO(await response.read())).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "id" and rows[1][2] == "Anna de Vries" and rows[1][7] == "plan.pdf"
+    assert type(rows[1][1]).__name__ == "datetime" and rows[1][1].tzinfo is None  # a date, in local time
+    assert sheet.freeze_panes == "A2" and sheet["A1"].font.bold and isinstance(rows[1][8], int)
     csv_path = "/" + links["costs (CSV)"].split("/", 3)[3]
     assert (await bot_client.get(csv_path)).status == 200
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+ALLOWED_LIBRARIES_IN_DOMAIN = {"snowballstemmer", "openpyxl"}  # routing's stems; the XLSX export
 FORBIDDEN_IN_DOMAIN = ("botbuilder", "aiohttp", "sqlalchemy", "alembic", "yaml", "msrest", "storage", "dialogs")
 
 
@@ -33,6 +34,14 @@ def offenders(folder: Path, forbidden: tuple[str, ...]) -> list[str]:
 
 def test_domain_imports_only_the_standard_library_and_itself():
     assert offenders(REPO / "bot" / "domain", FORBIDDEN_IN_DOMAIN) == []
+
+
+def test_the_domain_uses_no_library_but_the_few_named():
+    """No framework in the domain; a small library for a solved problem is named here, on purpose."""
+    allowed = set(sys.stdlib_module_names) | {"bot", "__future__"} | ALLOWED_LIBRARIES_IN_DOMAIN
+    found = sorted(f"{path.relative_to(REPO)} imports {module}" for path in (REPO / "bot" / "domain").rglob("*.py")
+                   for module in imported_modules(path) if module.split(".")[0] not in allowed)
+    assert found == []
 
 
 def test_storage_uses_nothing_of_bot_but_the_domain():

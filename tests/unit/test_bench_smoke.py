@@ -82,3 +82,16 @@ def test_steal_is_the_hosts_share_of_the_cpu_time_between_two_readings(tmp_path:
     assert steal_percent(before, after) == 10.0  # 20 of 200 (guest time is inside user, not added)
     assert steal_percent(after, after) is None  # no time passed
     assert cpu_times(tmp_path / "absent") is None and steal_percent(None, after) is None
+
+
+
+def test_a_bar_chart_is_a_png_of_the_asked_size(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from bench.charts import bar_chart
+
+    path = bar_chart(tmp_path / "plots" / "p99.png", "Turn latency p99 (ms)", ["10/s", "50/s"],
+                     {"SQLite": [12.0, 18.0], "echo": [100.0, 3818.0], "gap": [float("nan"), 1.0]},
+                     unit="ms", target=25, cap=500, width=800, height=450)
+    image = Image.open(path)
+    assert image.size == (800, 450) and image.info["Title"] == "Turn latency p99 (ms)"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
+
 from bot.domain.exports import cost_split_rows, submission_rows, to_csv, to_xlsx
 from bot.domain.ports import UnitOfWorkFactory
 
@@ -11,8 +13,10 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 class ExportService:
     """Builds ``submissions`` or ``costs`` as CSV or XLSX bytes."""
 
-    def __init__(self, *, uow_factory: UnitOfWorkFactory):
+    def __init__(self, *, uow_factory: UnitOfWorkFactory, zone: tzinfo):
+        """``zone``: the programme's time zone, in which the XLSX shows times (Excel knows no zones)."""
         self._uow_factory = uow_factory
+        self._zone = zone
 
     async def rows(self, what: str) -> list[list[object]]:
         """Header and data rows of ``submissions`` or ``costs``."""
@@ -31,4 +35,4 @@ class ExportService:
         rows = await self.rows(what)
         if fmt == "csv":
             return f"{what}.csv", "text/csv; charset=utf-8", to_csv(rows)
-        return f"{what}.xlsx", XLSX_TYPE, to_xlsx({what: rows})
+        return f"{what}.xlsx", XLSX_TYPE, to_xlsx({what: rows}, zone=self._zone)
