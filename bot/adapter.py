@@ -107,9 +107,10 @@ def _read_activity(raw: bytes) -> Activity:
     """
     try:
         body = json.loads(raw.decode("utf-8"))  # strict: json.loads(bytes) would let lone surrogates in
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
-        # json's own recursion guard gives up on bodies nested about a thousand deep.
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise _BadBody("body is not valid JSON") from error
+    except RecursionError as error:  # json's own guard gives up about a thousand levels deep
+        raise _BadBody(f"body nests arrays and objects deeper than {MAX_JSON_DEPTH} levels") from error
     if not isinstance(body, dict):
         raise _BadBody("body must be a JSON object (an activity)")
     if nested_deeper_than(body, MAX_JSON_DEPTH):
@@ -127,6 +128,10 @@ def nested_deeper_than(value: Any, limit: int) -> bool:
     """Whether arrays and objects in ``value`` nest more than ``limit`` levels (the outermost is level 1).
 
     Walks with a stack of its own instead of recursing, so no body can exhaust Python's.
+
+    Args:
+        value: A parsed JSON value.
+        limit: The deepest nesting allowed.
     """
     pending: list[tuple[Any, int]] = [(value, 1)] if isinstance(value, (dict, list)) else []
     while pending:
