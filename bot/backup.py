@@ -15,6 +15,7 @@ from typing import TextIO
 from sqlalchemy.engine import make_url
 
 from bot.config import redact_url
+from storage.inline_sqlite import create_private
 
 
 class BackupError(Exception):
@@ -59,6 +60,7 @@ def backup_sqlite(database_url: str, target: Path) -> int:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
     partial.unlink(missing_ok=True)
+    create_private(partial)  # the copy holds everything the database does: owner only, like the database
     try:
         with sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30) as live, \
                 sqlite3.connect(partial) as copy:

@@ -7,6 +7,7 @@ operator fixes the whole file in one go instead of one restart per mistake.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from bot.domain.file_hosts import DEFAULT_FILE_HOSTS, FileHostPolicy
 APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///sparringbot.db"
+CHANNEL_ID = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
 
 
 class ConfigError(ValueError):
@@ -39,6 +41,7 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     files_dir: Path = Path("files")
     allowed_tenants: frozenset[str] = frozenset()
+    allowed_channels: frozenset[str] = frozenset({"msteams"})
     timezone: str = "Europe/Amsterdam"
     host: str = "127.0.0.1"
     port: int = 3978
@@ -179,6 +182,8 @@ def load_settings(
 
     allowed = frozenset(t.strip().lower() for t in get("ALLOWED_TENANTS").split(",") if t.strip())
 
+    channels = parse_channels(get("ALLOWED_CHANNELS", "msteams") or "msteams", problems)
+
     body_text = get("MAX_BODY_BYTES", "1048576") or "1048576"
     max_body = 0
     if not body_text.isdigit() or int(body_text) < 1024:
@@ -240,6 +245,7 @@ def load_settings(
         database_url=database_url,
         files_dir=Path(get("FILES_DIR", "files") or "files"),
         allowed_tenants=allowed,
+        allowed_channels=channels,
         timezone=timezone,
         host=host,
         port=port,
@@ -258,6 +264,20 @@ def load_settings(
         max_files_per_message=max_files,
         max_uploads_per_day=max_per_day,
     )
+
+
+def parse_channels(text: str, problems: list[str]) -> frozenset[str]:
+    """The channel ids in ``ALLOWED_CHANNELS`` (comma-separated), lower-cased.
+
+    Bot Framework channel ids are short lower-case names (``msteams``, ``emulator``, ``webchat``);
+    anything else is a typo that would silently refuse every activity.
+    """
+    channels = [part.strip().lower() for part in text.split(",") if part.strip()]
+    wrong = [channel for channel in channels if not CHANNEL_ID.fullmatch(channel)]
+    if wrong or not channels:
+        problems.append("ALLOWED_CHANNELS must be comma-separated channel ids such as msteams or emulator; "
+                        f"got {text!r}")
+    return frozenset(channels) - frozenset(wrong) or frozenset({"msteams"})
 
 
 def _number(text: str, name: str, low: float, high: float, problems: list[str]) -> float:

@@ -29,6 +29,7 @@ async def messages(request: web.Request) -> web.Response:
     return await process_activity_request(
         request, adapter=components.adapter, bot=components.bot,
         max_body_bytes=components.settings.max_body_bytes,
+        allowed_channels=components.settings.allowed_channels,
     )
 
 

@@ -16,6 +16,7 @@ database is retried here with ``asyncio.sleep``: other turns go on meanwhile.
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
@@ -197,6 +198,24 @@ def open_in_place(path: str) -> sqlite3.Connection:
     """A ``sqlite3`` connection to ``path`` for use on the event loop's thread, in autocommit mode."""
     # check_same_thread off: SQLAlchemy may close a connection it garbage-collects from
     # another thread; every other call comes from the event loop's thread.
+    create_private(path)
     connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     connection.execute("PRAGMA busy_timeout=0")  # waiting happens in retry_while_locked, not in SQLite
     return connection
+
+
+def create_private(path: str | os.PathLike[str]) -> None:
+    """Create an empty database file at ``path`` that only its owner may read (mode 0600), unless one exists.
+
+    SQLite creates a missing database file readable by everyone (0644, less the umask), and
+    gives its ``-wal``, ``-shm`` and ``-journal`` files the database file's mode. An empty file
+    is a valid empty database, so creating it first makes all of them private. An existing file
+    keeps the mode its owner gave it.
+    """
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    except FileNotFoundError:
+        return  # no such folder: sqlite3.connect reports it as SQLite always has
+    os.close(descriptor)

@@ -17,6 +17,33 @@ from storage.unit_of_work import SqlUnitOfWork
 
 REPO = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI") == "true"
+_TREE_BEFORE = pytest.StashKey[set[str] | None]()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    from tests.working_tree import entries
+
+    session.config.stash[_TREE_BEFORE] = entries(REPO)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the session when the tests left something new in the checkout (see tests/working_tree.py)."""
+    from tests.working_tree import entries, left_behind
+
+    if hasattr(session.config, "workerinput"):
+        return  # an xdist worker: the controller checks once for all of them
+    before = session.config.stash.get(_TREE_BEFORE, None)
+    after = entries(REPO) if before is not None else None
+    new = left_behind(before, after) if before is not None and after is not None else []
+    if not new:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_sep("=", "the tests left new paths in the working tree (give them tmp_path)", red=True)
+        for entry in new:
+            reporter.write_line(f"  {entry}")
+    if session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_configure(config: pytest.Config) -> None:

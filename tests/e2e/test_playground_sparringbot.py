@@ -51,7 +51,7 @@ def playground_for(key: str, endpoint: str) -> Playground:
 async def live_bot(tmp_path) -> AsyncIterator[tuple[str, web.Application]]:  # type: ignore[no-untyped-def]
     """The real app on a real loopback port (0 = any free one), SQLite, sample programme."""
     settings = load_settings({"DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "DISPATCH_INTERVAL": "0",
-                              "FILE_HOSTS": "127.0.0.1"}, env_file=None)
+                              "FILE_HOSTS": "127.0.0.1", "FILES_DIR": str(tmp_path / "files")}, env_file=None)
     await prepare_database(settings, load_sample=True)
     # A clock the test can move: 1 March 2027, four weeks before the newsletter's deadline.
     runner = web.AppRunner(create_app(settings, clock=FixedClock(datetime(2027, 3, 1, 9, 0, tzinfo=UTC))))

@@ -114,3 +114,34 @@ class AppInThread:
     @property
     def components(self) -> Any:
         return self.app[COMPONENTS]
+
+
+@asynccontextmanager
+async def authenticated_app_client(monkeypatch: Any, *, metadata_url: str, tmp_path: Path, clock: Clock,
+                                   **environ: str) -> AsyncIterator[Any]:
+    """The real app with an app id set (authentication on), validating tokens against loopback keys.
+
+    Args:
+        monkeypatch: pytest's monkeypatch, to point the SDK's channel validation at ``metadata_url``.
+        metadata_url: :attr:`tests.security.jwt_keys.OpenIdServer.metadata_url`.
+        tmp_path: Where the database and the files go.
+        clock: The app's clock.
+        environ: More settings.
+    """
+    import functools
+
+    from botframework.connector.auth import ChannelValidation
+    from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
+
+    import bot.adapter
+    from tests.security.jwt_keys import APP_ID, APP_PASSWORD, fixed_token_credentials_factory
+
+    monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", metadata_url)
+    monkeypatch.setattr(JwtTokenExtractor, "metadataCache", {})
+    original = bot.adapter.ConfigurationBotFrameworkAuthentication
+    monkeypatch.setattr(bot.adapter, "ConfigurationBotFrameworkAuthentication",
+                        functools.partial(original, credentials_factory=fixed_token_credentials_factory()))
+    settings = make_settings(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}", tmp_path, MicrosoftAppId=APP_ID,
+                             MicrosoftAppPassword=APP_PASSWORD, MicrosoftAppType="MultiTenant", **environ)
+    async with app_client(settings, clock) as client:
+        yield client
