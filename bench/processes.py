@@ -16,7 +16,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 AGENTS_REQUIREMENTS = REPO / "bench" / "agents_sdk" / "requirements.txt"
 # The peer's own virtual environment: the Agents SDK's packages never mix with botbuilder's.
-AGENTS_VENV = Path(os.environ.get("AGENTS_VENV", REPO / ".venv-agents"))
+AGENTS_VENV = REPO / ".venv-agents"
 AGENTS_INSTALL_TIMEOUT = 900.0
 LISTENING = re.compile(r"listening on http://127\.0\.0\.1:(\d+)/api/messages")
 START_TIMEOUT = 60.0
@@ -163,7 +163,7 @@ def agents_python(*, build: bool = True, venv: Path | None = None) -> Path | Non
 
     Args:
         build: Build or update the environment when needed; without it, only an up-to-date one is used.
-        venv: Where the environment lives (default ``.venv-agents`` in the repository, or ``$AGENTS_VENV``).
+        venv: Where the environment lives (default ``.venv-agents`` in the repository).
 
     Returns:
         Its ``python``, or None when it is not there (``build`` false) or could not be built (no

@@ -120,6 +120,29 @@ def test_without_the_peer_its_guardrails_say_why_instead_of_passing(tmp_path: Pa
     assert rows["max throughput >= 3x the stock echo bot's (SQLite)"][1] == "**met**"
 
 
+def test_a_guardrail_the_run_did_not_measure_says_so(tmp_path: Path) -> None:
+    results = _results(peer=True, sqlite_max=500, postgres_max=400)
+    for runs in results["turns"]["bots"].values():
+        runs[0]["level"] = 10  # no open loop at 50 turns/s
+    results["routing"][0]["people"] = 100
+    report.write(results, tmp_path)
+    rows = _guardrails((tmp_path / "benchmarks.md").read_text())
+
+    assert rows["turn p99 <= 25 ms at 50 turns/s (SQLite)"][1] == "n/a"
+    assert rows["turn p99 <= 35 ms at 50 turns/s (PostgreSQL)"][1] == "n/a"
+    assert rows["routing p99 <= 5 ms at 1,000 people"][1] == "n/a"
+
+
+def test_the_page_can_be_written_again_from_the_raw_figures(tmp_path: Path) -> None:
+    results = _results(peer=True, sqlite_max=500, postgres_max=400)
+    results["machine"] = {"date": "2026-12-02 03:55 UTC", "cpu": "the run's CPU"}
+    (tmp_path / "results.json").write_text(json.dumps(results))
+
+    assert report.main([str(tmp_path / "results.json"), "--out", str(tmp_path / "docs")]) == 0
+    text = (tmp_path / "docs" / "benchmarks.md").read_text()
+    assert "Date: 2026-12-02 03:55 UTC" in text and "the run's CPU" in text  # the run's machine, not this one
+
+
 def test_the_page_is_short_figures_and_how_to_reproduce_them(tmp_path: Path) -> None:
     report.write(_results(peer=True, sqlite_max=500, postgres_max=400), tmp_path)
     text = (tmp_path / "benchmarks.md").read_text()
@@ -128,6 +151,16 @@ def test_the_page_is_short_figures_and_how_to_reproduce_them(tmp_path: Path) -> 
     assert "Agents SDK echo bot" in text  # in the turn table and the instruction counts
     assert "Where the time went" not in text and "2026-11-25" not in text  # history lives in git
     assert len(text.splitlines()) < 120
+
+
+def test_the_peers_requirements_pin_every_package_exactly() -> None:
+    lines = [line.strip() for line in processes.AGENTS_REQUIREMENTS.read_text().splitlines()]
+    packages = [line for line in lines if line and not line.startswith("#")]
+
+    assert all("==" in line and not line.startswith("-") for line in packages), packages
+    assert {line.split("==")[0] for line in packages} >= {
+        "microsoft-agents-hosting-aiohttp", "microsoft-agents-hosting-core", "microsoft-agents-activity",
+        "microsoft-agents-authentication-msal"}
 
 
 def test_the_peers_environment_is_not_built_when_asked_not_to(tmp_path: Path) -> None:
@@ -143,6 +176,7 @@ def test_the_agents_sdk_peer_answers_turns_through_the_fake_connector(tmp_path: 
     agent = None
     try:
         agent = processes.start_agents(tmp_path, python)
+        assert agent.url.startswith("http://127.0.0.1:")
         results = asyncio.run(turns.run_interleaved(
             {"agents": (agent.url, ["a0", "a1"])}, connector.url, rates=(5,), open_seconds=0.4,
             concurrencies=(2,), closed_seconds=0.3, rounds=1))
