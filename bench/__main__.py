@@ -44,6 +44,8 @@ class Config:
     instruction_turns: int = 70
     steadiness_seconds: float = 10.0
     parts: tuple[str, ...] = ("steadiness", "turns", "instructions", "fanout", "routing")
+    # The Agents SDK echo bot, the peer of the guardrails; its environment is built on first use (a minute).
+    peer: bool = True
     notes: list[str] = field(default_factory=list)
 
 
@@ -51,7 +53,7 @@ QUICK = Config(rates=(5,), open_seconds=1.0, open_rounds=2, concurrencies=(2,), 
                pool=6,
                seeded_participants=20, seeded_requests=20, databases=("sqlite",), fanout_messages=20, fanout_rate=100.0,
                default_rate_messages=0, fanout_kill=False, routing_sizes=(20,), routing_questions=20,
-               steadiness_seconds=0.2, parts=("steadiness", "turns", "fanout", "routing"))
+               steadiness_seconds=0.2, parts=("steadiness", "turns", "fanout", "routing"), peer=False)
 
 
 def _postgres() -> Any:
@@ -70,9 +72,22 @@ def _database_url(name: str, work: Path, pg: Any, label: str) -> str:
     return pg.create_database(label)
 
 
+def _peer_python(config: Config) -> tuple[Path | None, str | None]:
+    """The peer's Python, or why there is none (said on the page instead of a verdict)."""
+    if not config.peer:
+        return None, "left out of this run (--no-peer, or --quick without --peer)"
+    python = processes.agents_python()
+    if python is None:
+        return None, "its environment (.venv-agents) could not be built from bench/agents_sdk/requirements.txt"
+    return python, None
+
+
 def run_turns(config: Config, work: Path, pg: Any) -> dict[str, Any]:
-    """The turn benchmark: our bot on each database and the stock echo bot, all up at once, taking turns."""
+    """The turn benchmark: our bot on each database and the echo bots, all up at once, taking turns."""
     out: dict[str, Any] = {"bots": {}, "memory": {}}
+    peer_python, missing = _peer_python(config)
+    if missing:
+        out["peer_missing"] = missing
     connector = processes.start_connector()
     started: dict[str, processes.Process] = {}
     urls: dict[str, str] = {}
@@ -92,8 +107,10 @@ def run_turns(config: Config, work: Path, pg: Any) -> dict[str, Any]:
                                        "requests": config.seeded_requests}
         started["echo"] = processes.start_echo(work)
         started["bare"] = processes.start_echo(work, module="bench.bare_bot")
+        if peer_python is not None:
+            started["agents"] = processes.start_agents(work, peer_python)
         pool = min(config.pool, config.seeded_participants)
-        prefixes = {"echo": "e", "bare": "b"}
+        prefixes = {"echo": "e", "bare": "b", "agents": "a"}
         bots = {name: (process.url, [f"{prefixes.get(name, 's')}{i}" for i in range(pool)])
                 for name, process in started.items()}
         print(f"turns: {', '.join(bots)}, taking turns ...", flush=True)
@@ -142,6 +159,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fanout-rate", type=float, help="GLOBAL_SEND_RATE and the connector's limit")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-kill", action="store_true", help="skip the fan-out run with a kill")
+    peer = parser.add_mutually_exclusive_group()
+    peer.add_argument("--peer", action="store_true", help="run the Agents SDK echo bot (--quick leaves it out)")
+    peer.add_argument("--no-peer", action="store_true", help="leave the Agents SDK echo bot out")
+    parser.add_argument("--rates", help="comma-separated open-loop rates, e.g. 10,50")
+    parser.add_argument("--open-seconds", type=float, help="open loop per rate and bot, over all rounds")
     args = parser.parse_args(argv)
     config = QUICK if args.quick else Config()
     if args.parts:
@@ -154,9 +176,17 @@ def main(argv: list[str] | None = None) -> int:
         config = replace(config, databases=tuple(d for d in config.databases if d != "postgres"))
     if args.no_kill:
         config = replace(config, fanout_kill=False)
+    if args.peer or args.no_peer:
+        config = replace(config, peer=args.peer)
+    if args.rates:
+        config = replace(config, rates=tuple(float(r) for r in args.rates.split(",")))
+    if args.open_seconds:
+        config = replace(config, open_seconds=args.open_seconds)
     work = args.work or Path(tempfile.mkdtemp(prefix="sparringbot-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    results: dict[str, Any] = {"config": {k: v for k, v in config.__dict__.items() if k != "notes"}}
+    # The machine and versions of this run, so that the page can be written again from results.json alone.
+    results: dict[str, Any] = {"config": {k: v for k, v in config.__dict__.items() if k != "notes"},
+                               "machine": report.machine()}
     started = time.monotonic()
     pg = _postgres() if "turns" in config.parts and "postgres" in config.databases else None
     try:
@@ -169,8 +199,10 @@ def main(argv: list[str] | None = None) -> int:
             if instructions.available():
                 print("instructions (valgrind) ...", flush=True)
                 (work / "instructions").mkdir(exist_ok=True)
+                peer_python = _peer_python(config)[0]
                 counts = instructions.run_instructions(work / "instructions", count=config.instruction_turns,
-                                                       participants=5, seeded=config.seeded_participants)
+                                                       participants=5, seeded=config.seeded_participants,
+                                                       agents_python=peer_python)
                 results["instructions"] = [c.as_dict() for c in counts]
             else:
                 print("valgrind is not installed: no instruction counts", flush=True)

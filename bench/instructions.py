@@ -2,9 +2,10 @@
 
 Turns a second move by ten per cent from one minute to the next on a shared machine; the
 number of instructions a process executes for the same turns does not. Each bot (``serve`` on
-SQLite, and the stock echo bot) runs under ``valgrind --tool=callgrind`` with counting off,
-gets its participants warmed up, then counting is switched on (``callgrind_control -i on``)
-for a fixed number of turns of the turn benchmark's script, one at a time, and off again.
+SQLite, the stock echo bot and, when its environment is there, the Agents SDK echo bot) runs
+under ``valgrind --tool=callgrind`` with counting off, gets its participants warmed up, then
+counting is switched on (``callgrind_control -i on``) for a fixed number of turns of the turn
+benchmark's script, one at a time, and off again.
 Every thread of the process is counted (the stock SDK sends replies on worker threads).
 
     python -m bench.instructions [--turns 140] [--participants 10]
@@ -94,14 +95,16 @@ def _measure(name: str, start: Any, connector: processes.Process, keys: list[str
     return Count(name, done, errors, _total(output))
 
 
-def run_instructions(work: Path, *, participants: int = 10, count: int = 140, seeded: int = 10_000) -> list[Count]:
-    """Count instructions per turn for ``serve`` on SQLite and for the stock echo bot.
+def run_instructions(work: Path, *, participants: int = 10, count: int = 140, seeded: int = 10_000,
+                     agents_python: Path | None = None) -> list[Count]:
+    """Count instructions per turn for ``serve`` on SQLite, the stock echo bot and the Agents SDK echo bot.
 
     Args:
         work: Scratch directory.
         participants: Participants taking turns (each bot its own).
-        count: Turns counted per bot (a multiple of the script's 7 steps is fair to both).
+        count: Turns counted per bot (a multiple of the script's 7 steps is fair to all).
         seeded: Participants and requests in the database beforehand, as in the turn benchmark.
+        agents_python: The Python of the Agents SDK peer's environment; without it the peer is not counted.
     """
     connector = processes.start_connector()
     try:
@@ -115,6 +118,11 @@ def run_instructions(work: Path, *, participants: int = 10, count: int = 140, se
             _measure("echo", lambda w: processes.start_echo(work, wrapper=w, start_timeout=START_TIMEOUT),
                      connector, [f"e{i}" for i in range(participants)], count, work / "echo.callgrind"),
         ]
+        if agents_python is not None:
+            counts.append(_measure(
+                "agents", lambda w: processes.start_agents(work, agents_python, wrapper=w,
+                                                           start_timeout=START_TIMEOUT),
+                connector, [f"a{i}" for i in range(participants)], count, work / "agents.callgrind"))
     finally:
         connector.stop()
     return counts
@@ -126,13 +134,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--turns", type=int, default=140)
     parser.add_argument("--participants", type=int, default=10)
     parser.add_argument("--seeded", type=int, default=10_000)
+    parser.add_argument("--no-peer", action="store_true", help="leave the Agents SDK echo bot out")
     args = parser.parse_args(argv)
     if not available():
         print("valgrind (callgrind) is not installed")
         return 1
     work = Path(tempfile.mkdtemp(prefix="sparringbot-instructions-"))
     try:
-        counts = run_instructions(work, participants=args.participants, count=args.turns, seeded=args.seeded)
+        peer = None if args.no_peer else processes.agents_python()
+        counts = run_instructions(work, participants=args.participants, count=args.turns, seeded=args.seeded,
+                                  agents_python=peer)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     for count in counts:

@@ -1,8 +1,9 @@
-"""Start and stop the processes under test: the fake connector, ``sparringbot serve``, the echo bot."""
+"""Start and stop the processes under test: the fake connector, ``sparringbot serve``, the echo bots."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import re
 import signal
@@ -13,6 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+AGENTS_REQUIREMENTS = REPO / "bench" / "agents_sdk" / "requirements.txt"
+# The peer's own virtual environment: the Agents SDK's packages never mix with botbuilder's.
+AGENTS_VENV = REPO / ".venv-agents"
+AGENTS_INSTALL_TIMEOUT = 900.0
 LISTENING = re.compile(r"listening on http://127\.0\.0\.1:(\d+)/api/messages")
 START_TIMEOUT = 60.0
 # A process using less than this share of a CPU is idle: the bots' background loops (the
@@ -148,3 +153,55 @@ def start_echo(workdir: Path, *, wrapper: tuple[str, ...] = (), start_timeout: f
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return _start_listening([*wrapper, sys.executable, "-m", module], env, workdir / f"{module}.log", REPO,
                             start_timeout)
+
+
+def agents_python(*, build: bool = True, venv: Path | None = None) -> Path | None:
+    """The Python of the Agents SDK peer's virtual environment, built from the pinned file if needed.
+
+    The environment is (re)built when it is missing or ``bench/agents_sdk/requirements.txt``
+    changed since (a stamp named after the file's hash, as ``.ci/setup.sh`` does for the bot's).
+
+    Args:
+        build: Build or update the environment when needed; without it, only an up-to-date one is used.
+        venv: Where the environment lives (default ``.venv-agents`` in the repository).
+
+    Returns:
+        Its ``python``, or None when it is not there (``build`` false) or could not be built (no
+        network, no ``venv`` module): the caller leaves the peer out and says so.
+    """
+    venv = venv or AGENTS_VENV
+    python = venv / "bin" / "python"
+    digest = hashlib.sha1(AGENTS_REQUIREMENTS.read_bytes()).hexdigest()[:12]
+    stamp = venv / f".installed-{digest}"
+    if python.exists() and stamp.exists():
+        return python
+    if not build:
+        return None
+    print(f"building the Agents SDK peer's environment in {venv} (once) ...", flush=True)
+    try:
+        if not python.exists():
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True,
+                           timeout=AGENTS_INSTALL_TIMEOUT)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r",
+                        str(AGENTS_REQUIREMENTS)], check=True, capture_output=True, timeout=AGENTS_INSTALL_TIMEOUT)
+    except (OSError, subprocess.SubprocessError) as error:
+        detail = getattr(error, "stderr", None) or b""
+        print(f"could not build the Agents SDK peer's environment ({type(error).__name__}): "
+              f"{detail.decode(errors='replace').strip()[-500:]}", flush=True)
+        return None
+    for old in venv.glob(".installed-*"):
+        old.unlink()
+    stamp.touch()
+    return python
+
+
+def start_agents(workdir: Path, python: Path, *, wrapper: tuple[str, ...] = (),
+                 start_timeout: float = START_TIMEOUT) -> Process:
+    """The Agents SDK echo agent (``bench/agents_echo.py``) on ``python`` (its own venv), auth off.
+
+    Without credentials the SDK refuses every request unless anonymous access is allowed.
+    """
+    env = {**os.environ, "PYTHONPATH": str(REPO),
+           "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__ANONYMOUS_ALLOWED": "True"}
+    return _start_listening([*wrapper, str(python), "-m", "bench.agents_echo"], env, workdir / "bench.agents_echo.log",
+                            REPO, start_timeout)

@@ -2,8 +2,8 @@
 
 Each participant follows the real question dialog, over and over: ``help``, ``vraag``, the
 question, a theme, a preference, ``nee`` (no context) and the confirmation card's submit. A turn's
-latency is the HTTP round trip: the bot answers 201 after the turn completed, its replies having
-gone to the fake connector.
+latency is the HTTP round trip: the bot answers after the turn completed (botbuilder 201, the
+Microsoft 365 Agents SDK 202), its replies having gone to the fake connector.
 
 Open loop: arrivals at random (Poisson) at a fixed offered rate, each taken by an idle
 participant. Closed loop: N participants, each sending its next turn as soon as the last one
@@ -42,6 +42,9 @@ QUESTIONS = (
 )
 THEMES = ("Netwerk & Beleid", "Exploitatie", "Factsheet", "Overig")
 STEPS = ("help", "vraag", "question", "theme", "Geen voorkeur", "nee", "submit")
+# What a bot answers once its turn is done: botbuilder's adapter 201 (200 for some invokes), the
+# Agents SDK's 202. Anything else (a 4xx, a 5xx, a timeout) is an error.
+COMPLETED = frozenset({"200", "201", "202"})
 _ids = itertools.count(1)
 
 
@@ -144,7 +147,7 @@ async def _post(session: aiohttp.ClientSession, url: str, body: dict[str, Any], 
 def _summarise(result: Result, latencies: list[float], statuses: dict[str, int], seconds: float) -> Result:
     result.samples = latencies
     result.turns = len(latencies)
-    result.errors = sum(n for s, n in statuses.items() if s not in ("200", "201"))
+    result.errors = sum(n for s, n in statuses.items() if s not in COMPLETED)
     result.seconds = round(seconds, 2)
     result.throughput = round(len(latencies) / seconds, 1) if seconds else 0.0
     result.statuses = dict(statuses)
