@@ -21,6 +21,7 @@ from bot.sdk_fixes import (
     speed_up_retry_policy,
     speed_up_state_hash,
 )
+from bot.signing_keys import fetch_signing_keys_off_the_loop
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ def create_adapter(settings: Settings, pool: ConnectorPool) -> CloudAdapter:
     speed_up_state_hash()
     copy_replies_shallowly()
     build_dialog_memory_when_asked()
+    fetch_signing_keys_off_the_loop()
     return CloudAdapter(PooledAuthentication(ConfigurationBotFrameworkAuthentication(settings), pool))
 
 

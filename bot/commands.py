@@ -6,6 +6,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from bot.typed_input import TooLong, clean_message, without_format
+
 # Each command's words, Dutch first; English aliases help users with an English locale.
 COMMAND_WORDS: dict[str, tuple[str, ...]] = {
     "help": ("help", "hulp", "menu", "?", "wat kun je", "wat kan je"),
@@ -27,7 +29,6 @@ COMMAND_WORDS: dict[str, tuple[str, ...]] = {
     "reminders_on": ("herinneringen aan", "reminders on"),
 }
 
-_MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
 _TRAILING = re.compile(r"[\s!.,;]+$")
 
 
@@ -39,35 +40,48 @@ class ParsedCommand:
     argument: str = ""
 
 
-def normalise(text: str) -> str:
-    """Strip @mentions, control characters and extra spaces; lowercase."""
-    text = _MENTION.sub(" ", text or "")
-    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
-    return " ".join(text.split()).lower()
-
-
 def parse_command(text: str) -> ParsedCommand | None:
     """Recognise a command at the start of ``text``.
 
     The command word must be the whole message, or be followed by ``:`` or a space and an
-    argument, so ``stop`` matches but ``stoplicht`` does not.
+    argument, so ``stop`` matches but ``stoplicht`` does not. Words match whatever their case;
+    the argument is kept as typed (``vraag: dBos po ...`` keeps ``dBos``).
 
     Returns:
-        The command, or ``None`` for free text.
+        The command, or ``None`` for free text (text too long to be typed counts as free text).
     """
-    cleaned = normalise(text)
-    stripped = _TRAILING.sub("", cleaned) or cleaned
+    try:
+        cleaned = clean_message(text)  # done at the edge already; the same again here is a no-op
+    except TooLong:
+        return None
+    # Invisible format characters (a zero-width space before "help") do not hide a command.
+    visible = without_format(cleaned)
+    stripped = (_TRAILING.sub("", visible) or visible).lower()
     best: ParsedCommand | None = None
     best_length = -1
     for name, words in COMMAND_WORDS.items():
         for word in words:
-            if stripped == word and len(word) > best_length:
+            if len(word) <= best_length:
+                continue
+            if stripped == word:
                 best, best_length = ParsedCommand(name), len(word)
-            elif cleaned.startswith(word) and len(word) > best_length:
-                rest = cleaned[len(word):]
-                if rest[:1] in (":", " ") and _accepts_argument(name):
-                    best, best_length = ParsedCommand(name, rest.lstrip(": ").strip()), len(word)
+            # Compared slice by slice: lowercasing the whole text could change its length (İ -> i̇).
+            elif visible[:len(word)].lower() == word and visible[len(word):len(word) + 1] in (":", " ") \
+                    and _accepts_argument(name):
+                best, best_length = ParsedCommand(name, _argument(cleaned, len(word))), len(word)
     return best
+
+
+def _argument(cleaned: str, word_length: int) -> str:
+    """What follows the command word's ``word_length`` visible characters, as typed, without ``:``."""
+    index = seen = 0
+    while seen < word_length:
+        seen += unicodedata.category(cleaned[index]) != "Cf"
+        index += 1
+    rest = cleaned[index:]
+    while rest and (rest[0] in ": " or unicodedata.category(rest[0]) == "Cf"):
+        rest = rest[1:]
+    return rest.strip()
 
 
 def _accepts_argument(name: str) -> bool:

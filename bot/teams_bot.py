@@ -12,7 +12,14 @@ from botbuilder.core import (
     UserState,
 )
 from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.schema import AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, ChannelAccount
+from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    AdaptiveCardInvokeResponse,
+    AdaptiveCardInvokeValue,
+    ChannelAccount,
+    InvokeResponse,
+)
 from botbuilder.schema.teams import TeamInfo
 
 from bot import teams_gateway, turn_sender
@@ -28,6 +35,7 @@ from bot.proactive import address_from_turn
 from bot.replies import send_card
 from bot.sparring_handlers import SparringHandlers
 from bot.texts import Catalogue, language_for
+from bot.typed_input import MAX_TYPED_CHARS, TooLong, clean_message, clean_values
 from dialogs.runner import DialogRunner
 
 log = logging.getLogger(__name__)
@@ -79,6 +87,8 @@ class SparringBot(TeamsActivityHandler):
         if not self._tenant_allowed(turn_context):
             return
         await self._settle_locale(turn_context)
+        if not await self._bound_input(turn_context):
+            return
         await super().on_turn(turn_context)
         await self._conversation_state.save_changes(turn_context)
         await self._user_state.save_changes(turn_context)
@@ -100,6 +110,39 @@ class SparringBot(TeamsActivityHandler):
             turn_sender.remember(turn_context, known)
             if known is not None and known.locale:
                 activity.locale = known.locale
+
+    async def _bound_input(self, turn_context: TurnContext) -> bool:
+        """Clean what the person typed, once, before any command parser, prompt or recognizer sees it.
+
+        Text and card fields keep their case and accents (see ``bot.typed_input``). Input over
+        the limit is refused whole: the person is told the limit, nothing runs and nothing is
+        stored. Returns False when the turn ends here.
+        """
+        activity = turn_context.activity
+        if activity.type not in (ActivityTypes.message, ActivityTypes.invoke):
+            return True
+        try:
+            typed = activity.type == ActivityTypes.message and activity.text is not None
+            text = clean_message(activity.text) if typed else activity.text
+            value = clean_values(activity.value)
+        except TooLong:
+            pass
+        else:
+            activity.text, activity.value = text, value
+            return True
+        # Logged without the text: it is what the person wrote.
+        log.info("refused a %s over %d characters", activity.type, MAX_TYPED_CHARS)
+        # The sender is still recorded as on any turn (it reads who wrote, not what).
+        language = self._language(turn_context, await self._who_is_who(turn_context))
+        message = self._texts.text("input.too_long", language, limit=_count(MAX_TYPED_CHARS, language))
+        await turn_context.send_activity(message)
+        if activity.type == ActivityTypes.invoke:
+            # Teams shows an invoke's error on the card; the chat message is for clients that do not.
+            error = AdaptiveCardInvokeResponse(status_code=400, type="application/vnd.microsoft.error",
+                                               value={"code": "BadRequest", "message": message})
+            await turn_context.send_activity(Activity(type=ActivityTypes.invoke_response,
+                                                      value=InvokeResponse(status=200, body=error)))
+        return False
 
     def _tenant_allowed(self, turn_context: TurnContext) -> bool:
         if not self._allowed_tenants:
@@ -242,6 +285,12 @@ class SparringBot(TeamsActivityHandler):
     @staticmethod
     def _language(turn_context: TurnContext, participant: Participant | None) -> str:
         return language_for(turn_context.activity.locale or (participant.locale if participant else None))
+
+
+def _count(number: int, language: str) -> str:
+    """A whole number as people write it: 4.000 in Dutch, 4,000 in English."""
+    written = f"{number:,}"
+    return written if language == "en" else written.replace(",", ".")
 
 
 def _nothing_new(known: Participant, seen: ParticipantSeen, personal_conversation: str | None) -> bool:

@@ -10,7 +10,13 @@ from collections.abc import Awaitable, Callable
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from botbuilder.dialogs import ComponentDialog, DialogTurnResult, WaterfallDialog, WaterfallStepContext
 from botbuilder.dialogs.choices import Choice, ListStyle
-from botbuilder.dialogs.prompts import ChoicePrompt, PromptOptions, PromptValidatorContext, TextPrompt
+from botbuilder.dialogs.prompts import (
+    ChoicePrompt,
+    PromptOptions,
+    PromptRecognizerResult,
+    PromptValidatorContext,
+    TextPrompt,
+)
 
 from bot.domain.requests import MAX_CONTEXT_CHARS, Draft, Preference, question_problem
 from bot.request_cards import confirm_card
@@ -19,8 +25,29 @@ from bot.texts import Catalogue, language_for
 QUESTION_DIALOG = "question"
 SKIP_WORDS = {"nee", "no", "geen", "-", "nvt", "n.v.t.", "skip", "overslaan"}
 
+# A choice is a few words; an answer much longer than the longest choice is none of them.
+MIN_CHOICE_ANSWER_CHARS = 100
+
 ThemesProvider = Callable[[], Awaitable[list[str]]]
 Submit = Callable[[TurnContext, Draft], Awaitable[None]]
+
+
+class ShortAnswerChoicePrompt(ChoicePrompt):
+    """A ``ChoicePrompt`` that hands only short answers to the SDK's recognizers.
+
+    Recognizers-Text (numbers, ordinals) takes time that grows with the square of the text: a
+    long reply would hold the event loop for seconds. A reply longer than any choice can be is
+    simply not one of the choices, so the prompt asks again without recognising anything.
+    """
+
+    async def on_recognize(self, turn_context: TurnContext, state: dict[str, object],
+                           options: PromptOptions) -> PromptRecognizerResult:
+        """Recognise the reply as one of the choices, unless it is too long to be one."""
+        choices = options.choices if options and options.choices else []
+        longest = max((len(str(getattr(c, "value", c))) for c in choices), default=0)
+        if len(turn_context.activity.text or "") > max(MIN_CHOICE_ANSWER_CHARS, 2 * longest):
+            return PromptRecognizerResult()
+        return await super().on_recognize(turn_context, state, options)
 
 
 class QuestionDialog(ComponentDialog):
@@ -32,8 +59,8 @@ class QuestionDialog(ComponentDialog):
         self._themes = themes
         self._submit = submit
         self.add_dialog(TextPrompt("question.text", self._validate_question))
-        self.add_dialog(ChoicePrompt("question.theme", default_locale="en-us"))
-        self.add_dialog(ChoicePrompt("question.preference", default_locale="en-us"))
+        self.add_dialog(ShortAnswerChoicePrompt("question.theme", default_locale="en-us"))
+        self.add_dialog(ShortAnswerChoicePrompt("question.preference", default_locale="en-us"))
         self.add_dialog(TextPrompt("question.context", self._validate_context))
         self.add_dialog(TextPrompt("question.confirm", self._validate_confirm))
         self.add_dialog(WaterfallDialog("question.steps", [
@@ -114,12 +141,14 @@ class QuestionDialog(ComponentDialog):
             "text": " ".join(str(value.get("text", step.values["text"])).split()),
             "theme": str(value.get("theme") or step.values["theme"]),
             "preference": _preference(value.get("preference"), step.values["preference"]),
-            "context": " ".join(str(value.get("context", "")).split())[:MAX_CONTEXT_CHARS],
+            "context": " ".join(str(value.get("context", "")).split()),
         }
         themes = await self._themes()
         if edited["theme"] not in themes:
             edited["theme"] = step.values["theme"]
         problem = question_problem(edited["text"])
+        if problem is None and len(edited["context"]) > MAX_CONTEXT_CHARS:
+            problem = "question.context_too_long"  # said and shown again, never cut off unseen
         if problem:
             await step.context.send_activity(self._texts.text(problem, language))
             return await step.replace_dialog(self.initial_dialog_id, {"draft": edited})

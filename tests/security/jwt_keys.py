@@ -55,16 +55,25 @@ class OpenIdServer:
     Attributes:
         keys: The keys published in the JWKS (change it before the SDK first fetches it).
         fetches: How many times each path was fetched (to see the SDK's cache at work).
+        gate: When set to an event, every answer waits for it (a slow Bot Framework), at most
+            ``gate_limit`` seconds; ``holding`` is set while an answer waits.
     """
 
     def __init__(self, keys: list[SigningKey]):
         self.keys = keys
         self.fetches: dict[str, int] = {}
+        self.gate: threading.Event | None = None
+        self.gate_limit = 10.0
+        self.holding = threading.Event()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - name fixed by http.server
                 server.fetches[self.path] = server.fetches.get(self.path, 0) + 1
+                if server.gate is not None:
+                    server.holding.set()
+                    server.gate.wait(server.gate_limit)
+                    server.holding.clear()
                 if self.path == "/v1/.well-known/openidconfiguration":
                     body = {"issuer": BOT_FRAMEWORK_ISSUER, "jwks_uri": f"{server.url}/v1/.well-known/keys",
                             "id_token_signing_alg_values_supported": ["RS256"],

@@ -35,6 +35,9 @@ def test_language_for_locale(locale, language):
     ("help", "help", ""), ("Hulp!", "help", ""), ("  STOP ", "cancel", ""), ("annuleer", "cancel", ""),
     ("<at>Sparringbot</at> help", "help", ""), ("hallo sparringbot", "hello", "sparringbot"),
     ("Hallo", "hello", ""),
+    # The argument is kept as typed: only the command word is matched without regard to case.
+    ("VRAAG: Hoe pakt Één dBos po aan?", "ask", "Hoe pakt Één dBos po aan?"), ("\u200bHelp", "help", ""),
+    ("<at>Sparringbot</at>  Vraag\x07  Wat doet de OBA?", "ask", "Wat doet de OBA?"),
 ])
 def test_commands_are_recognised(text, name, argument):
     parsed = parse_command(text)
