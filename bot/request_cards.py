@@ -22,7 +22,7 @@ def _facts(pairs: Sequence[tuple[str, str]]) -> Card:
 def _execute(title: str, verb: str, request: SparringRequest, **extra: Any) -> Card:
     # Action.Execute lets Teams replace the card in place with the bot's answer.
     return {"type": "Action.Execute", "title": title, "verb": verb,
-            "data": {"request_id": request.id, "version": request.version, **extra}}
+            "data": {"ref": request.public_ref, "version": request.version, **extra}}
 
 
 def _show_card(title: str, body: list[Card], actions: list[Card]) -> Card:
@@ -172,7 +172,7 @@ def my_requests_card(texts: Catalogue, language: str, requests: Sequence[Sparrin
         body.append(paragraph(escape(_shorten(request.text)), isSubtle=True, spacing="None"))
         if request.is_open and len(actions) < 5:
             actions.append(command_button(t("mine.withdraw", language, id=request.id), "withdraw",
-                                          request_id=request.id))
+                                          ref=request.public_ref))
     return adaptive_card(body, actions)
 
 
@@ -190,7 +190,7 @@ def request_list_card(texts: Catalogue, language: str, *, title: str, empty: str
         body.append(paragraph(f"**#{request.id}** · {escape(request.theme)} · {age}", spacing="Medium"))
         body.append(paragraph(escape(_shorten(request.text)), isSubtle=True, spacing="None"))
         if button and len(actions) < 5:
-            actions.append(command_button(f"{button} #{request.id}", command, request_id=request.id))
+            actions.append(command_button(f"{button} #{request.id}", command, ref=request.public_ref))
     return adaptive_card(body, actions)
 
 

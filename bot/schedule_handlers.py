@@ -62,7 +62,8 @@ class ScheduleHandlers:
                              data: dict[str, Any], language: str) -> None:
         t = self._texts.text
         if not await self._service.is_coordinator(participant):
-            await turn_context.send_activity(t("error.coordinator_only", language))
+            # These are card buttons: who may act is decided first, and a refusal says only that.
+            await turn_context.send_activity(t("error.not_for_you", language))
             return
         if name in ("deadline_save", "event_save"):
             await self._save(turn_context, participant, data, language, event=name == "event_save")
