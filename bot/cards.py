@@ -17,6 +17,10 @@ CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 
 def adaptive_card(body: list[dict[str, Any]], actions: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     """Wrap elements in an Adaptive Card 1.5 envelope, full width in Teams."""
+    # Escaped text is a ``Markdown`` (a str subclass) while cards are built; the card itself holds
+    # exact JSON types, which the reply serialiser passes on without msrest.
+    body = _plain(body)
+    actions = _plain(list(actions))
     card: dict[str, Any] = {
         "type": "AdaptiveCard",
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
@@ -27,6 +31,16 @@ def adaptive_card(body: list[dict[str, Any]], actions: Sequence[dict[str, Any]] 
     if actions:
         card["actions"] = list(actions)
     return card
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
 
 
 def heading(text: str) -> dict[str, Any]:
