@@ -53,7 +53,7 @@ async def main() -> None:
             for text in ("vraag", QUESTION, "Netwerk & Beleid", "Geen voorkeur", "nee"):
                 await anna.send_text(text)
                 await anna.wait_for_message()
-            confirm = await anna.wait_for_message(lambda m: "Klopt je vraag zo?" in card_text(m))
+            confirm = next(m for m in reversed(anna.messages) if "Klopt je vraag zo?" in card_text(m))
             await anna.submit({"dialog": "question.send", "text": QUESTION, "theme": "Netwerk & Beleid",
                                "preference": "any", "context": ""}, reply_to_id=confirm.id)
             await anna.wait_for_message(lambda m: m.text.startswith("Dank je!"))
