@@ -105,7 +105,8 @@ async def add_requests(database_url: str, asker_ids: list[int], count: int, *, s
                 rows = []
                 for i in range(start, min(count, start + CHUNK)):
                     created = now - timedelta(days=rng.randint(1, 300))
-                    rows.append({"source_key": f"bench:{i}", "asker_id": asker_ids[i % len(asker_ids)],
+                    rows.append({"source_key": f"bench:{i}", "public_ref": f"bench-{i}",
+                                 "asker_id": asker_ids[i % len(asker_ids)],
                                  "text": f"Hoe pak ik de samenwerking met schoolbesturen aan? (vraag {i})",
                                  "theme": rng.choice(THEMES), "preference": "any", "context": "",
                                  "state": rng.choice(STATES), "version": 1,

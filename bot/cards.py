@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from bot.texts import Catalogue
+from bot.texts.markdown import Markdown, escape
 
+# ``escape`` lives with the catalogue, which escapes every value it fills in; card builders
+# import it from here for the user-supplied fields they show directly.
+__all__ = ["CARD_CONTENT_TYPE", "Markdown", "escape", "adaptive_card", "heading", "paragraph", "command_button",
+           "help_card", "welcome_card"]
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]()<>|~])")
-# List markers only mean something at the start of a line ("- x", "+ x", "1. x").
-_LINE_START_MARKER = re.compile(r"(?m)^(\s*)([-+#]|\d+(?=[.)]))")
-
-
-def escape(text: str | None) -> str:
-    """Make user-supplied text inert inside a TextBlock (no markdown, links or markup)."""
-    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", text or "")
-    return _LINE_START_MARKER.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
 
 
 def adaptive_card(body: list[dict[str, Any]], actions: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     """Wrap elements in an Adaptive Card 1.5 envelope, full width in Teams."""
+    # Escaped text is a ``Markdown`` (a str subclass) while cards are built; the card itself holds
+    # exact JSON types, which the reply serialiser passes on without msrest.
+    body = _plain(body)
+    actions = _plain(list(actions))
     card: dict[str, Any] = {
         "type": "AdaptiveCard",
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
@@ -32,6 +31,16 @@ def adaptive_card(body: list[dict[str, Any]], actions: Sequence[dict[str, Any]] 
     if actions:
         card["actions"] = list(actions)
     return card
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
 
 
 def heading(text: str) -> dict[str, Any]:

@@ -15,7 +15,7 @@ Card = dict[str, Any]
 FIELDS = ("total", "pupils", *PAYERS)
 
 
-def cost_form(texts: Catalogue, language: str, document_id: int, *, values: Mapping[str, str] | None = None,
+def cost_form(texts: Catalogue, language: str, document_ref: str, *, values: Mapping[str, str] | None = None,
               errors: Mapping[str, str] | None = None, placeholders: Mapping[str, str] | None = None) -> Card:
     """Total, pupils and the five payers; each error appears under its field."""
     t = texts.text
@@ -38,7 +38,7 @@ def cost_form(texts: Catalogue, language: str, document_id: int, *, values: Mapp
         field(payer, t(f"cost.payer.{payer}", language))
     if "parts" in errors:
         body.append(paragraph(t(errors["parts"], language, **(placeholders or {})), color="Attention"))
-    return adaptive_card(body, [command_button(t("cost.save", language), "cost_save", document_id=document_id)])
+    return adaptive_card(body, [command_button(t("cost.save", language), "cost_save", ref=document_ref)])
 
 
 def overview_card(texts: Catalogue, language: str, aggregate: CostAggregate, *, chart_png: bytes) -> Card:

@@ -155,16 +155,16 @@ class DocumentHandlers:
 
     async def _save_costs(self, turn_context: TurnContext, participant: Participant, data: dict[str, Any],
                           language: str) -> None:
-        document_id = int(data.get("document_id") or 0) if str(data.get("document_id") or "").isdigit() else 0
+        document_ref = str(data.get("ref") or "")
         values = {k: str(data.get(k) or "") for k in (*FIELDS, "unit")}
         try:
-            await self._service.save_cost_split(participant, document_id, values)
-        except CostSplitInvalid as invalid:
-            await send_card(turn_context, cost_form(self._texts, language, document_id, values=values,
-                                                     errors=invalid.errors, placeholders=invalid.values))
-            return
+            await self._service.save_cost_split(participant, document_ref=document_ref, values=values)
         except NotAllowed:
-            await turn_context.send_activity(self._texts.text("cost.unknown", language))
+            await turn_context.send_activity(self._texts.text("error.not_for_you", language))
+            return
+        except CostSplitInvalid as invalid:
+            await send_card(turn_context, cost_form(self._texts, language, document_ref, values=values,
+                                                     errors=invalid.errors, placeholders=invalid.values))
             return
         await turn_context.send_activity(self._texts.text("cost.saved", language))
 
@@ -204,7 +204,7 @@ class DocumentHandlers:
                                                     deadline_title=deadline.title if deadline else None,
                                                     zone=self._zone))
         if created and document.category == COST_CATEGORY:
-            await send_card(turn_context, cost_form(self._texts, language, document.id))
+            await send_card(turn_context, cost_form(self._texts, language, document.public_ref))
 
     async def _submissions(self, turn_context: TurnContext, participant: Participant, language: str) -> None:
         try:

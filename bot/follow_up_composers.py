@@ -77,7 +77,7 @@ def feedback_card(texts: Catalogue, language: str, request: SparringRequest, exp
          "maxLength": 1000},
     ]
     action = {"type": "Action.Execute", "title": t("feedback.send", language), "verb": "feedback.close",
-              "data": {"request_id": request.id, "version": request.version}}
+              "data": {"ref": request.public_ref, "version": request.version}}
     return adaptive_card(body, [action])
 
 

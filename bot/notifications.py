@@ -84,7 +84,7 @@ class TeamsNotifications:
             text = self._texts.text("intro.to_asker", language, expert=expert_person.name,
                                     organisation=expert_person.organisation, id=request.id)
             email = (expert.email if expert else None) or expert_person.email
-            button = self._texts.text("intro.chat_with", language, name=expert_person.name)
+            button = self._texts.plain("intro.chat_with", language, name=expert_person.name)  # a button: no markdown
             await self._outbox.plan(uow, asker.id,
                                     OutgoingMessage(card=introduction_card(text, button=button, email=email)),
                                     about=expert.id if expert else None)
@@ -94,7 +94,7 @@ class TeamsNotifications:
             organisation = asker_person.organisation if asker_person else "-"
             text = self._texts.text("intro.to_expert", language, asker=name, organisation=organisation,
                                     id=request.id)
-            button = self._texts.text("intro.chat_with", language, name=name)
+            button = self._texts.plain("intro.chat_with", language, name=name)
             await self._outbox.plan(uow, expert.id,
                                     OutgoingMessage(card=introduction_card(text, button=button, email=asker.email)),
                                     about=asker.id)

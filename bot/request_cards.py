@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from bot.cards import adaptive_card, command_button, escape, heading, paragraph
+from bot.cards import Markdown, adaptive_card, command_button, escape, heading, paragraph
 from bot.domain.models import Participant, Person
 from bot.domain.requests import Draft, Preference, SparringRequest, Suggestion
 from bot.texts import Catalogue
@@ -22,7 +22,7 @@ def _facts(pairs: Sequence[tuple[str, str]]) -> Card:
 def _execute(title: str, verb: str, request: SparringRequest, **extra: Any) -> Card:
     # Action.Execute lets Teams replace the card in place with the bot's answer.
     return {"type": "Action.Execute", "title": title, "verb": verb,
-            "data": {"request_id": request.id, "version": request.version, **extra}}
+            "data": {"ref": request.public_ref, "version": request.version, **extra}}
 
 
 def _show_card(title: str, body: list[Card], actions: list[Card]) -> Card:
@@ -35,19 +35,19 @@ def preference_label(texts: Catalogue, language: str, preference: Preference) ->
     return texts.text(f"preference.{preference.value}", language)
 
 
-def person_label(person: Person | None) -> str:
+def person_label(person: Person | None) -> Markdown:
     """``Name (Organisation)``, escaped for card text."""
     if person is None:
-        return "?"
-    return f"{escape(person.name)} ({escape(person.organisation)})"
+        return Markdown("?")
+    return Markdown(f"{escape(person.name)} ({escape(person.organisation)})")
 
 
-def asker_label(asker: Participant | None, person: Person | None) -> str:
-    """How the asker is shown: directory name and organisation when linked."""
+def asker_label(asker: Participant | None, person: Person | None) -> Markdown:
+    """How the asker is shown: directory name and organisation when linked (escaped for card text)."""
     if person is not None:
         return person_label(person)
-    return escape(asker.name if asker and asker.name else "?") + (
-        f" ({escape(asker.email)})" if asker and asker.email else "")
+    return Markdown(escape(asker.name if asker and asker.name else "?") + (
+        f" ({escape(asker.email)})" if asker and asker.email else ""))
 
 
 def confirm_card(texts: Catalogue, language: str, draft: Draft, themes: Sequence[str]) -> Card:
@@ -111,8 +111,9 @@ def review_card(texts: Catalogue, language: str, request: SparringRequest, *, as
     actions: list[Card] = []
     if request.suggestions:
         top = people.get(request.suggestions[0].person_id)
-        actions.append(_execute(t("review.approve", language, name=top.name if top else "?"), "review.approve",
-                                request))
+        # Button titles show no markdown: the name goes in as it is.
+        title = texts.plain("review.approve", language, name=top.name if top else "?")
+        actions.append(_execute(title, "review.approve", request))
     chooser = {"type": "Input.ChoiceSet", "id": "person", "label": t("review.choose_label", language),
                "isRequired": True, "choices": [{"title": f"{p.name} ({p.organisation})", "value": p.id}
                                                for p in choices]}
@@ -171,8 +172,8 @@ def my_requests_card(texts: Catalogue, language: str, requests: Sequence[Sparrin
                               f"{request.created_at:%d-%m-%Y}", spacing="Medium"))
         body.append(paragraph(escape(_shorten(request.text)), isSubtle=True, spacing="None"))
         if request.is_open and len(actions) < 5:
-            actions.append(command_button(t("mine.withdraw", language, id=request.id), "withdraw",
-                                          request_id=request.id))
+            actions.append(command_button(texts.plain("mine.withdraw", language, id=request.id), "withdraw",
+                                          ref=request.public_ref))
     return adaptive_card(body, actions)
 
 
@@ -190,7 +191,7 @@ def request_list_card(texts: Catalogue, language: str, *, title: str, empty: str
         body.append(paragraph(f"**#{request.id}** · {escape(request.theme)} · {age}", spacing="Medium"))
         body.append(paragraph(escape(_shorten(request.text)), isSubtle=True, spacing="None"))
         if button and len(actions) < 5:
-            actions.append(command_button(f"{button} #{request.id}", command, request_id=request.id))
+            actions.append(command_button(f"{button} #{request.id}", command, ref=request.public_ref))
     return adaptive_card(body, actions)
 
 

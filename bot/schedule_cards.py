@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.cards import adaptive_card, command_button, escape, heading, paragraph
+from bot.cards import Markdown, adaptive_card, command_button, escape, heading, paragraph
 from bot.domain.deadlines import Deadline, Event
 from bot.domain.localtime import format_moment, local_to_utc
 from bot.domain.models import Participant
@@ -89,7 +89,7 @@ def overview_card(texts: Catalogue, language: str, statuses: Sequence[DeadlineSt
             where = t("event.when_where", language, when=when, place=escape(event.place))
             body.append(paragraph(f"{escape(event.title)} · {where}"))
     if coordinator and opted_out:
-        names = ", ".join(sorted(escape(p.name or p.email or "?") for p in opted_out))
+        names = Markdown(", ".join(sorted(escape(p.name or p.email or "?") for p in opted_out)))
         body.append(paragraph(t("deadlines.opted_out", language, names=names), isSubtle=True, spacing="Large"))
     return adaptive_card(body)
 
@@ -132,9 +132,10 @@ def coordinator_deadline_buttons(texts: Catalogue, language: str, deadlines: Seq
     t = texts.text
     buttons = [command_button(t("deadline_form.add_button", language), "deadline_form"),
                command_button(t("event_form.add_button", language), "event_form")]
-    buttons += [command_button(t("deadline_form.edit_button", language, title=d.title), "deadline_form",
+    # Button titles show no markdown: the title goes in as it is.
+    buttons += [command_button(texts.plain("deadline_form.edit_button", language, title=d.title), "deadline_form",
                                deadline_id=d.id) for d in deadlines[:3]]
-    buttons += [command_button(t("deadline_form.edit_button", language, title=e.title), "event_form",
+    buttons += [command_button(texts.plain("deadline_form.edit_button", language, title=e.title), "event_form",
                                event_id=e.id) for e in events[:2]]
     return buttons
 

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from botbuilder.core import TurnContext
 
+from bot.cards import Markdown
 from bot.domain.clock import Clock
 from bot.domain.deadlines import DOCUMENT_CATEGORIES, Event
 from bot.domain.localtime import format_moment, local_to_utc
@@ -62,7 +63,8 @@ class ScheduleHandlers:
                              data: dict[str, Any], language: str) -> None:
         t = self._texts.text
         if not await self._service.is_coordinator(participant):
-            await turn_context.send_activity(t("error.coordinator_only", language))
+            # These are card buttons: who may act is decided first, and a refusal says only that.
+            await turn_context.send_activity(t("error.not_for_you", language))
             return
         if name in ("deadline_save", "event_save"):
             await self._save(turn_context, participant, data, language, event=name == "event_save")
@@ -96,10 +98,10 @@ class ScheduleHandlers:
             text = t("deadline_form.saved", language, title=item.title, when=when)
         await turn_context.send_activity(text)
 
-    def _field_names(self, fields: list[str], language: str) -> str:
+    def _field_names(self, fields: list[str], language: str) -> Markdown:
         """The wrong fields in the coordinator's words (the file's field names as a fallback)."""
         keys = [f"deadline_form.field.{name}" for name in fields] or ["deadline_form.field.title"]
-        return ", ".join(self._texts.text(key, language) if key in self._texts.entries
+        return Markdown(", ".join(self._texts.text(key, language) if key in self._texts.entries
                          else self._texts.text("deadline_form.field.other", language, field=key.rsplit(".", 1)[1])
-                         for key in keys)
+                         for key in keys))
 

@@ -12,7 +12,7 @@ from bot.domain.clock import Clock
 from bot.domain.errors import NotReachable
 from bot.domain.models import Participant, Person
 from bot.domain.ports import UnitOfWorkFactory
-from bot.domain.requests import Draft, InvalidTransition, NotAllowed, SparringRequest, StaleRequest, State
+from bot.domain.requests import Action, Draft, InvalidTransition, NotAllowed, SparringRequest, StaleRequest, State
 from bot.domain.services.sparring import InvalidQuestion, SparringService
 from bot.notifications import TeamsNotifications
 from bot.proactive import TeamsMessenger
@@ -25,6 +25,17 @@ from dialogs.runner import DialogRunner
 log = logging.getLogger(__name__)
 Card = dict[str, Any]
 SPARRING_COMMANDS = ("ask", "mine", "assigned", "open", "withdraw", "review")
+# Every ``Action.Execute`` verb the cards carry, and the request action it makes: who may click
+# is ``WHO_MAY[action]``, checked before anything else. A verb not listed here is refused.
+CARD_VERBS: dict[str, Action] = {
+    "review.approve": Action.APPROVE,
+    "review.redirect": Action.REDIRECT,
+    "review.myself": Action.ANSWER_MYSELF,
+    "review.decline": Action.DECLINE,
+    "intro.accept": Action.ACCEPT,
+    "intro.decline": Action.EXPERT_DECLINE,
+    "feedback.close": Action.CLOSE,
+}
 
 
 class InvalidRating(Exception):
@@ -113,10 +124,12 @@ class SparringHandlers:
         try:
             requests = await self._service.waiting_for_coordinator(participant)
         except NotAllowed:
-            await turn_context.send_activity(self._texts.text("error.coordinator_only", language))
+            # The ``review`` button is a click on a request: refused like every other click.
+            key = "error.not_for_you" if name == "review" else "error.coordinator_only"
+            await turn_context.send_activity(self._texts.text(key, language))
             return
-        wanted = _int(data.get("request_id"))
-        match = next((r for r in requests if r.id == wanted), None)
+        wanted = str(data.get("ref") or "")
+        match = next((r for r in requests if wanted and r.public_ref == wanted), None)
         if name == "review" and match is not None:
             await send_card(turn_context, await self._notifications.review_card_for(match, language))
             return
@@ -127,14 +140,16 @@ class SparringHandlers:
 
     async def _withdraw(self, turn_context: TurnContext, participant: Participant, data: dict[str, Any],
                         language: str) -> None:
-        request_id = _int(data.get("request_id"))
         try:
-            request = await self._service.withdraw(participant, request_id or 0)
+            # Who may act first: a stranger's click, with a real or a made-up reference, ends here.
+            request_id = await self._service.authorize(participant, public_ref=str(data.get("ref") or ""),
+                                                       action=Action.WITHDRAW)
+            request = await self._service.withdraw(participant, request_id)
         except NotAllowed:
-            await turn_context.send_activity(self._texts.text("error.not_asker", language))
+            await turn_context.send_activity(self._texts.text("error.not_for_you", language))
             return
         except (InvalidTransition, StaleRequest):
-            current = await self._service.get(request_id or 0)
+            current = await self._service.get(request_id)
             state = self._texts.text(f"state.{current.state.value}", language) if current else "?"
             await turn_context.send_activity(self._texts.text("review.already", language, state=state))
             return
@@ -142,19 +157,28 @@ class SparringHandlers:
 
     async def on_card_action(self, turn_context: TurnContext, participant: Participant | None, verb: str,
                              data: dict[str, Any]) -> Card | str:
-        """An ``Action.Execute`` click: the card that replaces the clicked one, or why it was refused."""
+        """An ``Action.Execute`` click: the card that replaces the clicked one, or why it was refused.
+
+        Who may click is decided first, from the verb's action and the actor alone; a refusal is
+        one short "not for you", the same for a real, stale or made-up reference. Only then are
+        the version, the state and the inputs looked at, so only someone allowed to act ever gets
+        a refreshed card.
+        """
         language = language_for(turn_context.activity.locale)
-        request_id, version = _int(data.get("request_id")), _int(data.get("version"))
-        if participant is None or request_id is None:
-            return self._texts.text("error.generic", language)
+        action = CARD_VERBS.get(verb)
+        if participant is None or action is None:
+            return await _tell(turn_context, self._texts.text("error.not_for_you", language))
         try:
-            request = await self._act(participant, verb, request_id, version, data)
+            request_id = await self._service.authorize(participant, public_ref=str(data.get("ref") or ""),
+                                                       action=action)
+        except NotAllowed:
+            return await _tell(turn_context, self._texts.text("error.not_for_you", language))
+        try:
+            request = await self._act(participant, verb, request_id, _int(data.get("version")), data)
         except InvalidRating:
             return await _tell(turn_context, self._texts.text("feedback.invalid", language))
         except NotAllowed:
-            key = ("error.coordinator_only" if verb.startswith("review.")
-                   else "error.not_asker" if verb.startswith("feedback.") else "error.not_yours")
-            return await _tell(turn_context, self._texts.text(key, language))
+            return await _tell(turn_context, self._texts.text("error.not_for_you", language))
         except (InvalidTransition, StaleRequest):
             request = await self._service.get(request_id)
             if request is None:

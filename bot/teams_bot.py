@@ -82,6 +82,11 @@ class SparringBot(TeamsActivityHandler):
                 self._features[name] = feature
         self._forced_locale = forced_locale
 
+    @property
+    def commands(self) -> tuple[str, ...]:
+        """Every command word a feature answers (typed, or sent back by a card's ``Action.Submit``)."""
+        return tuple(self._features)
+
     async def on_turn(self, turn_context: TurnContext) -> None:
         """Refuse foreign tenants before anything is stored; save state once, after the turn."""
         if not self._tenant_allowed(turn_context):

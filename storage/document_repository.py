@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.cost_split import PARTICIPANT_LIBRARY_PREFIX, CostSplit
 from bot.domain.documents import Consent, Document
+from bot.domain.requests import new_public_ref
 from storage.db import dialect_insert
 from storage.tables import CostSplitRow, DocumentRow, ParticipantRow, UploadRow
 
@@ -34,6 +35,7 @@ class SqlDocumentRepository:
             consent=Consent(document.consent).value, note=document.note, file_name=document.file_name[:255],
             stored_name=document.stored_name, size=document.size, sha256=document.sha256,
             content_type=document.content_type[:120], created_at=document.created_at,
+            public_ref=document.public_ref or new_public_ref(),
         )
         # ON CONFLICT DO NOTHING rather than a savepoint: the same content from the same person
         # arriving twice at once keeps one row, and the transaction stays usable. (A SAVEPOINT as
@@ -48,6 +50,13 @@ class SqlDocumentRepository:
     async def get(self, document_id: int) -> Document | None:
         """One document by id."""
         row = await self._session.get(DocumentRow, document_id)
+        return _to_document(row) if row else None
+
+    async def by_ref(self, public_ref: str) -> Document | None:
+        """The document a card's random reference names."""
+        if not public_ref:
+            return None
+        row = (await self._session.scalars(select(DocumentRow).where(DocumentRow.public_ref == public_ref))).first()
         return _to_document(row) if row else None
 
     async def for_owner(self, owner_id: int) -> list[Document]:
@@ -164,6 +173,7 @@ def _to_document(row: DocumentRow) -> Document:
         id=row.id, owner_id=row.owner_id, category=row.category, deadline_id=row.deadline_id,
         consent=Consent(row.consent), note=row.note, file_name=row.file_name, stored_name=row.stored_name,
         size=row.size, sha256=row.sha256, content_type=row.content_type, created_at=_aware(row.created_at),
+        public_ref=row.public_ref,
     )
 
 

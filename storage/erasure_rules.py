@@ -97,7 +97,7 @@ ERASURE_RULES: Mapping[str, Mapping[str, Rule]] = {
     },
     "requests": {
         "source_key": _OWN_REQUEST, "asker_id": _OWN_REQUEST, "text": _OWN_REQUEST, "theme": _OWN_REQUEST,
-        "preference": _OWN_REQUEST, "context": _OWN_REQUEST, "state": _OWN_REQUEST,
+        "preference": _OWN_REQUEST, "public_ref": _OWN_REQUEST, "context": _OWN_REQUEST, "state": _OWN_REQUEST,
         "suggestions": _OWN_REQUEST, "declined_by": _OWN_REQUEST, "comment": _OWN_REQUEST,
         "assignee_id": deleted("with their requests; in others' requests it names a directory person "
                                "(see people), not a participant"),
@@ -133,7 +133,7 @@ ERASURE_RULES: Mapping[str, Mapping[str, Rule]] = {
     },
     "documents": {
         "owner_id": _OWN_DOCUMENT, "category": _OWN_DOCUMENT, "deadline_id": _OWN_DOCUMENT,
-        "consent": _OWN_DOCUMENT, "note": _OWN_DOCUMENT, "file_name": _OWN_DOCUMENT,
+        "consent": _OWN_DOCUMENT, "note": _OWN_DOCUMENT, "public_ref": _OWN_DOCUMENT, "file_name": _OWN_DOCUMENT,
         "stored_name": _OWN_DOCUMENT, "sha256": _OWN_DOCUMENT, "content_type": _OWN_DOCUMENT,
     },
     "uploads": {

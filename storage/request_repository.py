@@ -11,7 +11,16 @@ from typing import Any
 from sqlalchemy import Insert, Select, Update, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.requests import Action, Preference, RequestEvent, SparringRequest, StaleRequest, State, Suggestion
+from bot.domain.requests import (
+    Action,
+    Preference,
+    RequestEvent,
+    SparringRequest,
+    StaleRequest,
+    State,
+    Suggestion,
+    new_public_ref,
+)
 from storage.db import insert_new
 from storage.direct_sql import Statements
 from storage.tables import RequestEventRow, RequestRow, RoutingFeedbackRow
@@ -28,7 +37,9 @@ class SqlRequestRepository:
 
     async def add(self, request: SparringRequest, *, source_key: str) -> tuple[SparringRequest, bool]:
         """Insert, or return the request already made from ``source_key`` (a redelivery)."""
-        values = {"source_key": source_key[:300], **_columns(request)}
+        if not request.public_ref:
+            request = dataclasses.replace(request, public_ref=new_public_ref())
+        values = {"source_key": source_key[:300], "public_ref": request.public_ref, **_columns(request)}
         # One statement: a redelivered (or concurrently delivered) activity inserts nothing.
         inserted = (await self._sql.execute(_insert(self._session.bind.dialect.name, tuple(values)), values)).first()
         if inserted is not None:
@@ -40,6 +51,13 @@ class SqlRequestRepository:
     async def get(self, request_id: int) -> SparringRequest | None:
         """One request by id."""
         row = await self._session.get(RequestRow, request_id)
+        return _to_request(row) if row else None
+
+    async def by_ref(self, public_ref: str) -> SparringRequest | None:
+        """The request a card's random reference names."""
+        if not public_ref:
+            return None
+        row = (await self._session.scalars(select(RequestRow).where(RequestRow.public_ref == public_ref))).first()
         return _to_request(row) if row else None
 
     async def save(self, request: SparringRequest, *, expected_version: int) -> SparringRequest:
@@ -182,7 +200,7 @@ def _to_request(row: RequestRow) -> SparringRequest:
                           for s in row.suggestions or ()),
         assignee_id=row.assignee_id, declined_by=tuple(row.declined_by or ()), note=row.note or "",
         rating=row.rating, comment=row.comment or "",
-        introduced_at=_aware(row.introduced_at) if row.introduced_at else None,
+        introduced_at=_aware(row.introduced_at) if row.introduced_at else None, public_ref=row.public_ref,
     )
 
 

@@ -90,6 +90,8 @@ class RequestRow(Base):
     __table_args__ = (Index("ix_requests_state_assignee", "state", "assignee_id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     source_key: Mapped[str] = mapped_column(String(300), unique=True)
+    # Cards name a request by this random reference, never by the guessable id.
+    public_ref: Mapped[str] = mapped_column(String(32), unique=True)
     asker_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(Text)
     theme: Mapped[str] = mapped_column(String(100))
@@ -180,6 +182,8 @@ class DocumentRow(Base):
     note: Mapped[str] = mapped_column(Text)
     file_name: Mapped[str] = mapped_column(String(255))
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    # Cards name a document by this random reference, never by the guessable id.
+    public_ref: Mapped[str] = mapped_column(String(32), unique=True)
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     content_type: Mapped[str] = mapped_column(String(120))

@@ -127,6 +127,7 @@ class Document:
     sha256: str
     content_type: str
     created_at: datetime
+    public_ref: str = ""  # what cards carry instead of ``id`` (random, see ``new_public_ref``)
 
     @property
     def shared(self) -> bool:

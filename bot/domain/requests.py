@@ -8,6 +8,7 @@ as ``declined`` (by the coordinator) or ``withdrawn`` (by the asker). Anything e
 from __future__ import annotations
 
 import enum
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -49,6 +50,27 @@ class Action(enum.StrEnum):
     CLOSE = "close"            # asker feedback, or the coordinator
 
 
+class Party(enum.StrEnum):
+    """Who may make an action on a request."""
+
+    COORDINATOR = "coordinator"
+    ASSIGNEE = "assignee"    # the colleague or adviser the request is assigned to
+    ASKER = "asker"
+
+
+# Every action a person makes on an existing request, and who may make it. Checked before
+# anything else about the request (its version, its state) is looked at.
+WHO_MAY: dict[Action, Party] = {
+    Action.APPROVE: Party.COORDINATOR,
+    Action.REDIRECT: Party.COORDINATOR,
+    Action.ANSWER_MYSELF: Party.COORDINATOR,
+    Action.DECLINE: Party.COORDINATOR,
+    Action.ACCEPT: Party.ASSIGNEE,
+    Action.EXPERT_DECLINE: Party.ASSIGNEE,
+    Action.WITHDRAW: Party.ASKER,
+    Action.CLOSE: Party.ASKER,
+}
+
 OPEN_STATES = frozenset({State.NEW, State.SUGGESTED, State.ASSIGNED, State.ACCEPTED})
 
 TRANSITIONS: dict[Action, tuple[frozenset[State], State]] = {
@@ -78,6 +100,11 @@ class NotAllowed(DomainError):
 
 class StaleRequest(DomainError):
     """Someone else changed the request between reading and writing it."""
+
+
+def new_public_ref() -> str:
+    """A random reference for cards (128 bits, URL-safe): a sequential id would let anyone try the next one."""
+    return secrets.token_urlsafe(16)
 
 
 def next_state(request_id: int, current: State, action: Action) -> State:
@@ -128,6 +155,7 @@ class SparringRequest:
     rating: int | None = None
     comment: str = ""
     introduced_at: datetime | None = None
+    public_ref: str = ""  # what cards carry instead of ``id``: random, so ids cannot be guessed
 
     @property
     def is_open(self) -> bool:

@@ -9,6 +9,8 @@ from typing import Any
 
 import yaml
 
+from bot.texts.markdown import escape
+
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
 
@@ -45,7 +47,21 @@ class Catalogue:
         return cls(entries={k: dict(v) for k, v in raw.items()})
 
     def text(self, key: str, language: str = DEFAULT_LANGUAGE, **values: Any) -> str:
-        """The text for ``key`` in ``language`` (Dutch when unknown), with values filled in.
+        """The text for ``key`` in ``language`` (Dutch when unknown), for a card or a chat message.
+
+        This is where user-supplied values enter what the bot says: every text value is escaped
+        (:func:`bot.texts.markdown.escape`) unless it is already :class:`Markdown`, so a display
+        name or a title can never become a link, emphasis or a heading. Numbers are filled in as
+        they are. The result is a plain ``str`` (activities and cards keep exact JSON types).
+
+        Raises:
+            KeyError: The key is not in the catalogue (a programming error).
+        """
+        safe = {name: escape(value) if isinstance(value, str) else value for name, value in values.items()}
+        return self.plain(key, language, **safe)
+
+    def plain(self, key: str, language: str = DEFAULT_LANGUAGE, **values: Any) -> str:
+        """The text with values filled in as they are: for button titles and labels, which show no markdown.
 
         Raises:
             KeyError: The key is not in the catalogue (a programming error).

@@ -95,9 +95,8 @@ async def test_erasure_leaves_nothing_about_the_person_in_any_table_or_message(
     # (a redirect the router learns from), and his introduction offer is planned, not sent either.
     await ask_without_delivery(bot_client, connector, SECOND)
     second = await request_row(bot_client, 2)
-    await post(bot_client, build.card_action(connector.url, "review.redirect",
-                                             {"request_id": 2, "version": second.version, "person": "maarten-oba"},
-                                             key="dia"), status=200)
+    redirect = {"ref": second.public_ref, "version": second.version, "person": "maarten-oba"}
+    await post(bot_client, build.card_action(connector.url, "review.redirect", redirect, key="dia"), status=200)
     assert (await request_row(bot_client, 2)).state == "assigned"
 
     files["plan.pdf"] = PDF

@@ -104,7 +104,7 @@ async def test_second_click_and_forged_clicks_change_nothing(bot_client, connect
     # The asker forges the coordinator's click with the same payload.
     forged = await post(bot_client, build.card_action(connector.url, "review.approve", approve["data"], key="anna"),
                         status=200)
-    assert connector.texts("a:personal-anna")[-1] == "Dat kan alleen de coördinator van het project."
+    assert connector.texts("a:personal-anna")[-1] == "Deze knop is niet voor jou bedoeld."
     assert (await forged.json())["type"] != "application/vnd.microsoft.card.adaptive"
     first = await post(bot_client, build.card_action(connector.url, "review.approve", approve["data"], key="dia"),
                        status=200)
@@ -154,7 +154,7 @@ async def test_my_questions_withdraw_and_open_questions(bot_client, connector):
     assert "bij Dia" in texts_of(mine)
     withdraw = mine["actions"][0]["data"]
     await post(bot_client, build.card_submit(connector.url, withdraw, key="maarten"))  # forged by someone else
-    assert connector.texts("a:personal-maarten")[-1] == "Alleen wie de vraag stelde, kan dit doen."
+    assert connector.texts("a:personal-maarten")[-1] == "Deze knop is niet voor jou bedoeld."
     await post(bot_client, build.card_submit(connector.url, withdraw, key="anna"))
     assert connector.texts("a:personal-anna")[-1] == "Je vraag #1 is ingetrokken."
     [row] = await requests(bot_client)
@@ -212,7 +212,7 @@ async def test_coordinator_adds_and_changes_deadlines_in_teams(bot_client, conne
     await post(bot_client, build.card_submit(connector.url, bad, key="dia"))
     assert connector.texts("a:personal-dia")[-1].startswith("Dit klopt nog niet: datum en tijd")
     await post(bot_client, build.card_submit(connector.url, {**bad, "due_date": "2027-05-03"}, key="anna"))
-    assert connector.texts("a:personal-anna")[-1] == "Dat kan alleen de coördinator van het project."
+    assert connector.texts("a:personal-anna")[-1] == "Deze knop is niet voor jou bedoeld."
     await post(bot_client, build.card_submit(connector.url, {**bad, "due_date": "2027-05-03"}, key="dia"))
     assert connector.texts("a:personal-dia")[-1].startswith(
         "✔ Deadline opgeslagen: Ambitiebrief delen, uiterlijk maandag 3 mei, 12:00")

@@ -20,7 +20,7 @@ from tests.e2e.test_http_sparring import ask, deliver, introduce_people, post, r
 from tests.security.helpers import snapshot
 
 NOT_COORDINATOR = "Dat kan alleen de coördinator van het project."
-NOT_ASKER = "Alleen wie de vraag stelde, kan dit doen."
+NOT_FOR_YOU = "Deze knop is niet voor jou bedoeld."
 CARD = "application/vnd.microsoft.card.adaptive"
 
 
@@ -35,6 +35,11 @@ async def _version(client) -> int:  # type: ignore[no-untyped-def]
     return row.version
 
 
+async def _ref(client) -> str:  # type: ignore[no-untyped-def]
+    [row] = await requests(client)
+    return row.public_ref
+
+
 class Forger:
     """Sends forged actions and checks that none of them changed a decision table."""
 
@@ -45,7 +50,8 @@ class Forger:
     async def payload(self, **extra: Any) -> dict[str, Any]:
         ids = await _participant_ids(self.client)
         # Claims a user could add to a card's data to pose as the coordinator or the asker.
-        return {"request_id": 1, "version": await _version(self.client), "actor": "29:dia", "user": "29:dia",
+        return {"ref": await _ref(self.client), "request_id": 1, "version": await _version(self.client),
+                "actor": "29:dia", "user": "29:dia",
                 "from": {"id": "29:dia"}, "asker_id": ids.get("anna"), "participant_id": ids.get("dia"),
                 "person_id": "dia", "assignee_id": "maarten-oba", **extra}
 
@@ -98,7 +104,7 @@ async def test_only_the_coordinator_reviews_and_sees_the_overview(programme, bot
         await forger.click("review.myself", key)
         await forger.click("review.decline", key, note="geen sparringvraag")
         await forger.say("open vragen", key, NOT_COORDINATOR)
-        await forger.submit("review", key, NOT_COORDINATOR)
+        await forger.submit("review", key, NOT_FOR_YOU)
     # An unknown verb is refused too, also for the coordinator.
     await forger.click("review.approve_all", "dia")
     await forger.click("admin.export", "dia")
@@ -108,7 +114,7 @@ async def test_only_the_coordinator_reviews_and_sees_the_overview(programme, bot
     assert row.state == "suggested" and row.assignee_id is None
     # The real coordinator's click still works afterwards.
     response = await post(bot_client, build.card_action(connector.url, "review.approve",
-                                                        {"request_id": 1, "version": row.version}, key="dia"),
+                                                        {"ref": row.public_ref, "version": row.version}, key="dia"),
                           status=200)
     assert (await response.json())["type"] == CARD
     [row] = await requests(bot_client)
@@ -119,8 +125,8 @@ async def test_only_the_coordinator_reviews_and_sees_the_overview(programme, bot
 async def test_only_the_assigned_expert_accepts_or_declines_and_only_the_asker_withdraws_or_closes(
         programme, bot_client, connector):
     forger = programme
-    version = (await requests(bot_client))[0].version
-    await post(bot_client, build.card_action(connector.url, "review.approve", {"request_id": 1, "version": version},
+    version, ref = (await requests(bot_client))[0].version, await _ref(bot_client)
+    await post(bot_client, build.card_action(connector.url, "review.approve", {"ref": ref, "version": version},
                                              key="dia"), status=200)
     await deliver(bot_client)
     ids = await _participant_ids(bot_client)
@@ -129,7 +135,7 @@ async def test_only_the_assigned_expert_accepts_or_declines_and_only_the_asker_w
         await forger.click("intro.accept", key)
         await forger.click("intro.decline", key, reason="geen tijd")
     for key in ("maarten", "eline", "dia"):
-        await forger.submit("withdraw", key, NOT_ASKER)
+        await forger.submit("withdraw", key, NOT_FOR_YOU)
         await forger.click("feedback.close", key, rating=5, comment="top")
     # "mijn vragen" only ever shows one's own requests, whatever the payload says.
     await post(bot_client, build.card_submit(connector.url, {"command": "mine", "asker_id": ids["anna"]}, key="eline"))
@@ -137,14 +143,14 @@ async def test_only_the_assigned_expert_accepts_or_declines_and_only_the_asker_w
 
     # The assigned expert accepts; then only the asker may close.
     version = (await requests(bot_client))[0].version
-    await post(bot_client, build.card_action(connector.url, "intro.accept", {"request_id": 1, "version": version},
+    await post(bot_client, build.card_action(connector.url, "intro.accept", {"ref": ref, "version": version},
                                              key="maarten"), status=200)
     await deliver(bot_client)
     for key in ("maarten", "eline", "dia"):
         await forger.click("feedback.close", key, rating=1, comment="slecht")
-        await forger.submit("withdraw", key, NOT_ASKER)
+        await forger.submit("withdraw", key, NOT_FOR_YOU)
     response = await post(bot_client, build.card_action(connector.url, "feedback.close",
-                                                        {"request_id": 1, "rating": 4, "comment": "dank"},
+                                                        {"ref": ref, "rating": 4, "comment": "dank"},
                                                         key="anna"), status=200)
     assert (await response.json())["type"] == CARD
     [row] = await requests(bot_client)

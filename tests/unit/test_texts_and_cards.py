@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 
@@ -53,7 +54,8 @@ def test_cards_are_adaptive_1_5_and_escape_user_text(texts: Catalogue):
     card = welcome_card(texts, "nl", name="**Eve** [x](http://evil)", programme="dBos po")
     assert card["version"] == "1.5" and card["type"] == "AdaptiveCard"
     dumped = json.dumps(card)
-    assert "**Eve**" not in dumped and "](http" not in dumped
+    # "\\](" is an escaped bracket: the text shows "[x](http://evil)", not a link.
+    assert "**Eve**" not in dumped and not re.search(r"(?<!\\\\)\](?=\()", dumped)
     assert card["body"][0]["text"].startswith("Welkom bij Sparringbot")
     english = help_card(texts, "en", unknown=True)
     assert english["body"][1]["text"] == texts.text("help.unknown", "en")
@@ -64,7 +66,7 @@ def test_cards_are_adaptive_1_5_and_escape_user_text(texts: Catalogue):
 
 
 def test_escape_neutralises_markdown():
-    assert escape("a*b_[c](d)") == "a\\*b\\_\\[c\\]\\(d\\)"
+    assert escape("a*b_[c](d)") == "a\\*b\\_\\[c\\](d)"
     assert escape("anna@bieb.nl, Geert-Jan") == "anna@bieb.nl, Geert-Jan"
-    assert escape("- lijst\n1. een") == "\\- lijst\n\\1. een"
+    assert escape("- lijst\n1. een") == "\\- lijst\n1\\. een"
     assert escape(None) == ""

@@ -155,21 +155,24 @@ class DocumentService:
                 return document
             return document if await is_coordinator(uow, reader) else None
 
-    async def save_cost_split(self, owner: Participant, document_id: int, values: Mapping[str, str]) -> CostSplit:
-        """Attach a validated cost split to the owner's cost document.
+    async def save_cost_split(self, owner: Participant, *, document_ref: str,
+                              values: Mapping[str, str]) -> CostSplit:
+        """Attach a validated cost split to the owner's cost document (named by its card reference).
+
+        Whose document it is is checked before the values, so a stranger's click learns nothing.
 
         Raises:
+            NotAllowed: Not the owner's cost document, or no such document (the same either way).
             CostSplitInvalid: With an error per field (shown on the card).
-            NotAllowed: Not the owner's cost document.
         """
-        split = validate_cost_split({**values, "as_percentages": str(values.get("unit") == "percentages")})
         async with self._uow_factory() as uow:
-            document = await uow.documents.get(document_id)
+            document = await uow.documents.by_ref(document_ref) if document_ref else None
             if document is None or document.owner_id != owner.id or document.category != COST_CATEGORY:
                 raise NotAllowed("not your cost document")
+            split = validate_cost_split({**values, "as_percentages": str(values.get("unit") == "percentages")})
             person = await uow.directory.person(owner.person_id) if owner.person_id else None
             library = person.organisation if person else f"{PARTICIPANT_LIBRARY_PREFIX}{owner.id}"
-            await uow.documents.add_cost_split(document_id, split, library, now=self._clock.now())
+            await uow.documents.add_cost_split(document.id, split, library, now=self._clock.now())
             await uow.commit()
         return split
 

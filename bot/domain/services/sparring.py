@@ -16,9 +16,11 @@ from bot.domain.errors import DomainError
 from bot.domain.models import Participant, Person, Role
 from bot.domain.ports import Notifications, UnitOfWork, UnitOfWorkFactory
 from bot.domain.requests import (
+    WHO_MAY,
     Action,
     Draft,
     NotAllowed,
+    Party,
     RequestEvent,
     SparringRequest,
     StaleRequest,
@@ -98,8 +100,8 @@ class SparringService:
         A different person than the top suggestion is a redirect, which the router learns from.
         """
         async with self._uow_factory() as uow:
-            await self._require_coordinator(uow, actor)
-            request = await self._load(uow, request_id, version)
+            request = await self._load(uow, actor=actor, action=Action.APPROVE, request_id=request_id,
+                                       version=version)
             top = request.suggestions[0].person_id if request.suggestions else None
             target = person_id or top
             person = await uow.directory.person(target) if target else None
@@ -127,8 +129,8 @@ class SparringService:
     ) -> SparringRequest:
         """Coordinator: take the question personally; asker and coordinator are introduced."""
         async with self._uow_factory() as uow:
-            await self._require_coordinator(uow, actor)
-            request = await self._load(uow, request_id, version)
+            request = await self._load(uow, actor=actor, action=Action.ANSWER_MYSELF, request_id=request_id,
+                                       version=version)
             request = await self._transition(uow, request, Action.ANSWER_MYSELF, _who(actor),
                                              assignee_id=actor.person_id, introduced_at=self._clock.now())
             await plan_feedback_question(uow, request, now=self._clock.now())
@@ -140,8 +142,8 @@ class SparringService:
                       version: int | None = None) -> SparringRequest:
         """Coordinator: this is not a sparring question; the asker gets the note."""
         async with self._uow_factory() as uow:
-            await self._require_coordinator(uow, actor)
-            request = await self._load(uow, request_id, version)
+            request = await self._load(uow, actor=actor, action=Action.DECLINE, request_id=request_id,
+                                       version=version)
             request = await self._transition(uow, request, Action.DECLINE, _who(actor), note=note.strip())
             await self._notifications.declined(uow, request)
             await uow.commit()
@@ -152,8 +154,8 @@ class SparringService:
     ) -> SparringRequest:
         """Expert: yes; asker and expert are introduced to each other."""
         async with self._uow_factory() as uow:
-            request = await self._load(uow, request_id, version)
-            _require_assignee(actor, request)
+            request = await self._load(uow, actor=actor, action=Action.ACCEPT, request_id=request_id,
+                                       version=version)
             request = await self._transition(uow, request, Action.ACCEPT, _who(actor), introduced_at=self._clock.now())
             await plan_feedback_question(uow, request, now=self._clock.now())
             await self._notifications.introduced(uow, request)
@@ -164,8 +166,8 @@ class SparringService:
                              version: int | None = None) -> SparringRequest:
         """Expert: no; the coordinator gets the request back with the next suggestion."""
         async with self._uow_factory() as uow:
-            request = await self._load(uow, request_id, version)
-            _require_assignee(actor, request)
+            request = await self._load(uow, actor=actor, action=Action.EXPERT_DECLINE, request_id=request_id,
+                                       version=version)
             declined_by = (*request.declined_by, request.assignee_id or "")
             asker = await uow.participants.get(request.asker_id)
             retry = dataclasses.replace(request, declined_by=declined_by)
@@ -180,9 +182,8 @@ class SparringService:
     async def withdraw(self, actor: Participant, request_id: int) -> SparringRequest:
         """Asker: never mind."""
         async with self._uow_factory() as uow:
-            request = await self._load(uow, request_id, None)
-            if request.asker_id != actor.id:
-                raise NotAllowed("only the asker may withdraw a request")
+            request = await self._load(uow, actor=actor, action=Action.WITHDRAW, request_id=request_id,
+                                       version=None)
             request = await self._transition(uow, request, Action.WITHDRAW, _who(actor))
             await self._notifications.withdrawn(uow, request)
             await uow.commit()
@@ -190,12 +191,11 @@ class SparringService:
 
     async def close(self, actor: Participant, request_id: int, *, rating: int, comment: str = "") -> SparringRequest:
         """Asker: the question was answered (1–5 and a comment); closes the request."""
-        if not 1 <= rating <= 5:
-            raise NotAllowed("rating must be 1 to 5")
         async with self._uow_factory() as uow:
-            request = await self._load(uow, request_id, None)
-            if request.asker_id != actor.id:
-                raise NotAllowed("only the asker may close a request")
+            request = await self._load(uow, actor=actor, action=Action.CLOSE, request_id=request_id,
+                                       version=None)
+            if not 1 <= rating <= 5:
+                raise NotAllowed("rating must be 1 to 5")
             request = await self._transition(uow, request, Action.CLOSE, _who(actor), rating=rating,
                                              comment=comment.strip())
             await uow.commit()
@@ -229,6 +229,21 @@ class SparringService:
         async with self._uow_factory() as uow:
             return await uow.requests.get(request_id)
 
+    async def authorize(self, actor: Participant, *, public_ref: str, action: Action) -> int:
+        """The id of the request a card's ``public_ref`` names, when ``actor`` may make ``action`` on it.
+
+        The edge calls this before it reads anything else from a click (inputs, version), so a
+        refusal comes first and says nothing about the request.
+
+        Raises:
+            NotAllowed: No such request, or not the actor's to act on (the same either way).
+        """
+        async with self._uow_factory() as uow:
+            request = await uow.requests.by_ref(public_ref) if public_ref else None
+            if request is None or not await self._may(uow, actor=actor, action=action, request=request):
+                raise NotAllowed(f"not allowed to {action.value} this request")
+            return request.id
+
     async def _rank(self, uow: UnitOfWork, request: SparringRequest, asker: Participant | None) -> list[Suggestion]:
         people = await uow.directory.people(active_only=True)
         feedback = await uow.requests.feedback()
@@ -247,13 +262,27 @@ class SparringService:
         if not await is_coordinator(uow, actor):
             raise NotAllowed("only the coordinator may do this")
 
-    async def _load(self, uow: UnitOfWork, request_id: int, version: int | None) -> SparringRequest:
+    async def _load(self, uow: UnitOfWork, *, actor: Participant, action: Action, request_id: int,
+                    version: int | None) -> SparringRequest:
+        """The request, once ``actor`` may make ``action`` on it; only then its version is compared.
+
+        Who may act is decided first, and a refusal is the same :class:`NotAllowed` whether the
+        request exists or not: a stale or made-up card must not tell a stranger anything.
+        """
         request = await uow.requests.get(request_id)
-        if request is None:
-            raise NotAllowed(f"request {request_id} does not exist")
+        if request is None or not await self._may(uow, actor=actor, action=action, request=request):
+            raise NotAllowed(f"not allowed to {action.value} this request")
         if version is not None and version != request.version:
             raise StaleRequest(f"request {request_id} changed since this card was sent")
         return request
+
+    async def _may(self, uow: UnitOfWork, *, actor: Participant, action: Action, request: SparringRequest) -> bool:
+        party = WHO_MAY[action]
+        if party is Party.COORDINATOR:
+            return await is_coordinator(uow, actor)
+        if party is Party.ASSIGNEE:
+            return bool(actor.person_id) and actor.person_id == request.assignee_id
+        return request.asker_id == actor.id
 
     async def _transition(self, uow: UnitOfWork, request: SparringRequest, action: Action, actor: str,
                           **changes: object) -> SparringRequest:
@@ -280,8 +309,3 @@ def _who(actor: Participant) -> str:
 def participant_actor(participant_id: int) -> str:
     """How a request's history names a participant who acted (``RequestEvent.actor``)."""
     return f"participant:{participant_id}"
-
-
-def _require_assignee(actor: Participant, request: SparringRequest) -> None:
-    if not actor.person_id or actor.person_id != request.assignee_id:
-        raise NotAllowed("only the assigned colleague or adviser may do this")
