@@ -216,7 +216,9 @@ async def test_the_team_roster_is_read_and_someone_who_never_chatted_is_reached(
         assert members["Dia Wesseling"].person_id == "dia" and members["Sanne Smit"].conversation_reference is None
         # Sanne never chatted with the bot: a personal chat is created for her.
         await components.messenger.send(members["Sanne Smit"].id, OutgoingMessage(text="Herinnering voor Sanne"))
-        assert (await components.dispatcher.run_once()).sent == 1
+        # Also sent: Dia's card asking whether Maarten Visser of the roster is Maarten (name only).
+        assert (await components.dispatcher.run_once()).sent == 2
+        assert members["Maarten Visser"].person_id is None
         async with components.sessions() as session:
             sanne = await session.get(ParticipantRow, members["Sanne Smit"].id)
         assert sanne.conversation_reference is not None  # stored for the next message
