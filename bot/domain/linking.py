@@ -1,8 +1,10 @@
 """Which directory person a Teams account is: only verified identifiers decide.
 
 A link gives rights (the coordinator's, an expert's introductions), so it is made only on what
-Teams itself vouches for: the AAD object id, or the e-mail/UPN that Teams' member API reports,
-matched case-insensitively against the directory's ``aad_object_id``/``email``. A display
+Teams itself vouches for: the AAD object id (from the member API, or the authenticated
+activity's ``from.aadObjectId``, as trustworthy as the ``from.id`` every role check rests on),
+or the e-mail/UPN that Teams' member API reports, matched case-insensitively against the
+directory's ``aad_object_id``/``email``. A display
 name is chosen by its owner and proves nothing: a name that looks like a directory person's at
 most *proposes* a link, which the coordinator confirms (``LinkMethod.COORDINATOR``).
 
@@ -41,7 +43,10 @@ def fold_name(text: str | None) -> str:
 
 
 def _same(left: str | None, right: str | None) -> bool:
-    return bool(left and right) and left.strip().casefold() == right.strip().casefold()  # type: ignore[union-attr]
+    # Addresses and object ids compare without case (Teams and Entra ID do not keep it stable).
+    if not left or not right:
+        return False
+    return left.strip().casefold() == right.strip().casefold()
 
 
 def verified_method(participant: Participant, person: Person, *, trusted: bool = True) -> LinkMethod | None:
