@@ -25,6 +25,7 @@ from bot.domain.routing import load_thesaurus
 from bot.domain.services.dispatcher import Dispatcher
 from bot.domain.services.documents import DocumentService
 from bot.domain.services.exports import ExportService
+from bot.domain.services.identity import LinkDecisions
 from bot.domain.services.matching import Matcher
 from bot.domain.services.participants import ParticipantService
 from bot.domain.services.privacy import PrivacyService
@@ -34,6 +35,7 @@ from bot.domain.services.schedule import ScheduleService
 from bot.domain.services.sparring import SparringService
 from bot.file_fetch import FileFetcher, HostResolver
 from bot.follow_up_composers import FollowUpComposers
+from bot.identity_handlers import IdentityHandlers
 from bot.notifications import TeamsNotifications
 from bot.outbox_messenger import MESSAGE_KIND, OutboxMessenger, compose_stored_message
 from bot.privacy_handlers import PrivacyComposers, PrivacyHandlers
@@ -98,7 +100,6 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
     connector_http = ConnectorHttp()
     adapter = create_adapter(settings, ConnectorPool(connector_http))
     adapter.on_turn_error = make_turn_error_handler(texts)
-    participants = ParticipantService(uow_factory, clock, reads=autocommit_uow_factory)
     messenger = TeamsMessenger(adapter=adapter, app_id=settings.app_id, uow_factory=uow_factory, clock=clock,
                                reads=autocommit_uow_factory)
     wake = asyncio.Event()
@@ -124,6 +125,9 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
         on_failed=FailureReporter(uow_factory=uow_factory, messenger=queued, texts=texts),
     )
     notifications = TeamsNotifications(outbox=queued, uow_factory=uow_factory, texts=texts)
+    # Display-name look-alikes become proposals on the coordinators' cards (bot.domain.linking).
+    participants = ParticipantService(uow_factory, clock, reads=autocommit_uow_factory,
+                                      link_notifications=notifications, trusted_tenants=settings.trusted_tenants)
     sparring_service = SparringService(uow_factory=uow_factory, clock=clock, notifications=notifications,
                                        suggest=Matcher(load_thesaurus()),
                                        auto_approve_score=settings.auto_approve_score, zone=settings.zone)
@@ -144,6 +148,8 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
                                    conversation_state=conversation_state, fetcher=fetcher, uow_factory=uow_factory,
                                    clock=clock, zone=settings.zone, link_secret=settings.link_secret,
                                    public_url=settings.public_url),
+        identity=IdentityHandlers(decisions=LinkDecisions(uow_factory=uow_factory, clock=clock), texts=texts,
+                                  uow_factory=uow_factory),
         allowed_tenants=settings.allowed_tenants, forced_locale=settings.forced_locale,
     )
     app[COMPONENTS] = Components(

@@ -17,6 +17,7 @@ COMMAND_WORDS: dict[str, tuple[str, ...]] = {
     "mine": ("mijn vragen", "my questions"),
     "assigned": ("mijn verzoeken", "my requests"),
     "open": ("open vragen", "open questions"),
+    "links": ("koppelingen", "links"),
     "submit": ("insturen", "inleveren", "document insturen", "upload"),
     "examples": ("voorbeelden", "examples"),
     "submissions": ("inzendingen", "submissions"),

@@ -65,6 +65,17 @@ class Settings:
         return bool(self.app_id)
 
     @property
+    def trusted_tenants(self) -> frozenset[str]:
+        """Tenants whose reported e-mail and object id may link an account to a directory person.
+
+        ``ALLOWED_TENANTS`` when set, else the bot's own ``MicrosoftAppTenantId``; empty (any
+        tenant) only when neither is set, as in the Playground and the tests.
+        """
+        if self.allowed_tenants:
+            return self.allowed_tenants
+        return frozenset({self.app_tenant_id.strip().lower()}) if self.app_tenant_id.strip() else frozenset()
+
+    @property
     def forced_locale(self) -> str | None:
         """The locale every turn is treated as having, or ``None`` to follow Teams."""
         return {"nl": "nl-NL", "en": "en-US"}.get(self.language)

@@ -38,7 +38,8 @@ async def prepare_database(settings: Settings, *, load_sample: bool) -> None:
                 return SqlUnitOfWork(sessions)
 
             if await directory_is_empty(uow_factory):
-                result = await import_directory(uow_factory, SystemClock(), sample_directory())
+                result = await import_directory(uow_factory, SystemClock(), sample_directory(),
+                                                trusted_tenants=settings.trusted_tenants)
                 log.info("empty directory: imported the sample programme (%d people)", result.added)
     finally:
         await engine.dispose()
@@ -76,7 +77,8 @@ async def directory_import(settings: Settings, path: Path) -> int:
     try:
         await upgrade(engine)
         sessions = create_sessionmaker(engine)
-        result = await import_directory(lambda: SqlUnitOfWork(sessions), SystemClock(), directory)
+        result = await import_directory(lambda: SqlUnitOfWork(sessions), SystemClock(), directory,
+                                        trusted_tenants=settings.trusted_tenants)
     finally:
         await engine.dispose()
     print(f"imported {path}: {result.added} added, {result.updated} updated, "

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 
-from bot.domain.models import OutgoingMessage, Participant, Person, Role
+from bot.domain.models import LinkProposal, OutgoingMessage, Participant, Person, Role
 from bot.domain.ports import UnitOfWork, UnitOfWorkFactory
 from bot.domain.requests import SparringRequest
 from bot.domain.services.roles import coordinator_participants
+from bot.identity_cards import proposal_card
 from bot.outbox_messenger import OutboxMessenger
 from bot.request_cards import asker_label, intro_offer_card, introduction_card, person_label, review_card
 from bot.texts import Catalogue, language_for
@@ -106,6 +107,20 @@ class TeamsNotifications:
             text = self._texts.text("request.declined_to_asker", language_for(asker.locale), id=request.id,
                                     note=request.note)
             await self._outbox.plan(uow, asker.id, OutgoingMessage(text=text), about=None)
+
+    async def link_proposed(self, uow: UnitOfWork, proposal: LinkProposal) -> None:
+        """Every coordinator gets the "X says to be Y — link?" card, in their language."""
+        participant = await uow.participants.get(proposal.participant_id)
+        person = await uow.directory.person(proposal.person_id)
+        if participant is None or person is None:
+            return
+        coordinators = await coordinator_participants(uow)
+        for coordinator in coordinators:
+            card = proposal_card(self._texts, language_for(coordinator.locale), proposal, participant=participant,
+                                 person=person)
+            await self._outbox.plan(uow, coordinator.id, OutgoingMessage(card=card), about=participant.id)
+        if not coordinators:
+            log.warning("link proposal %d waits: no coordinator can be reached", proposal.id)
 
     async def withdrawn(self, uow: UnitOfWork, request: SparringRequest) -> None:
         """The assigned expert, if any, hears that the question was withdrawn."""

@@ -31,6 +31,7 @@ from bot.domain.models import Participant, ParticipantSeen
 from bot.domain.ports import UnitOfWorkFactory
 from bot.domain.services.once import first_time, welcome_key
 from bot.domain.services.participants import ParticipantService
+from bot.identity_handlers import IdentityHandlers
 from bot.proactive import address_from_turn
 from bot.replies import send_card
 from bot.sparring_handlers import SparringHandlers
@@ -59,6 +60,7 @@ class SparringBot(TeamsActivityHandler):
         runner: DialogRunner, participants: ParticipantService, uow_factory: UnitOfWorkFactory,
         clock: Clock, texts: Catalogue, sparring: SparringHandlers, features: Sequence[FeatureHandlers],
         documents: DocumentHandlers,
+        identity: IdentityHandlers | None = None,
         allowed_tenants: frozenset[str] = frozenset(),
         forced_locale: str | None = None,
     ):
@@ -75,7 +77,9 @@ class SparringBot(TeamsActivityHandler):
         self._documents = documents
         # Each command word belongs to exactly one feature; a clash is a wiring error at start-up.
         self._features: dict[str, FeatureHandlers] = {}
-        for feature in (sparring, documents, *features):
+        # Action.Execute verbs handled elsewhere than the sparring loop (which takes the rest).
+        self._card_actions: dict[str, IdentityHandlers] = dict.fromkeys(identity.VERBS, identity) if identity else {}
+        for feature in (sparring, documents, *features, *([identity] if identity else [])):
             for name in feature.COMMANDS:
                 if name in self._features:
                     raise ValueError(f"command {name!r} is claimed by two features")
@@ -201,7 +205,9 @@ class SparringBot(TeamsActivityHandler):
         participant = await self._who_is_who(turn_context)
         action = invoke_value.action if isinstance(invoke_value.action, dict) else {}
         data = action.get("data") if isinstance(action.get("data"), dict) else {}
-        result = await self._sparring.on_card_action(turn_context, participant, str(action.get("verb") or ""), data)
+        verb = str(action.get("verb") or "")
+        handler = self._card_actions.get(verb, self._sparring)
+        result = await handler.on_card_action(turn_context, participant, verb, data)
         if isinstance(result, dict):
             return AdaptiveCardInvokeResponse(status_code=200, type=CARD_CONTENT_TYPE, value=result)
         return AdaptiveCardInvokeResponse(status_code=400, type="application/vnd.microsoft.error",
@@ -305,6 +311,8 @@ def _nothing_new(known: Participant, seen: ParticipantSeen, personal_conversatio
     fields = ("tenant_id", "aad_object_id", "name", "locale", "service_url")
     if any(getattr(seen, f) and getattr(seen, f) != getattr(known, f) for f in fields):
         return False
+    if seen.upn and seen.upn.strip().lower() != known.upn:
+        return False
     return not seen.email or seen.email.strip().lower() == known.email
 
 
@@ -315,7 +323,8 @@ def _merge(seen: ParticipantSeen, fetched: ParticipantSeen) -> ParticipantSeen:
         tenant_id=fetched.tenant_id or seen.tenant_id,
         aad_object_id=fetched.aad_object_id or seen.aad_object_id,
         name=fetched.name or seen.name,
-        email=fetched.email or seen.email,
+        email=fetched.email,  # only Teams' member API vouches for an address
+        upn=fetched.upn,
         locale=seen.locale,
         service_url=seen.service_url,
     )

@@ -38,10 +38,23 @@ def team_id_of(activity: Any) -> str | None:
 
 
 def seen_from_account(
-    account: Any, *, tenant_id: str | None, locale: str | None = None, service_url: str | None = None
+    account: Any, *, tenant_id: str | None, locale: str | None = None, service_url: str | None = None,
+    reported_by_teams: bool = False,
 ) -> ParticipantSeen:
-    """Map a ``ChannelAccount``/``TeamsChannelAccount`` to what the domain records."""
-    email = getattr(account, "email", None) or getattr(account, "user_principal_name", None)
+    """Map a ``ChannelAccount``/``TeamsChannelAccount`` to what the domain records.
+
+    Args:
+        account: The account.
+        tenant_id: The activity's tenant, when the account names none.
+        locale: The activity's locale.
+        service_url: The activity's service URL.
+        reported_by_teams: True only for what ``TeamsInfo`` answered (``get_member``, the
+            roster). E-mail and UPN are read only then: an account copied from an activity's
+            JSON could carry any address, and an address links a directory person.
+    """
+    email = getattr(account, "email", None) if reported_by_teams else None
+    upn = getattr(account, "user_principal_name", None) if reported_by_teams else None
+    email = email or upn
     return ParticipantSeen(
         teams_id=account.id,
         tenant_id=getattr(account, "tenant_id", None) or tenant_id,
@@ -50,6 +63,7 @@ def seen_from_account(
         email=email if email and "@" in email else None,
         locale=locale,
         service_url=service_url,
+        upn=upn if upn and "@" in upn else None,
     )
 
 
@@ -66,7 +80,7 @@ async def fetch_member(turn_context: TurnContext, account: ChannelAccount) -> Pa
         return None
     activity = turn_context.activity
     return seen_from_account(member, tenant_id=tenant_of(activity), locale=activity.locale,
-                             service_url=activity.service_url)
+                             service_url=activity.service_url, reported_by_teams=True)
 
 
 async def read_team_roster(turn_context: TurnContext, team_id: str) -> list[ParticipantSeen]:
@@ -77,7 +91,8 @@ async def read_team_roster(turn_context: TurnContext, team_id: str) -> list[Part
     while True:
         page = await TeamsInfo.get_paged_team_members(turn_context, team_id, token, ROSTER_PAGE_SIZE)
         members.extend(
-            seen_from_account(m, tenant_id=tenant_id, service_url=turn_context.activity.service_url)
+            seen_from_account(m, tenant_id=tenant_id, service_url=turn_context.activity.service_url,
+                              reported_by_teams=True)
             for m in page.members or []
         )
         token = page.continuation_token

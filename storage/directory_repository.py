@@ -72,7 +72,7 @@ class SqlDirectoryRepository:
         values = {
             "name": person.name, "organisation": person.organisation, "role": person.role.value,
             "email": person.email, "topics": list(person.topics), "expertise": person.expertise,
-            "capacity": person.capacity, "active": person.active,
+            "capacity": person.capacity, "active": person.active, "aad_object_id": person.aad_object_id,
         }
         if row is None:
             self._session.add(PersonRow(id=person.id, updated_at=now, **values))
@@ -99,7 +99,7 @@ def _to_person(row: Any) -> Person:
     return Person(
         id=row.id, name=row.name, organisation=row.organisation, role=Role(row.role),
         email=row.email, topics=tuple(row.topics or ()), expertise=row.expertise,
-        capacity=row.capacity, active=row.active,
+        capacity=row.capacity, active=row.active, aad_object_id=row.aad_object_id,
     )
 
 
@@ -110,7 +110,8 @@ def _programme() -> Select[tuple[str, str, str, list[str]]]:
                   ProgrammeRow.themes).where(ProgrammeRow.id == 1)
 
 
-_PERSON_COLUMNS = ("id", "name", "organisation", "role", "email", "topics", "expertise", "capacity", "active")
+_PERSON_COLUMNS = ("id", "name", "organisation", "role", "email", "topics", "expertise", "capacity", "active",
+                   "aad_object_id")
 
 
 @cache

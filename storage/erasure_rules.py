@@ -78,12 +78,22 @@ ERASURE_RULES: Mapping[str, Mapping[str, Rule]] = {
     },
     "people": {
         "id": _DIRECTORY, "name": _DIRECTORY, "organisation": _DIRECTORY, "role": _DIRECTORY,
-        "email": _DIRECTORY, "topics": _DIRECTORY, "expertise": _DIRECTORY,
+        "email": _DIRECTORY, "topics": _DIRECTORY, "expertise": _DIRECTORY, "aad_object_id": _DIRECTORY,
     },
     "participants": {
         "teams_id": _PARTICIPANT, "tenant_id": _PARTICIPANT, "aad_object_id": _PARTICIPANT, "name": _PARTICIPANT,
         "email": _PARTICIPANT, "locale": _PARTICIPANT, "person_id": _PARTICIPANT, "service_url": _PARTICIPANT,
-        "conversation_id": _PARTICIPANT, "conversation_reference": _PARTICIPANT,
+        "conversation_id": _PARTICIPANT, "conversation_reference": _PARTICIPANT, "upn": _PARTICIPANT,
+        "link_method": _PARTICIPANT,
+    },
+    "link_proposals": {
+        "participant_id": deleted("their proposals go with their participant row (link_proposals.participant_id "
+                                  "cascades); the proposal cards planned for the coordinator are about them "
+                                  "(outbox.about_id) and go too"),
+        "person_id": deleted("with the proposal row"),
+        "teams_name": deleted("with the proposal row"),
+        "state": deleted("with the proposal row"),
+        "decided_by": redacted("a coordinator who erases is forgotten as the decider (SET NULL)"),
     },
     "once_keys": {
         "key": deleted("the welcome key of each of their conversations (welcome:<conversation id>) is deleted; "

@@ -6,7 +6,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -61,17 +61,28 @@ class SqlParticipantRepository:
                 setattr(row, field_name, value)
         if seen.email:
             row.email = seen.email.strip().lower()
+        if seen.upn:
+            row.upn = seen.upn.strip().lower()
         row.active = True
         row.updated_at = now
         await self._session.flush()
         return _to_participant(row)
 
-    async def link_person(self, participant_id: int, person_id: str | None, *, now: datetime) -> None:
-        """Link (or unlink) the participant to a directory person."""
+    async def link_person(self, participant_id: int, person_id: str | None, *, now: datetime,
+                          method: str | None = None) -> None:
+        """Link (or unlink) the participant to a directory person, recording how (``LinkMethod``)."""
         self._by_id.pop(participant_id, None)
         row = await self._session.get(ParticipantRow, participant_id)
-        if row is not None and row.person_id != person_id:
-            row.person_id, row.updated_at = person_id, now
+        method = method if person_id else None
+        if row is not None and (row.person_id, row.link_method) != (person_id, method):
+            row.person_id, row.link_method, row.updated_at = person_id, method, now
+
+    async def linked(self, person_id: str | None = None) -> list[Participant]:
+        """Participants linked to ``person_id`` (active or not), or to anyone when it is None."""
+        statement = select(ParticipantRow).where(ParticipantRow.person_id.is_not(None))
+        if person_id is not None:
+            statement = statement.where(ParticipantRow.person_id == person_id)
+        return [_to_participant(r) for r in (await self._session.scalars(statement.order_by(ParticipantRow.id)))]
 
     async def set_active(self, teams_id: str, active: bool, *, now: datetime) -> bool:
         """Activate or deactivate; True when something changed."""
@@ -103,6 +114,15 @@ class SqlParticipantRepository:
         statement = select(ParticipantRow).where(
             ParticipantRow.person_id.is_(None), ParticipantRow.email.is_not(None)
         )
+        return [_to_participant(r) for r in (await self._session.scalars(statement)).all()]
+
+    async def unlinked_identified(self) -> list[Participant]:
+        """Participants without a directory person but with an identifier Teams reported."""
+        statement = select(ParticipantRow).where(
+            ParticipantRow.person_id.is_(None),
+            or_(ParticipantRow.email.is_not(None), ParticipantRow.upn.is_not(None),
+                ParticipantRow.aad_object_id.is_not(None)),
+        ).order_by(ParticipantRow.id)
         return [_to_participant(r) for r in (await self._session.scalars(statement)).all()]
 
     async def active(self, *, after: int = 0, limit: int | None = None) -> list[Participant]:
@@ -172,11 +192,13 @@ def _to_participant(row: Any) -> Participant:
         person_id=row.person_id, active=row.active,
         has_address=bool(row.conversation_reference), service_url=row.service_url,
         reminders_enabled=row.reminders_enabled is not False, conversation_id=row.conversation_id,
+        upn=row.upn, link_method=row.link_method,
     )
 
 
 _PARTICIPANT_COLUMNS = ("id", "teams_id", "tenant_id", "aad_object_id", "name", "email", "locale", "person_id",
-                        "active", "conversation_reference", "service_url", "reminders_enabled", "conversation_id")
+                        "active", "conversation_reference", "service_url", "reminders_enabled", "conversation_id",
+                        "upn", "link_method")
 
 
 @cache

@@ -39,6 +39,7 @@ class PersonRow(Base):
     capacity: Mapped[int] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    aad_object_id: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class ParticipantRow(Base):
@@ -62,6 +63,24 @@ class ParticipantRow(Base):
     conversation_reference: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    upn: Mapped[str | None] = mapped_column(String(320))
+    # How person_id was linked (bot.domain.linking.LinkMethod); NULL with a person_id never lasts.
+    link_method: Mapped[str | None] = mapped_column(String(20))
+
+
+class LinkProposalRow(Base):
+    """A display name that looks like a directory person's, waiting for the coordinator's decision."""
+
+    __tablename__ = "link_proposals"
+    __table_args__ = (UniqueConstraint("participant_id", "person_id", name="uq_link_proposals_pair"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    teams_name: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="SET NULL"))
 
 
 class OnceKeyRow(Base):

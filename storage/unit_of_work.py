@@ -14,6 +14,7 @@ from storage.channel_state_repository import SqlChannelStateRepository
 from storage.direct_sql import DirectConnection, Rows
 from storage.directory_repository import SqlDirectoryRepository
 from storage.document_repository import SqlDocumentRepository
+from storage.link_proposal_repository import SqlLinkProposalRepository
 from storage.once_repository import SqlOnceRepository
 from storage.outbox_repository import SqlOutboxRepository
 from storage.participant_repository import SqlParticipantRepository
@@ -117,6 +118,7 @@ class SqlUnitOfWork:
         self.schedule = SqlScheduleRepository(session)
         self.documents = SqlDocumentRepository(session)
         self.channel_state = SqlChannelStateRepository(session)
+        self.links = SqlLinkProposalRepository(session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

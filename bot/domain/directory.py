@@ -15,12 +15,14 @@ from bot.domain.errors import DirectoryFileError
 from bot.domain.models import Directory, Person, Programme, Role
 from bot.domain.programme_schedule import parse_deadlines, parse_events
 
-PERSON_FIELDS = {"id", "name", "organisation", "role", "email", "topics", "expertise",
+PERSON_FIELDS = {"id", "name", "organisation", "role", "email", "aad_object_id", "topics", "expertise",
                  "capacity", "available"}
 PROGRAMME_FIELDS = {"name", "timezone", "language", "themes"}
 TOP_LEVEL_FIELDS = {"programme", "people", "deadlines", "events"}
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# An Entra ID (AAD) object id: a GUID, as Teams reports it in ``aadObjectId``.
+AAD_OBJECT_ID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 LineOf = Callable[[tuple[Any, ...]], int | None]
 
@@ -95,6 +97,7 @@ def _parse_people(raw: Any, report: Callable[[tuple[Any, ...], str], None]) -> l
     people: list[Person] = []
     seen_ids: dict[str, int] = {}
     seen_emails: dict[str, int] = {}
+    seen_object_ids: dict[str, int] = {}
     for index, entry in enumerate(raw):
         person = _parse_person(index, entry, report)
         if person is None:
@@ -107,6 +110,11 @@ def _parse_people(raw: Any, report: Callable[[tuple[Any, ...], str], None]) -> l
                 report(("people", index, "email"),
                        f"duplicate email (also entry {seen_emails[person.email] + 1})")
             seen_emails.setdefault(person.email, index)
+        if person.aad_object_id:
+            if person.aad_object_id in seen_object_ids:
+                report(("people", index, "aad_object_id"),
+                       f"duplicate aad_object_id (also entry {seen_object_ids[person.aad_object_id] + 1})")
+            seen_object_ids.setdefault(person.aad_object_id, index)
         people.append(person)
     if people and not any(p.role is Role.COORDINATOR for p in people):
         report(("people",), "at least one person must have role 'coordinator'")
@@ -145,6 +153,10 @@ def _parse_person(index: int, raw: Any, report: Callable[[tuple[Any, ...], str],
     if email is not None and (not isinstance(email, str) or not EMAIL_PATTERN.match(email.strip())):
         report((*path, "email"), f"not an e-mail address: {email!r}")
         ok = False
+    object_id = raw.get("aad_object_id")
+    if object_id is not None and (not isinstance(object_id, str) or not AAD_OBJECT_ID_PATTERN.match(object_id.strip())):
+        report((*path, "aad_object_id"), f"not an Entra ID object id (a GUID): {object_id!r}")
+        ok = False
     topics = raw.get("topics", [])
     if not _is_text_list(topics):
         report((*path, "topics"), "must be a list of texts")
@@ -173,6 +185,7 @@ def _parse_person(index: int, raw: Any, report: Callable[[tuple[Any, ...], str],
         expertise=" ".join(expertise.split()),
         capacity=capacity,
         active=available,
+        aad_object_id=object_id.strip().lower() if isinstance(object_id, str) else None,
     )
 
 

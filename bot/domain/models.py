@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from bot.domain.deadlines import Deadline, Event
@@ -30,6 +31,12 @@ class Person:
     expertise: str = ""
     capacity: int = 3
     active: bool = True
+    aad_object_id: str | None = None
+
+    @property
+    def has_identifiers(self) -> bool:
+        """True when the directory names an e-mail or AAD object id: only those can link this person."""
+        return bool(self.email or self.aad_object_id)
 
 
 @dataclass(frozen=True)
@@ -64,7 +71,12 @@ class ImportResult:
 
 @dataclass(frozen=True)
 class ParticipantSeen:
-    """What one Teams activity tells us about the person behind it."""
+    """What one Teams activity tells us about the person behind it.
+
+    ``email`` and ``upn`` are only ever what Teams' member API (``TeamsInfo.get_member``, the
+    team roster) reports: they are identifiers the bot may link a directory person on. The
+    display name is not; anyone can choose it.
+    """
 
     teams_id: str
     tenant_id: str | None = None
@@ -73,6 +85,7 @@ class ParticipantSeen:
     email: str | None = None
     locale: str | None = None
     service_url: str | None = None
+    upn: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,11 +105,40 @@ class Participant:
     service_url: str | None = None
     reminders_enabled: bool = True
     conversation_id: str | None = None
+    upn: str | None = None
+    link_method: str | None = None
 
     @property
     def language(self) -> str:
         """``en`` for English Teams locales, Dutch otherwise."""
         return "en" if (self.locale or "").lower().startswith("en") else "nl"
+
+
+class LinkState(enum.StrEnum):
+    """Where a proposed link between a Teams account and a directory person stands."""
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"  # overtaken: linked otherwise, or the directory now names an e-mail
+
+
+@dataclass(frozen=True)
+class LinkProposal:
+    """A Teams account whose display name looks like a directory person's: the coordinator decides.
+
+    ``teams_name`` is the display name when the proposal was made (names change; the card shows
+    what the coordinator was asked about).
+    """
+
+    id: int
+    participant_id: int
+    person_id: str
+    teams_name: str
+    state: LinkState
+    created_at: datetime
+    decided_at: datetime | None = None
+    decided_by: int | None = None
 
 
 @dataclass(frozen=True)

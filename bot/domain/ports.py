@@ -15,6 +15,8 @@ from bot.domain.deadlines import Deadline, Event
 from bot.domain.documents import Document
 from bot.domain.models import (
     Address,
+    LinkProposal,
+    LinkState,
     OutgoingMessage,
     Participant,
     ParticipantSeen,
@@ -46,7 +48,16 @@ class ParticipantRepository(Protocol):
     async def by_teams_id(self, teams_id: str) -> Participant | None: ...
     async def by_person(self, person_id: str) -> Participant | None: ...
     async def upsert(self, seen: ParticipantSeen, *, now: datetime) -> Participant: ...
-    async def link_person(self, participant_id: int, person_id: str | None, *, now: datetime) -> None: ...
+    async def link_person(self, participant_id: int, person_id: str | None, *, now: datetime,
+                          method: str | None = None) -> None:
+        """Link (or unlink, ``person_id=None``) and record how (``bot.domain.linking.LinkMethod``)."""
+        ...
+    async def linked(self, person_id: str | None = None) -> list[Participant]:
+        """Participants linked to ``person_id``, or to anyone when it is None."""
+        ...
+    async def unlinked_identified(self) -> list[Participant]:
+        """Unlinked participants with an e-mail, UPN or AAD object id that Teams reported."""
+        ...
     async def set_active(self, teams_id: str, active: bool, *, now: datetime) -> bool: ...
     async def address(self, participant_id: int) -> Address | None: ...
     async def set_address(self, participant_id: int, address: Address, *, now: datetime) -> None: ...
@@ -62,6 +73,27 @@ class ParticipantRepository(Protocol):
         """(how many, highest id, latest change) over all participants: it moves whenever one
         is added, changed or deleted."""
         ...
+
+
+class LinkProposalRepository(Protocol):
+    """Display-name look-alikes waiting for the coordinator (see ``bot.domain.linking``)."""
+
+    async def add(self, participant_id: int, person_id: str, *, teams_name: str,
+                  now: datetime) -> LinkProposal | None:
+        """A new pending proposal; ``None`` when the pair was proposed before, whatever became of it."""
+        ...
+    async def get(self, proposal_id: int) -> LinkProposal | None: ...
+    async def pending(self, *, participant_id: int | None = None,
+                      person_id: str | None = None) -> list[LinkProposal]: ...
+    async def decide(self, proposal_id: int, state: LinkState, *, by: int | None, now: datetime) -> bool:
+        """Move a pending proposal to ``state``; False when it was no longer pending."""
+        ...
+
+
+class LinkNotifications(Protocol):
+    """Tells the coordinators about a proposed link (in the caller's transaction, like ``Notifications``)."""
+
+    async def link_proposed(self, uow: UnitOfWork, proposal: LinkProposal) -> None: ...
 
 
 class OnceRepository(Protocol):
@@ -127,6 +159,7 @@ class UnitOfWork(Protocol):
     schedule: ScheduleRepository
     documents: DocumentRepository
     channel_state: ChannelStateRepository
+    links: LinkProposalRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.components import COMPONENTS
 from storage.tables import DocumentRow
 from tests import activities as build
-from tests.e2e.test_http_sparring import introduce_people, post, texts_of
+from tests.e2e.test_http_sparring import confirm_link, deliver, introduce_people, post, texts_of
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 EXE = b"MZ\x90\x00" + b"\x00" * 200
@@ -176,6 +176,8 @@ async def test_cost_splits_validated_on_the_card_and_an_anonymous_overview_from_
     await introduce_people(bot_client, connector)
     connector.members["a:personal-eline"] = [member("eline", name="Eline Bakker", email="eline@bzhe.nl")]
     await post(bot_client, build.message(connector.url, "hallo", key="eline"))
+    await deliver(bot_client)
+    await confirm_link(bot_client, connector, "Eline Bakker")  # her directory entry has no e-mail
     splits = {"anna": ("1.000", "500", "500"), "maarten": ("2000", "1000", "1000,00"), "eline": ("1500", "0", "1500")}
     for number, (key, (total, school, library)) in enumerate(splits.items()):
         files[f"kosten-{key}.pdf"] = PDF + f"% {number}\n".encode()

@@ -32,13 +32,29 @@ async def deliver(client) -> None:  # type: ignore[no-untyped-def]
 
 
 async def introduce_people(client, connector) -> None:  # type: ignore[no-untyped-def]
-    """Dia, Maarten and Anna each say hello once, as people do on day one."""
+    """Dia, Maarten and Anna each say hello once, as people do on day one.
+
+    Dia's Teams e-mail is in the directory: she is linked at once. Maarten's directory entry has
+    no e-mail, so his name only proposes a link: Dia confirms it on her card.
+    """
     connector.members["a:personal-dia"] = [member("dia", name="Dia Wesseling", email="dwesseling@probiblio.nl")]
     connector.members["a:personal-maarten"] = [member("maarten", name="Maarten Jansen", email="maarten@oba.nl")]
     connector.members["a:personal-anna"] = [member("anna", name="Anna de Vries", email="anna@bieb.nl")]
     for key in ("dia", "maarten", "anna"):
         await post(client, build.message(connector.url, "hallo", key=key))
+    await deliver(client)
+    await confirm_link(client, connector, "Maarten Jansen")
     connector.reset()
+
+
+async def confirm_link(client, connector, teams_name: str, *, key: str = "dia"):  # type: ignore[no-untyped-def]
+    """The coordinator confirms the link proposal card about ``teams_name``; returns the answer."""
+    card = next(c for c in reversed(connector.cards(f"a:personal-{key}"))
+                if c["body"][0]["text"] == "Wie is dit?" and teams_name in texts_of(c))
+    confirm = next(a for a in card["actions"] if a.get("verb") == "link.confirm")
+    response = await post(client, build.card_action(connector.url, "link.confirm", confirm["data"], key=key),
+                          status=200)
+    return await response.json()
 
 
 async def ask(client, connector, text: str = QUESTION) -> None:  # type: ignore[no-untyped-def]

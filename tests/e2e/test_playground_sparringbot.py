@@ -90,6 +90,13 @@ async def test_a_question_travels_from_asker_to_coordinator_to_expert(live_bot):
         for person in (dia, maarten, anna):
             await person.send_text("hallo")
             await person.wait_for_message(lambda m: "Welkom bij Sparringbot" in card_text(m))
+        # Maarten's directory entry has no e-mail: his name only proposes a link, and Dia confirms it.
+        assert (await dispatcher.run_once()).sent == 1
+        proposal = await dia.wait_for_message(lambda m: "Wie is dit?" in card_text(m))
+        assert "Maarten Visser (Teams) zegt Maarten (OBA) uit de deelnemerslijst te zijn" in card_text(proposal)
+        link = next(a for a in proposal.cards[0]["actions"] if a.get("verb") == "link.confirm")
+        assert "Gekoppeld door Dia Wesseling" in str(await dia.invoke_execute("link.confirm", link["data"],
+                                                                               reply_to_id=proposal.id))
 
         await anna.send_text("vraag")
         await anna.wait_for_message(lambda m: m.text.startswith("Wat is je sparringvraag?"))
@@ -209,7 +216,9 @@ async def test_the_team_roster_is_read_and_someone_who_never_chatted_is_reached(
         assert members["Dia Wesseling"].person_id == "dia" and members["Sanne Smit"].conversation_reference is None
         # Sanne never chatted with the bot: a personal chat is created for her.
         await components.messenger.send(members["Sanne Smit"].id, OutgoingMessage(text="Herinnering voor Sanne"))
-        assert (await components.dispatcher.run_once()).sent == 1
+        # Also sent: Dia's card asking whether Maarten Visser of the roster is Maarten (name only).
+        assert (await components.dispatcher.run_once()).sent == 2
+        assert members["Maarten Visser"].person_id is None
         async with components.sessions() as session:
             sanne = await session.get(ParticipantRow, members["Sanne Smit"].id)
         assert sanne.conversation_reference is not None  # stored for the next message

@@ -18,6 +18,7 @@ from bot.follow_up_composers import FollowUpComposers
 from bot.texts import Catalogue
 from tests.fakes.messenger import FakeMessenger
 from tests.fakes.notifications import RecordingNotifications
+from tests.linking import confirm_all_proposals
 
 SAMPLE = Path(__file__).resolve().parents[2] / "bot" / "data" / "sample_programme.yaml"
 KOEPEL = Draft(text="Een grote stichting wil met al haar scholen tegelijk beginnen. Hoe faseer ik dat?",
@@ -30,6 +31,8 @@ async def setup(uow_factory, clock):  # type: ignore[no-untyped-def]
     asker = await people.record_seen(ParticipantSeen(teams_id="29:anna", name="Anna", email="anna@bieb.nl"))
     dia = await people.record_seen(ParticipantSeen(teams_id="29:dia", name="Dia", email="dwesseling@probiblio.nl"))
     maarten = await people.record_seen(ParticipantSeen(teams_id="29:maarten", name="Maarten Jansen"))
+    await confirm_all_proposals(uow_factory, clock, dia)  # Maarten's directory entry has no e-mail
+    maarten = await people.get(maarten.id)
     service = SparringService(uow_factory=uow_factory, clock=clock, notifications=RecordingNotifications(),
                               suggest=Matcher(load_thesaurus()))
     messenger = FakeMessenger()

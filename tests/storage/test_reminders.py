@@ -26,6 +26,7 @@ from bot.schedule_composers import ScheduleComposers
 from bot.texts import Catalogue
 from tests.fakes.messenger import FakeMessenger
 from tests.fakes.notifications import RecordingNotifications
+from tests.linking import confirm_all_proposals
 
 SAMPLE = Path(__file__).resolve().parents[2] / "bot" / "data" / "sample_programme.yaml"
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -46,6 +47,8 @@ async def programme(uow_factory):  # type: ignore[no-untyped-def]
         "dia": await people.record_seen(ParticipantSeen(teams_id="29:dia", name="Dia Wesseling",
                                                         email="dwesseling@probiblio.nl")),
     }
+    await confirm_all_proposals(uow_factory, clock, cast["dia"])  # Maarten's directory entry has no e-mail
+    cast["maarten"] = await people.get(cast["maarten"].id)
     schedule = ScheduleService(uow_factory=uow_factory, clock=clock, zone=AMS)
     messenger = FakeMessenger()
     dispatcher = Dispatcher(uow_factory=uow_factory, messenger=messenger, clock=clock, worker="t",
@@ -163,7 +166,8 @@ async def test_a_new_or_newly_linked_participant_is_planned_for(uow_factory, pro
     async with uow_factory() as uow:
         marker = await uow.participants.change_marker()
         linked = (await uow.participants.get(cast["maarten"].id)).person_id
-        await uow.participants.link_person(cast["maarten"].id, None if linked else "maarten-oba", now=clock.now())
+        await uow.participants.link_person(cast["maarten"].id, None if linked else "maarten-oba", now=clock.now(),
+                                           method="coordinator")
         await uow.commit()
     async with uow_factory() as uow:
         assert await uow.participants.change_marker() != marker

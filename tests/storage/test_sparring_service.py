@@ -16,6 +16,7 @@ from bot.domain.services.matching import Matcher
 from bot.domain.services.participants import ParticipantService
 from bot.domain.services.sparring import InvalidQuestion, SparringService
 from tests.fakes.notifications import RecordingNotifications
+from tests.linking import confirm_all_proposals
 
 SAMPLE = Path(__file__).resolve().parents[2] / "bot" / "data" / "sample_programme.yaml"
 KOEPEL = Draft(text="Een grote stichting wil met al haar scholen tegelijk beginnen. Hoe faseer ik dat?",
@@ -43,6 +44,9 @@ async def world(uow_factory, clock):  # type: ignore[no-untyped-def]
     w.dia = await join("dia", "Dia Wesseling", "dwesseling@probiblio.nl")
     w.maarten = await join("maarten", "Maarten Jansen")
     w.eline = await join("eline", "Eline Bakker")
+    # Maarten and Eline have no e-mail in the directory: their names only propose; Dia confirms.
+    assert await confirm_all_proposals(uow_factory, clock, w.dia) == 2
+    w.maarten, w.eline = await people.get(w.maarten.id), await people.get(w.eline.id)
     return w
 
 

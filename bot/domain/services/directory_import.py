@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from bot.domain.clock import Clock
 from bot.domain.models import Directory, ImportResult
 from bot.domain.ports import UnitOfWork, UnitOfWorkFactory
+from bot.domain.services.identity import reconcile_links
 
 
-async def import_directory(uow_factory: UnitOfWorkFactory, clock: Clock, directory: Directory) -> ImportResult:
+async def import_directory(uow_factory: UnitOfWorkFactory, clock: Clock, directory: Directory, *,
+                           trusted_tenants: Collection[str] = ()) -> ImportResult:
     """Store the programme and people of ``directory`` in one transaction.
 
-    People missing from the file are deactivated (their history stays); participants
-    whose e-mail now matches a person are linked to them.
+    People missing from the file are deactivated (their history stays); every link is checked
+    again (``bot.domain.services.identity.reconcile_links``): participants whose reported e-mail
+    or object id now matches a person are linked to them, and links the new directory no longer
+    supports (a person given an e-mail that is not theirs) are undone.
 
     Args:
         uow_factory: Makes the unit of work.
         clock: Timestamps the changes.
         directory: The validated file content.
+        trusted_tenants: Tenants whose reported identifiers may link (empty: any).
 
     Returns:
         Counts of added, updated, unchanged and deactivated people.
@@ -32,10 +39,7 @@ async def import_directory(uow_factory: UnitOfWorkFactory, clock: Clock, directo
         )
         for item_id in await uow.schedule.replace_all(directory.deadlines, directory.events, now=now):
             await drop_planned(uow, item_id)
-        for participant in await uow.participants.unlinked_with_email():
-            match = await uow.directory.person_by_email(participant.email or "")
-            if match is not None:
-                await uow.participants.link_person(participant.id, match.id, now=now)
+        await reconcile_links(uow, now=now, trusted_tenants=trusted_tenants)
         await uow.commit()
     return ImportResult(deactivated=deactivated, **counts)
 

@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from bot.domain.clock import Clock
-from bot.domain.linking import match_person
 from bot.domain.models import Address, Participant, ParticipantSeen
-from bot.domain.ports import UnitOfWork, UnitOfWorkFactory
+from bot.domain.ports import LinkNotifications, UnitOfWork, UnitOfWorkFactory
+from bot.domain.services.identity import settle_link
 
 
 class ParticipantService:
     """Keeps the participants table in step with what Teams tells us."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, *, reads: UnitOfWorkFactory | None = None):
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, *, reads: UnitOfWorkFactory | None = None,
+                 link_notifications: LinkNotifications | None = None, trusted_tenants: Collection[str] = ()):
         """Args:
             uow_factory: Units of work that write.
             clock: The clock.
             reads: Units of work that only read (cheaper on PostgreSQL); ``uow_factory`` if not given.
+            link_notifications: Tells the coordinators when a display name proposes a link.
+            trusted_tenants: Tenants whose reported e-mail and object id may link (empty: any).
         """
         self._uow_factory = uow_factory
         self._reads = reads or uow_factory
         self._clock = clock
+        self._link_notifications = link_notifications
+        self._trusted_tenants = frozenset(t.lower() for t in trusted_tenants)
 
     async def record_seen(self, seen: ParticipantSeen, address: Address | None = None) -> Participant:
         """Upsert the participant behind an activity and remember how to reach them.
@@ -31,7 +36,8 @@ class ParticipantService:
             address: The personal conversation's reference, when the activity came from one.
 
         Returns:
-            The participant as stored, linked to a directory person when the e-mail matches.
+            The participant as stored, linked to a directory person only on a verified
+            identifier or the coordinator's confirmation (``bot.domain.linking``).
         """
         async with self._uow_factory() as uow:
             participant = await self._upsert_and_link(uow, seen)
@@ -75,9 +81,6 @@ class ParticipantService:
 
     async def _upsert_and_link(self, uow: UnitOfWork, seen: ParticipantSeen) -> Participant:
         participant = await uow.participants.upsert(seen, now=self._clock.now())
-        if participant.person_id is None and (participant.email or participant.name):
-            person = match_person(participant, await uow.directory.people(active_only=True),
-                                  taken=await uow.participants.linked_person_ids())
-            if person is not None:
-                await uow.participants.link_person(participant.id, person.id, now=self._clock.now())
+        await settle_link(uow, participant, now=self._clock.now(), trusted_tenants=self._trusted_tenants,
+                          notifications=self._link_notifications)
         return participant

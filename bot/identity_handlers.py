@@ -1,0 +1,88 @@
+"""The coordinator's side of account linking: answer proposals, list the open ones (``koppelingen``)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from botbuilder.core import TurnContext
+
+from bot.domain.models import Participant
+from bot.domain.ports import UnitOfWorkFactory
+from bot.domain.requests import NotAllowed
+from bot.domain.services.identity import LinkDecisions, LinkOutcome
+from bot.identity_cards import CONFIRM_VERB, REJECT_VERB, decided_card, proposal_card
+from bot.replies import send_card
+from bot.request_cards import person_label
+from bot.texts import Catalogue, language_for
+
+log = logging.getLogger(__name__)
+Card = dict[str, Any]
+# More would flood the chat; the rest follow once these are answered.
+MAX_LISTED = 10
+
+
+class IdentityHandlers:
+    """The ``koppelingen`` command and the ``link.confirm`` / ``link.reject`` card actions."""
+
+    COMMANDS = ("links",)
+    VERBS = (CONFIRM_VERB, REJECT_VERB)
+
+    def __init__(self, *, decisions: LinkDecisions, texts: Catalogue, uow_factory: UnitOfWorkFactory):
+        self._decisions = decisions
+        self._texts = texts
+        self._uow_factory = uow_factory
+
+    async def on_command(self, turn_context: TurnContext, participant: Participant, name: str, argument: str,
+                         data: dict[str, Any]) -> None:
+        """``koppelingen``: each open proposal as its card, for the coordinator only."""
+        language = language_for(turn_context.activity.locale)
+        try:
+            pending = await self._decisions.pending(participant)
+        except NotAllowed:
+            await turn_context.send_activity(self._texts.text("error.coordinator_only", language))
+            return
+        if not pending:
+            await turn_context.send_activity(self._texts.text("link.list_none", language))
+            return
+        await turn_context.send_activity(self._texts.text("link.list_title", language, count=len(pending)))
+        for proposal, account, person in pending[:MAX_LISTED]:
+            await send_card(turn_context, proposal_card(self._texts, language, proposal, participant=account,
+                                                        person=person))
+
+    async def on_card_action(self, turn_context: TurnContext, participant: Participant | None, verb: str,
+                             data: dict[str, Any]) -> Card | str:
+        """Confirm or reject: the card that replaces the clicked one, or why the click was refused."""
+        language = language_for(turn_context.activity.locale)
+        proposal_id = _int(data.get("proposal_id"))
+        if participant is None or proposal_id is None:
+            return self._texts.text("error.generic", language)
+        try:
+            decision = await self._decisions.decide(participant, proposal_id, confirm=verb == CONFIRM_VERB)
+        except NotAllowed:
+            text = self._texts.text("error.coordinator_only", language)
+            await turn_context.send_activity(text)  # not every client shows an invoke's error on the card
+            return text
+        t = self._texts.text
+        label = person_label(decision.person)
+        if decision.outcome is LinkOutcome.CONFIRMED:
+            status = t("link.done_confirmed", language, actor=await self._actor_name(participant), person=label)
+        elif decision.outcome is LinkOutcome.REJECTED:
+            status = t("link.done_rejected", language, actor=await self._actor_name(participant))
+        elif decision.outcome is LinkOutcome.IMPOSSIBLE:
+            status = t("link.impossible", language, person=label)
+        else:
+            status = t("link.already", language)
+        return decided_card(self._texts, language, status)
+
+    async def _actor_name(self, actor: Participant) -> str:
+        async with self._uow_factory() as uow:
+            person = await uow.directory.person(actor.person_id) if actor.person_id else None
+        return person.name if person else (actor.name or "?")
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
