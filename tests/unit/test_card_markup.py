@@ -35,7 +35,7 @@ ESCAPED = re.compile(r"\\[!-/:-@\[-`{-~]")  # a backslash and the punctuation it
 MODULES = (cards, request_cards, document_cards, schedule_cards, cost_cards, follow_up_composers)
 # Helpers that build elements or plain strings from text the caller already made safe.
 NOT_BUILDERS = {"adaptive_card", "heading", "paragraph", "command_button", "chat_link", "size_label", "escape",
-                "preference_label"}
+                "preference_label", "chart_texts"}
 ZONE = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
 TEXTS = Catalogue.load()
@@ -97,7 +97,7 @@ CASES: dict[str, Any] = {
     "event_form_card": lambda: schedule_cards.event_form_card(TEXTS, "nl", EVENT),
     "cost_form": lambda: cost_cards.cost_form(TEXTS, "nl", "ref", values={"total": HOSTILE},
                                               errors={"total": "cost.invalid_number"}, placeholders={}),
-    "cost_overview_card": lambda: cost_cards.overview_card(TEXTS, "nl", AGGREGATE),
+    "cost_overview_card": lambda: cost_cards.overview_card(TEXTS, "nl", AGGREGATE, chart_png=b"\x89PNG"),
     "feedback_card": lambda: follow_up_composers.feedback_card(TEXTS, "nl", REQUEST, HOSTILE),
 }
 
