@@ -229,12 +229,17 @@ class Dispatcher:
         outgoing = await composer(message) if composer else None
         if outgoing is None:
             return _Outcome("cancel", "no longer relevant" if composer else f"unknown kind {message.kind}")
+        conversation = str(message.recipient_id)
+        # Only this recipient's group sends to ``conversation``: wait for its limits on our own.
+        wait = self._limiter.conversation_wait(conversation, self._clock.now().timestamp())
+        if wait > 0 and not await self._wait(wait, stop):
+            raise _Stopped
         first = not self._warming
         self._warming = True
         if not first and not self._warmed.is_set() and not await self._wait(None, stop, until=self._warmed):
             raise _Stopped
         try:
-            if not await self._pace(str(message.recipient_id), stop):
+            if not await self._pace(conversation, stop):
                 raise _Stopped
             # Checked after pacing, right before the send: waiting for the rate may take long enough
             # for the lease to need renewing (or to have been lost).
@@ -286,13 +291,9 @@ class Dispatcher:
         return released
 
     async def _pace(self, conversation: str, stop: asyncio.Event | None) -> bool:
-        """Wait until a send to ``conversation`` is allowed; False when told to stop meanwhile."""
-        # Only this recipient's group sends to ``conversation``: wait for its limits on our own...
-        wait = self._limiter.conversation_wait(conversation, self._clock.now().timestamp())
-        if wait > 0 and not await self._wait(wait, stop):
-            return False
-        # ...then take the next moment of the app's global rate from the budget every dispatcher
-        # on this database shares, so two instances (or one restarted at once) cannot overrun it.
+        """Wait for the app's global rate (the conversation's came first); False when told to stop meanwhile."""
+        # The next moment of the app's global rate comes from the budget every dispatcher on this
+        # database shares, so two instances (or one restarted at once) cannot overrun it.
         for _ in range(1 + REBOOKINGS):
             async with self._uow_factory() as uow:
                 slot = await uow.outbox.reserve_send(now=self._clock.now(), spacing=self._limiter.global_spacing,
@@ -311,11 +312,11 @@ class Dispatcher:
 
     async def _wait(self, seconds: float | None, stop: asyncio.Event | None, *,
                     until: asyncio.Event | None = None) -> bool:
-        """Sleep ``seconds`` (the injected sleep) or until ``until`` is set, or less when ``stop`` is
-        set; False when stopped."""
+        """Sleep ``seconds`` (the injected sleep), or wait until ``until`` is set instead; return
+        early when ``stop`` is set. False when stopped."""
         if stop is not None and stop.is_set():
             return False
-        waiting = asyncio.ensure_future(self._sleep(seconds) if until is None else until.wait())
+        waiting = asyncio.ensure_future(until.wait() if until is not None else self._sleep(seconds or 0.0))
         if stop is None:
             await waiting
             return True
