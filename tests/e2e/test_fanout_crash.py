@@ -57,7 +57,7 @@ def timed_connector():  # type: ignore[no-untyped-def]
         yield fake
 
 
-async def seed(database_url: str, service_url: str, messages: int = MESSAGES) -> None:
+async def seed(database_url: str, service_url: str, *, messages: int = MESSAGES) -> None:
     """``messages`` reachable participants and one due message for each, written straight to the database."""
     await prepare_database(load_settings({"DATABASE_URL": database_url}, env_file=None), load_sample=False)
     engine = create_engine(database_url)

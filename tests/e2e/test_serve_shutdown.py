@@ -45,7 +45,7 @@ async def states(database_url: str) -> dict[str, int]:
 
 async def test_sigterm_with_a_backlog_stops_within_seconds_and_loses_nothing(connector, tmp_path):
     url = f"sqlite+aiosqlite:///{tmp_path / 'backlog.db'}"
-    await seed(url, connector.url, QUEUED)
+    await seed(url, connector.url, messages=QUEUED)
     connector.delay = 0.2
     env = {**os.environ, "DATABASE_URL": url, "PORT": "0", "LOG_LEVEL": "INFO", "DISPATCH_INTERVAL": "0.2",
            "GLOBAL_SEND_RATE": "30", "FILES_DIR": str(tmp_path / "files"), "PYTHONPATH": str(REPO)}

@@ -91,7 +91,7 @@ async def test_two_dispatchers_on_one_postgres_share_the_apps_send_rate(postgres
     url = postgres_server.create_database(f"t_{uuid.uuid4().hex[:12]}")
     with FakeConnector() as connector:
         connector.enforce_limits(global_per_second=TEAMS_LIMIT)
-        await seed(url, connector.url, TWO_INSTANCE_MESSAGES)
+        await seed(url, connector.url, messages=TWO_INSTANCE_MESSAGES)
         workers = [await start_worker(url, tmp_path, rate=TWO_INSTANCE_RATE) for _ in range(2)]
         outputs = [await asyncio.wait_for(worker.communicate(), timeout=120) for worker in workers]
         for worker, (_, err) in zip(workers, outputs, strict=True):

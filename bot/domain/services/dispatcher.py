@@ -141,11 +141,11 @@ class Dispatcher:
                 await uow.commit()
             if not claimed:
                 break
-            await self._deliver_batch(claimed, _Lease(until=now + self._lease, mine={m.id for m in claimed}),
-                                      report, stop)
+            await self._deliver_batch(claimed, lease=_Lease(until=now + self._lease, mine={m.id for m in claimed}),
+                                      report=report, stop=stop)
         return report
 
-    async def _deliver_batch(self, claimed: list[OutboxMessage], lease: _Lease, report: DispatchReport,
+    async def _deliver_batch(self, claimed: list[OutboxMessage], *, lease: _Lease, report: DispatchReport,
                              stop: asyncio.Event | None) -> None:
         # One recipient's messages go in order; different recipients are sent to side by side,
         # because each send waits mostly on the network.
@@ -161,7 +161,7 @@ class Dispatcher:
                 for message in messages:
                     if stop is not None and stop.is_set():
                         return
-                    await self._deliver(message, report, stop, _Batch(claimed, lease, unstarted))
+                    await self._deliver(message, report=report, stop=stop, batch=_Batch(claimed, lease, unstarted))
 
         try:
             await asyncio.gather(*(deliver_in_order(group) for group in by_recipient.values()))
@@ -189,11 +189,11 @@ class Dispatcher:
             for waiter in waiters:
                 waiter.cancel()
 
-    async def _deliver(self, message: OutboxMessage, report: DispatchReport, stop: asyncio.Event | None,
+    async def _deliver(self, message: OutboxMessage, *, report: DispatchReport, stop: asyncio.Event | None,
                        batch: _Batch) -> None:
         unstarted = batch.unstarted
         try:
-            outcome = await self._attempt(message, stop, batch)
+            outcome = await self._attempt(message, stop=stop, batch=batch)
         except _Stopped:
             return  # still in ``unstarted``: handed back with the rest of the batch
         except _NoLongerMine:
@@ -205,7 +205,7 @@ class Dispatcher:
             log.warning("outbox %d (%s): attempt %d failed with %s", message.id, message.kind,
                         message.attempts + 1, type(error).__name__)
             log.debug("outbox %d: the failure in full", message.id, exc_info=True)
-            outcome = self._retry_or_fail(message, f"internal error ({type(error).__name__})", None)
+            outcome = self._retry_or_fail(message, f"internal error ({type(error).__name__})")
         unstarted.discard(message.id)
         if not await self._record(message, outcome):
             return
@@ -218,7 +218,7 @@ class Dispatcher:
         else:
             report.failed += 1
 
-    async def _attempt(self, message: OutboxMessage, stop: asyncio.Event | None, batch: _Batch) -> _Outcome:
+    async def _attempt(self, message: OutboxMessage, *, stop: asyncio.Event | None, batch: _Batch) -> _Outcome:
         if message.attempts >= self._policy.max_attempts:
             # Its earlier claims ran out without an outcome (the holder died or lost the database)
             # as often as the policy allows attempts.
@@ -253,13 +253,13 @@ class Dispatcher:
             except DeliveryError as error:
                 if not error.retryable:
                     return _Outcome("fail", f"{error.status or ''} {error}".strip())
-                return self._retry_or_fail(message, str(error), error.retry_after)
+                return self._retry_or_fail(message, str(error), retry_after=error.retry_after)
             return _Outcome("sent")
         finally:
             if first:
                 self._warmed.set()
 
-    def _retry_or_fail(self, message: OutboxMessage, error: str, retry_after: float | None) -> _Outcome:
+    def _retry_or_fail(self, message: OutboxMessage, error: str, *, retry_after: float | None = None) -> _Outcome:
         retry_at = self._policy.next_attempt(self._clock.now(), message.attempts + 1, retry_after)
         return _Outcome("fail", error) if retry_at is None else _Outcome("retry", error, retry_at)
 
