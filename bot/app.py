@@ -58,6 +58,12 @@ log = logging.getLogger(__name__)
 
 # Planning is idempotent and cheap to repeat; every ten minutes catches new participants.
 PLANNING_INTERVAL_SECONDS = 600.0
+# How long shutdown waits for the dispatcher and the planner to stop by themselves. The dispatcher
+# finishes the sends under way (normally milliseconds) and hands back the rest; a send hanging on
+# the connector (msrest's timeout is 100 s) is cancelled after this and its row waits for its lease.
+BACKGROUND_STOP_SECONDS = 5.0
+# Set when the app shuts down: the dispatcher and the planner stop.
+BACKGROUND_STOP = web.AppKey("background_stop", asyncio.Event)
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None,
@@ -74,6 +80,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     """
     app = web.Application(middlewares=[request_id_middleware],
                           client_max_size=settings.max_body_bytes)
+    app[BACKGROUND_STOP] = asyncio.Event()
+    app.on_shutdown.append(_stop_background)
     app.cleanup_ctx.append(functools.partial(_components, settings=settings, clock=clock or SystemClock(),
                                              resolver=resolver))
     setup_routes(app)
@@ -164,7 +172,7 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
             log.info("removed %d stored file(s) that no document refers to", swept)
     except OSError:
         log.warning("could not sweep the files folder", exc_info=True)
-    stop = asyncio.Event()
+    stop = app[BACKGROUND_STOP]
     background = [asyncio.create_task(dispatcher.run_forever(stop, settings.dispatch_interval, wake)),
                   asyncio.create_task(planner.run_forever(stop, PLANNING_INTERVAL_SECONDS, wake)),
                   asyncio.create_task(retention.run_forever(stop, PLANNING_INTERVAL_SECONDS))] \
@@ -173,8 +181,27 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
         yield
     finally:
         stop.set()
-        await asyncio.gather(*background)
+        await _stop_within(background, BACKGROUND_STOP_SECONDS)
         await fetcher.close()
         await connector_http.close()
         await autocommit.close()
         await engine.dispose()
+
+
+async def _stop_background(app: web.Application) -> None:
+    # On shutdown, before aiohttp waits for requests in flight: the dispatcher stops claiming at
+    # once instead of working through a backlog while the server drains.
+    app[BACKGROUND_STOP].set()
+
+
+async def _stop_within(tasks: list[asyncio.Task[None]], seconds: float) -> None:
+    """Wait up to ``seconds`` for ``tasks`` (already told to stop), then cancel what still runs."""
+    if not tasks:
+        return
+    _, running = await asyncio.wait(tasks, timeout=seconds)
+    if running:
+        log.warning("%d background task(s) did not stop within %.0f s; cancelling them", len(running), seconds)
+        for task in running:
+            task.cancel()
+        # Cancelled, the dispatcher still hands back its unsent rows (one short statement).
+        await asyncio.wait(running, timeout=seconds)

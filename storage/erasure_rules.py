@@ -70,6 +70,9 @@ _TO_OR_ABOUT = deleted("rows to or about them (recipient_id, about_id) are delet
                        "OUTBOX_RETENTION_DAYS")
 
 ERASURE_RULES: Mapping[str, Mapping[str, Rule]] = {
+    "send_budget": {
+        "name": not_personal("the fixed name 'global' of the app's one send budget row"),
+    },
     "programme": {
         "name": not_personal("the programme's name"),
         "timezone": not_personal("a time zone"),

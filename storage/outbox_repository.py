@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, or_, select, update
+from sqlalchemy import Float, Text, and_, bindparam, case, cast, delete, func, or_, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import NullType
 
 from bot.domain.outbox import OutboxMessage, OutboxState
-from storage.db import insert_new
+from storage.db import dialect_insert, insert_new
 from storage.direct_sql import Statements
-from storage.tables import OutboxRow
+from storage.tables import OutboxRow, SendBudgetRow
 
 PENDING, SENDING = OutboxState.PENDING.value, OutboxState.SENDING.value
+# The one budget row every dispatcher of the app draws its sends from.
+GLOBAL_BUDGET = "global"
 
 
 class SqlOutboxRepository:
@@ -44,8 +48,13 @@ class SqlOutboxRepository:
     async def claim_due(self, *, now: datetime, limit: int, worker: str, lease_until: datetime) -> list[OutboxMessage]:
         """Take up to ``limit`` due rows for ``worker``; other workers skip them.
 
-        Rows whose lease expired (their dispatcher died mid-send) are claimed again: this is
-        the one place a message can be sent twice. One statement: atomic on its own.
+        Rows whose lease expired (their dispatcher died mid-send, or could not record an outcome)
+        are claimed again, and that lost claim counts as a failed attempt: a row that can never be
+        finished runs out of attempts instead of coming back forever. This is the one place a
+        message can be sent twice. One statement: atomic on its own.
+
+        A row whose payload cannot be decoded comes back with ``broken`` set instead of failing
+        the whole claim (which would leave every row of the batch claimed and unsent).
         """
         rows = await self._sql.execute(_claim(self._session.bind.dialect.name), {
             "now": now, "limit": limit, "worker": worker, "new_lease": lease_until})
@@ -60,10 +69,42 @@ class SqlOutboxRepository:
         return set((await self._session.scalars(statement)).all())
 
     async def record(self, message_id: int, *, worker: str, outcome: str, error: str, now: datetime,
-                     retry_at: datetime | None = None) -> None:
-        """Store the outcome of a send attempt made by ``worker``."""
-        parameters = {"message_id": message_id, "worker": worker, "error": error, "now": now, "retry_at": retry_at}
-        await self._sql.execute(_record(outcome), parameters)
+                     retry_at: datetime | None = None) -> bool:
+        """Store the outcome of a send attempt made by ``worker``; False when ``worker`` no longer held the row."""
+        # PostgreSQL's text refuses NUL; an error text must never be the reason an outcome is lost.
+        parameters = {"message_id": message_id, "worker": worker, "error": error.replace("\x00", ""), "now": now,
+                      "retry_at": retry_at}
+        return (await self._sql.execute(_record(outcome), parameters)).rowcount > 0
+
+    async def release(self, message_ids: list[int], *, worker: str) -> int:
+        """Hand rows ``worker`` claimed but did not send back to ``pending``, without counting an attempt.
+
+        Returns:
+            How many rows it still held and gave back.
+        """
+        if not message_ids:
+            return 0
+        statement = (update(OutboxRow)
+                     .where(OutboxRow.id.in_(message_ids), OutboxRow.claimed_by == worker, OutboxRow.state == SENDING)
+                     .values(state=PENDING, claimed_by=None, lease_until=None)
+                     .execution_options(synchronize_session=False))
+        return (await self._session.execute(statement)).rowcount or 0
+
+    async def reserve_send(self, *, now: datetime, spacing: float, horizon: float) -> datetime:
+        """Reserve the next moment the app may send, ``spacing`` seconds after the one reserved before.
+
+        One upsert on one row, atomic on both databases, so every dispatcher sharing the database
+        (other instances, a process restarted after a crash) draws from the same budget. Moments
+        are on the dispatchers' own clocks (see ``bot.domain.rate_limit.send_spacing`` for skew); a
+        reservation more than ``horizon`` seconds ahead of ``now`` (a clock that ran far ahead once)
+        is ignored rather than waited for.
+
+        Returns:
+            When this send may go (``now`` or later).
+        """
+        rows = await self._sql.execute(_reserve(self._session.bind.dialect.name), {
+            "name": GLOBAL_BUDGET, "now": now.timestamp(), "spacing": spacing, "horizon": horizon})
+        return datetime.fromtimestamp(rows.scalar_one() - spacing, UTC)
 
     async def drop_pending(self, key_prefix: str) -> int:
         """Forget pending messages whose key starts with ``key_prefix``, so they can be planned anew
@@ -96,17 +137,38 @@ class SqlOutboxRepository:
 
     async def listing(self, *, states: Iterable[OutboxState] | None = None, limit: int = 200) -> list[OutboxMessage]:
         """Planned messages, soonest first (for ``reminders list``)."""
-        statement = select(OutboxRow).order_by(OutboxRow.due_at, OutboxRow.id).limit(limit)
+        statement = select(*_message_columns()).order_by(OutboxRow.due_at, OutboxRow.id).limit(limit)
         if states is not None:
             statement = statement.where(OutboxRow.state.in_([s.value for s in states]))
-        return [_to_message(r) for r in (await self._session.scalars(statement)).all()]
+        return [_to_message(r) for r in (await self._session.execute(statement)).all()]
 
 
 def _to_message(row: Any) -> OutboxMessage:
     due = row.due_at if row.due_at.tzinfo else row.due_at.replace(tzinfo=UTC)
+    payload, broken = _payload(row.payload)
     return OutboxMessage(key=row.key, recipient_id=row.recipient_id, kind=row.kind, due_at=due,
-                         payload=dict(row.payload or {}), about_id=row.about_id, id=row.id,
-                         state=OutboxState(row.state), attempts=row.attempts, last_error=row.last_error or "")
+                         payload=payload, about_id=row.about_id, id=row.id, state=OutboxState(row.state),
+                         attempts=row.attempts, last_error=row.last_error or "", broken=broken)
+
+
+def _payload(raw: Any) -> tuple[dict[str, Any], str]:
+    """The payload as a dict, or ``({}, why)`` when the stored value is not a JSON object."""
+    try:
+        value = json.loads(raw) if isinstance(raw, str | bytes) else raw
+    except ValueError as error:  # the text is not JSON at all (only SQLite stores such text)
+        return {}, f"payload is not JSON ({type(error).__name__})"
+    if value is None:
+        return {}, ""
+    if not isinstance(value, dict):
+        return {}, f"payload is a JSON {type(value).__name__}, not an object"
+    return value, ""
+
+
+def _message_columns() -> list[Any]:
+    # The payload as text, decoded per row in _payload: the JSON type would decode every row of a
+    # result at once, and one unreadable row would fail them all.
+    return [cast(OutboxRow.payload, Text).label("payload") if name == "payload" else getattr(OutboxRow, name)
+            for name in _MESSAGE_COLUMNS]
 
 
 @cache
@@ -120,8 +182,10 @@ def _claim(dialect: str) -> Any:
         candidates = candidates.with_for_update(skip_locked=True)
     return (update(OutboxRow)
             .where(OutboxRow.id.in_(candidates.scalar_subquery()))
-            .values(state=SENDING, claimed_by=bindparam("worker"), lease_until=bindparam("new_lease"))
-            .returning(*(getattr(OutboxRow, name) for name in _MESSAGE_COLUMNS))
+            .values(state=SENDING, claimed_by=bindparam("worker"), lease_until=bindparam("new_lease"),
+                    # A row still 'sending' here lost its claim without an outcome: that try counts.
+                    attempts=case((OutboxRow.state == SENDING, OutboxRow.attempts + 1), else_=OutboxRow.attempts))
+            .returning(*_message_columns())
             .execution_options(synchronize_session=False))
 
 
@@ -133,6 +197,22 @@ _MESSAGE_COLUMNS = ("id", "key", "recipient_id", "about_id", "kind", "payload", 
 def _plan(dialect: str, columns: tuple[str, ...]) -> Any:
     # On the table, not the mapped class: given a list, the ORM's bulk insert would want objects.
     return insert_new(dialect, OutboxRow.__table__, columns, unique=("key",))
+
+
+@cache
+def _reserve(dialect: str) -> Any:
+    # INSERT ... ON CONFLICT DO UPDATE ... RETURNING: one statement, so two dispatchers reserving
+    # at once get two different moments (PostgreSQL locks the row; SQLite has one writer).
+    table = SendBudgetRow.__table__
+    now, spacing = bindparam("now", type_=Float), bindparam("spacing", type_=Float)
+    latest = func.greatest if dialect == "postgresql" else func.max  # SQLite's max(a, b) is scalar
+    start = case((table.c.next_at > now + bindparam("horizon", type_=Float), now),
+                 else_=latest(table.c.next_at, now))
+    return (dialect_insert(dialect)(table).values(name=bindparam("name"), next_at=now + spacing)
+            .on_conflict_do_update(index_elements=["name"], set_={"next_at": start + spacing})
+            # Both drivers hand back a float; asyncpg's Float processor wants a column type it
+            # only learns from a result, which a statement compiled once does not have.
+            .returning(type_coerce(table.c.next_at, NullType()).label("next_at")))
 
 
 @cache

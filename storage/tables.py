@@ -6,7 +6,19 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -175,6 +187,15 @@ class OutboxRow(Base):
     last_error: Mapped[str] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SendBudgetRow(Base):
+    """The app's send rate, shared by every dispatcher on the database (``OutboxRepository.reserve_send``)."""
+
+    __tablename__ = "send_budget"
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    # The earliest moment (Unix seconds, on the dispatchers' clocks) the next send may go.
+    next_at: Mapped[float] = mapped_column(Float)
 
 
 class ScheduleItemRow(Base):

@@ -4,6 +4,11 @@ Delivery guarantee: a message is sent at least once and, in practice, exactly on
 way to send one twice is a crash between the connector accepting it and the outbox recording
 that (at most one repeat per message in flight at the crash). Nothing planned is lost: rows
 stay until they are sent, cancelled or failed for good.
+
+``attempts`` counts every try that did not end in ``sent`` or ``cancelled``: a failed send, a
+composer or payload that raised, an outcome that could not be recorded, and a claim whose lease
+ran out before its holder recorded anything (the holder died or lost the database). Rows a
+stopping dispatcher hands back unsent are not counted.
 """
 
 from __future__ import annotations
@@ -47,6 +52,9 @@ class OutboxMessage:
     state: OutboxState = OutboxState.PENDING
     attempts: int = 0
     last_error: str = ""
+    # Why the stored payload could not be read back ("" = it could). Such a row is still handed
+    # to the dispatcher, which counts it as a failed attempt, so it cannot block a whole claim.
+    broken: str = ""
 
 
 class DeliveryError(DomainError):

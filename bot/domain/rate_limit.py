@@ -49,12 +49,30 @@ class SlidingWindowLimiter:
         self._events.setdefault(key, deque()).append(now)
 
 
+def send_spacing(per_second: float, margin: float = JITTER_MARGIN_SECONDS) -> float:
+    """Seconds between two sends so that no window of one second holds more than ``per_second``.
+
+    Sends spaced ``s`` apart put at most ``(1 + d) / s`` of them in any second when each may be
+    up to ``d`` late or early against the others (network jitter, or the clocks of two instances
+    disagreeing). ``s = (1 + margin) / limit`` therefore keeps any second at ``limit`` for every
+    ``d <= margin``; the price is a throughput of ``limit / (1 + margin)`` (95% with 50 ms).
+    """
+    return (1.0 + margin) / max(1, int(per_second))
+
+
 class SendRateLimiter:
-    """Per-conversation Teams limits plus one global rate for the whole app."""
+    """Per-conversation Teams limits plus one global rate for the whole app.
+
+    The per-conversation windows live in this process. The global rate is shared by every
+    dispatcher on the database (``OutboxRepository.reserve_send``); :attr:`global_spacing` is what
+    they reserve per send. The in-process global window (:meth:`global_wait`) remains for callers
+    without a database.
+    """
 
     def __init__(self, global_per_second: float = 30.0):
         self._conversations = SlidingWindowLimiter(PER_CONVERSATION, JITTER_MARGIN_SECONDS)
         self._global = SlidingWindowLimiter(((1.0, max(1, int(global_per_second))),), JITTER_MARGIN_SECONDS)
+        self.global_spacing = send_spacing(global_per_second)
 
     def wait_time(self, conversation: str, now: float) -> float:
         """Seconds to wait before sending to ``conversation``."""

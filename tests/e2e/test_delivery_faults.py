@@ -278,3 +278,66 @@ async def test_a_mixed_batch_sends_each_message_exactly_once(bot_client, connect
     assert set(accepted) == expected
     states = {r.payload["text"]: r.state for r in await rows(bot_client)}
     assert {t for t, s in states.items() if s == OutboxState.FAILED} == {f"{others[2]}-0"}
+
+
+async def plan_row(client, participant: int, *, key: str, kind: str, payload: dict[str, Any], clock) -> None:  # type: ignore[no-untyped-def]
+    from bot.domain.outbox import OutboxMessage
+
+    async with components_of(client).uow_factory() as uow:
+        await uow.outbox.plan([OutboxMessage(key=key, recipient_id=participant, kind=kind, due_at=clock.now(),
+                                             payload=payload)], now=clock.now())
+        await uow.commit()
+
+
+@pytest.mark.parametrize("poison", ["composer raises", "payload unreadable"])
+async def test_a_poison_row_fails_after_its_attempts_tells_the_coordinator_once_and_blocks_nothing(
+        bot_client, connector, clock, anna, database_url, poison):
+    """A row the real app cannot deliver for reasons no connector answer explains: a follow-up whose
+    payload names no request (the composer's ``int("geen-nummer")`` raises ValueError), or a row
+    whose stored payload is not a JSON object. Each round it is one failed attempt with backoff on
+    the clock; after the policy's last one it fails and Dia gets one notice. Anna's next message
+    goes in the first round."""
+    from sqlalchemy import text
+
+    from bot.domain.outbox import RetryPolicy
+    from bot.domain.services.follow_ups import NUDGE
+
+    await coordinator(bot_client, connector)
+    connector.reset()
+    dispatcher = components_of(bot_client).dispatcher
+    if poison == "composer raises":
+        await plan_row(bot_client, anna, key="req:x:v1:nudge", kind=NUDGE,
+                       payload={"request_id": "geen-nummer", "version": 1}, clock=clock)
+    else:
+        await plan_row(bot_client, anna, key="msg:kapot", kind="message", payload={"text": "kapot"}, clock=clock)
+        spoiled = "'{kapot'" if database_url.startswith("sqlite") else "'\"kapot\"'::json"
+        async with components_of(bot_client).sessions() as session:
+            await session.execute(text(f"UPDATE outbox SET payload = {spoiled} WHERE key = 'msg:kapot'"))
+            await session.commit()
+    await queue(bot_client, anna, "Daarna")
+
+    report = await dispatcher.run_once()
+    assert (report.sent, report.retried) == (1, 1)
+    assert connector.texts("a:personal-anna") == ["Daarna"]  # not held back
+    rounds = 1
+    while True:
+        async with components_of(bot_client).sessions() as session:  # (not the payload: it may be unreadable)
+            [poisoned] = (await session.execute(
+                select(OutboxRow.state, OutboxRow.attempts, OutboxRow.due_at, OutboxRow.last_error)
+                .where(OutboxRow.recipient_id == anna, OutboxRow.state != OutboxState.SENT))).all()
+        if poisoned.state == OutboxState.FAILED:
+            break
+        assert (poisoned.state, poisoned.attempts) == (OutboxState.PENDING, rounds)
+        delay = (aware(poisoned.due_at) - clock.now()).total_seconds()
+        ceiling = 2.0 * 2 ** (rounds - 1)
+        assert ceiling / 2 <= delay <= ceiling  # RetryPolicy: exponential backoff with jitter
+        clock.advance(timedelta(seconds=delay))
+        await dispatcher.run_once()
+        rounds += 1
+    assert rounds == RetryPolicy().max_attempts and poisoned.attempts == rounds
+    assert poisoned.last_error.startswith("internal error (")
+    [notice] = connector.texts("a:personal-dia")
+    assert notice.startswith(NOTICE.format(name="Anna de Vries"))
+    clock.advance(timedelta(days=1))
+    await dispatcher.run_once()
+    assert len(connector.texts("a:personal-dia")) == 1 and connector.texts("a:personal-anna") == ["Daarna"]

@@ -1,7 +1,11 @@
 """A fan-out of 1,000 messages, its dispatcher process killed (SIGKILL) halfway, then finished by a
-fresh process once the dead one's claims have expired: nothing is lost, and the only repeats
-are messages the connector accepted that the dead process had not yet recorded (at most one
-batch). The connector also checks that the sends respected the configured global rate.
+fresh process started at once: nothing is lost, and the only repeats are messages the connector
+accepted that the dead process had not yet recorded (at most one batch).
+
+The connector enforces Teams' limits (429 past TEAMS_LIMIT sends in any second, or past a
+conversation's limits) and the test also counts, from the moments the requests arrived, the most
+sends in any one second. The restarted process must not add its sends to the dead one's last
+second: the send budget lives in the database, not in the process.
 """
 
 from __future__ import annotations
@@ -34,28 +38,27 @@ REPO = Path(__file__).resolve().parents[2]
 MESSAGES = 1000
 BATCH = 50
 LEASE_SECONDS = 2.0
-GLOBAL_RATE = 150  # sends a second; higher than Teams' default 30 so the test is quick
+TEAMS_LIMIT = 150  # sends a second the fake connector allows the app; above Teams' 30 so the test is quick
+# GLOBAL_SEND_RATE, 10% under the connector's limit: the connector counts each request when its
+# (busy) thread reads it, so on a loaded 2-core machine the moments it records run up to ~100 ms
+# late or early against each other. The dispatcher spaces sends 1.05 / 135 s apart, so 151 sends
+# span 1.17 s: 167 ms of such jitter cannot put them in one second.
+GLOBAL_RATE = 135
 PER_CONVERSATION_PER_SECOND = 7
 # "About half", but in the middle of a batch: a kill at a batch boundary would leave nothing claimed.
 KILL_AFTER = MESSAGES // 2 + BATCH // 2
 
 
-class TimedConnector(FakeConnector):
-    """The fake connector, stamping each request with the (monotonic) moment it was answered."""
-
-    def _record(self, record: dict[str, Any]) -> None:
-        record["at"] = time.monotonic()
-        super()._record(record)
-
-
 @pytest.fixture
 def timed_connector():  # type: ignore[no-untyped-def]
-    with TimedConnector() as fake:
+    """The fake connector, throttling like Teams at TEAMS_LIMIT sends a second."""
+    with FakeConnector() as fake:
+        fake.enforce_limits(global_per_second=TEAMS_LIMIT)
         yield fake
 
 
-async def seed(database_url: str, service_url: str) -> None:
-    """1,000 reachable participants and one due message for each, written straight to the database."""
+async def seed(database_url: str, service_url: str, *, messages: int = MESSAGES) -> None:
+    """``messages`` reachable participants and one due message for each, written straight to the database."""
     await prepare_database(load_settings({"DATABASE_URL": database_url}, env_file=None), load_sample=False)
     engine = create_engine(database_url)
     sessions = create_sessionmaker(engine)
@@ -71,15 +74,15 @@ async def seed(database_url: str, service_url: str) -> None:
                     "locale": "nl-NL",
                     "conversation": {"id": f"a:personal-f{i}", "conversationType": "personal", "tenantId": TENANT},
                 },
-                "created_at": now, "updated_at": now} for i in range(MESSAGES)])
+                "created_at": now, "updated_at": now} for i in range(messages)])
             await session.commit()
             ids = dict((await session.execute(select(ParticipantRow.teams_id, ParticipantRow.id))).all())
         async with SqlUnitOfWork(sessions) as uow:
             added = await uow.outbox.plan([
                 OutboxMessage(key=f"fanout:{i}", recipient_id=ids[f"29:f{i}"], kind=MESSAGE_KIND, due_at=now,
-                              payload={"text": f"Bericht {i}", "card": None}) for i in range(MESSAGES)], now=now)
+                              payload={"text": f"Bericht {i}", "card": None}) for i in range(messages)], now=now)
             await uow.commit()
-        assert added == MESSAGES
+        assert added == messages
     finally:
         await engine.dispose()
 
@@ -94,11 +97,11 @@ async def outbox_states(database_url: str) -> dict[str, str]:
         await engine.dispose()
 
 
-async def start_worker(database_url: str, workdir: Path) -> asyncio.subprocess.Process:
+async def start_worker(database_url: str, workdir: Path, *, rate: float = GLOBAL_RATE) -> asyncio.subprocess.Process:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "tests.fanout_worker", database_url, "--lease", str(LEASE_SECONDS),
-        "--batch", str(BATCH), "--rate", str(GLOBAL_RATE), cwd=workdir, env=env,
+        "--batch", str(BATCH), "--rate", str(rate), cwd=workdir, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
 
 
@@ -108,7 +111,7 @@ def accepted(connector: FakeConnector) -> list[dict[str, Any]]:
 
 
 def most_in_one_second(moments: list[float]) -> int:
-    """The largest number of moments inside any window of one second."""
+    """The largest number of moments inside any window of one second (sliding, as the fake enforces)."""
     moments, best, start = sorted(moments), 0, 0
     for end, moment in enumerate(moments):
         while moment - moments[start] >= 1.0:
@@ -143,12 +146,12 @@ async def crash_and_recover(database_url: str, connector: FakeConnector, workdir
     final = await outbox_states(database_url)
     per_conversation: dict[str, list[float]] = defaultdict(list)
     for record in records:
-        per_conversation[record["conversation_id"]].append(record["at"])
+        per_conversation[record["conversation_id"]].append(record["received_at"])
     return {
         "first_accepted": len(texts_at_kill), "claimed_at_kill": len(claimed), "unrecorded_at_kill": unrecorded,
         "texts": texts, "final": final, "statuses": Counter(r["status"] for r in connector.sent),
         "second": json.loads(out.decode().strip().splitlines()[-1]),
-        "most_per_second": most_in_one_second([r["at"] for r in records]),
+        "most_per_second": most_in_one_second([r["received_at"] for r in records]),
         "most_per_conversation_second": max(most_in_one_second(m) for m in per_conversation.values()),
         "seconds": {"until_kill": round(killed_at - started, 2), "recovery": round(finished - killed_at, 2)},
     }
@@ -171,8 +174,8 @@ def check(result: dict[str, Any]) -> None:
     assert duplicates <= result["claimed_at_kill"] <= BATCH
     assert set(result["statuses"]) == {201}  # no 429 (nor anything else) from the connector
     assert result["most_per_conversation_second"] <= PER_CONVERSATION_PER_SECOND
-    # The limiter counts when a send starts, the fake when it answers: allow a little latency jitter.
-    assert result["most_per_second"] <= GLOBAL_RATE * 1.1
+    # Counted the way the fake enforces: sliding windows over the moments requests arrived.
+    assert result["most_per_second"] <= TEAMS_LIMIT
 
 
 async def test_fanout_survives_a_sigkill_on_sqlite(timed_connector, tmp_path):

@@ -14,6 +14,11 @@ Usage::
 
 Everything the bot sends is recorded in ``connector.sent`` (failed attempts included, with
 their status); ``activities()``, ``texts()`` and ``cards()`` look only at accepted sends.
+
+``enforce_limits(global_per_second=N)`` makes the fake throttle like Teams: a send that would
+exceed a conversation's limits (7 a second, 8 per 2 s, 60 per 30 s, 1800 an hour) or N sends
+in any second for the whole app is answered 429 with ``Retry-After: 1``. Windows slide and are
+measured at the moment each request arrives (``received_at``, monotonic seconds).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import itertools
 import json
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +51,26 @@ _ERROR_BODIES: dict[int, dict[str, Any]] = {
     429: {"error": {"code": "Throttled", "message": "Too many requests."}},
 }
 _SERVER_ERROR = {"error": {"code": "ServiceError", "message": "The service is unavailable."}}
+# Teams' limits per bot and conversation for sends and for creating conversations: (window s, max).
+PER_CONVERSATION_LIMITS: tuple[tuple[float, int], ...] = ((1.0, 7), (2.0, 8), (30.0, 60), (3600.0, 1800))
+
+
+class SlidingWindows:
+    """Accepted moments per key; ``allows`` says whether one more at ``now`` keeps every limit."""
+
+    def __init__(self, limits: tuple[tuple[float, int], ...]):
+        self.limits = limits
+        self._events: dict[str, deque[float]] = {}
+
+    def allows(self, key: str, now: float) -> bool:
+        events = self._events.setdefault(key, deque())
+        longest = max(window for window, _ in self.limits)
+        while events and events[0] <= now - longest:
+            events.popleft()
+        return all(len(events) < maximum or events[-maximum] <= now - window for window, maximum in self.limits)
+
+    def add(self, key: str, now: float) -> None:
+        self._events.setdefault(key, deque()).append(now)
 
 
 @dataclass
@@ -93,6 +119,7 @@ class FakeConnector:
         created_conversations: The bodies of accepted ``POST /v3/conversations`` requests, each
             with ``"id"`` set to the conversation id the fake answered.
         delay: Seconds to wait before answering any request (0 = answer at once).
+        throttled: How many sends ``enforce_limits`` answered 429.
     """
 
     def __init__(self) -> None:
@@ -103,6 +130,9 @@ class FakeConnector:
         self.sent: list[dict[str, Any]] = []
         self.created_conversations: list[dict[str, Any]] = []
         self.delay: float = 0.0
+        self.throttled = 0
+        self._conversation_windows: SlidingWindows | None = None
+        self._app_window: SlidingWindows | None = None
         # An RLock so predicates passed to wait_for_sync may call texts()/cards() while the
         # condition holds the lock.
         self._condition = threading.Condition(threading.RLock())
@@ -217,6 +247,20 @@ class FakeConnector:
             body = _ERROR_BODIES.get(status, _SERVER_ERROR if status >= 500 else {"error": {"code": str(status)}})
         with self._condition:
             self._failures.append(_Failure(n, status, dict(headers), body, path_contains, method))
+
+    def enforce_limits(self, *, global_per_second: int, per_conversation: bool = True) -> None:
+        """Answer 429 (``Retry-After: 1``) to sends that would exceed Teams' rate limits.
+
+        Sends are activity POSTs and conversation creations. Each is counted when it arrives,
+        before ``delay``; only accepted ones count towards later decisions, as in Teams.
+
+        Args:
+            global_per_second: The app's limit: sends in any one second, all conversations together.
+            per_conversation: Also enforce the per-conversation limits (7/1 s, 8/2 s, 60/30 s, 1800/h).
+        """
+        with self._condition:
+            self._app_window = SlidingWindows(((1.0, global_per_second),))
+            self._conversation_windows = SlidingWindows(PER_CONVERSATION_LIMITS) if per_conversation else None
 
     def reset(self) -> None:
         """Forget recorded requests, queued failures and the delay; keep members and teams."""
@@ -389,13 +433,17 @@ class FakeConnector:
             "headers": dict(request.headers),
             "kind": _kind_of(request),
             "status": 0,
+            "received_at": time.monotonic(),
         }
+        throttled = self._over_limit(record)
         if self.delay:
             await asyncio.sleep(self.delay)
-        failure = self._take_failure(request.method, request.path)
-        if failure is not None:
-            response: web.StreamResponse = web.json_response(failure.body, status=failure.status,
-                                                             headers=failure.headers)
+        failure = None if throttled else self._take_failure(request.method, request.path)
+        if throttled:
+            response: web.StreamResponse = web.json_response(_ERROR_BODIES[429], status=429,
+                                                             headers={"Retry-After": "1"})
+        elif failure is not None:
+            response = web.json_response(failure.body, status=failure.status, headers=failure.headers)
         else:
             token = _current.set(record)
             try:
@@ -405,6 +453,24 @@ class FakeConnector:
         record["status"] = response.status
         self._record(record)
         return response
+
+    def _over_limit(self, record: dict[str, Any]) -> bool:
+        """With ``enforce_limits``: True (and counted) when this send would exceed a limit."""
+        is_send = record["method"] == "POST" and record["kind"] in ("activity", "create")
+        if self._app_window is None or not is_send:
+            return False
+        now, conversation = record["received_at"], record["conversation_id"] or "(new)"
+        with self._condition:
+            conversations = self._conversation_windows
+            if not self._app_window.allows("app", now) or (
+                    conversations is not None and record["kind"] == "activity"
+                    and not conversations.allows(conversation, now)):
+                self.throttled += 1
+                return True
+            self._app_window.add("app", now)
+            if conversations is not None and record["kind"] == "activity":
+                conversations.add(conversation, now)
+        return False
 
     def _take_failure(self, method: str, path: str) -> _Failure | None:
         with self._condition:

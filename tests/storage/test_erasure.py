@@ -19,6 +19,7 @@ from storage.local_file_store import LocalFileStore
 from storage.participant_repository import SqlParticipantRepository
 from storage.tables import BotStateRow, DocumentRow, OnceKeyRow, OutboxRow, RequestEventRow, RequestRow
 from storage.unit_of_work import SqlUnitOfWork
+from tests.linking import confirm_all_proposals
 
 
 class DatabaseGoneAway(Exception):
@@ -51,6 +52,9 @@ async def people(uow_factory, clock):  # type: ignore[no-untyped-def]
         found[key] = await service.record_seen(
             ParticipantSeen(teams_id=f"29:{key}", name=name, email=email),
             Address(conversation_id=f"a:personal-{key}", reference={"conversation": {"id": f"a:personal-{key}"}}))
+    # Maarten has no e-mail in the directory: his name only proposes a link, which Dia confirms.
+    assert await confirm_all_proposals(uow_factory, clock, found["dia"]) == 1
+    found["maarten"] = await service.get(found["maarten"].id)
     assert found["maarten"].person_id == "maarten-oba" and found["dia"].person_id == "dia"
     return found
 
