@@ -40,6 +40,7 @@ from bot.notifications import TeamsNotifications
 from bot.outbox_messenger import MESSAGE_KIND, OutboxMessenger, compose_stored_message
 from bot.privacy_handlers import PrivacyComposers, PrivacyHandlers
 from bot.proactive import TeamsMessenger
+from bot.request_cards import confirm_card
 from bot.routes import request_id_middleware, setup_routes
 from bot.schedule_composers import ScheduleComposers
 from bot.schedule_handlers import ScheduleHandlers
@@ -135,7 +136,8 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
     sparring = SparringHandlers(service=sparring_service, texts=texts, runner=runner, messenger=messenger,
                                 conversation_state=conversation_state, uow_factory=uow_factory, clock=clock,
                                 notifications=notifications, reads=autocommit_uow_factory)
-    runner.add(QuestionDialog(texts=texts, themes=sparring.themes, submit=sparring.submit_draft))
+    runner.add(QuestionDialog(texts=texts, themes=sparring.themes, submit=sparring.submit_draft,
+                              confirm_card=functools.partial(confirm_card, texts)))
     bot = SparringBot(
         conversation_state=conversation_state, user_state=user_state, runner=runner, participants=participants,
         uow_factory=uow_factory, clock=clock, texts=texts, sparring=sparring,
