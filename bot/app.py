@@ -13,6 +13,9 @@ from aiohttp import web
 from botbuilder.core import ConversationState, UserState
 
 from bot.adapter import create_adapter
+from bot.card_actions import CardActions, coordinator_only
+from bot.command_table import CommandTable
+from bot.commands import COMMAND_WORDS
 from bot.components import COMPONENTS, Components
 from bot.config import Settings
 from bot.connector_http import ConnectorHttp
@@ -31,6 +34,7 @@ from bot.domain.services.participants import ParticipantService
 from bot.domain.services.privacy import PrivacyService
 from bot.domain.services.reminder_planner import ReminderPlanner
 from bot.domain.services.retention import OutboxRetention
+from bot.domain.services.roles import Roles
 from bot.domain.services.schedule import ScheduleService
 from bot.domain.services.sparring import SparringService
 from bot.file_fetch import FileFetcher, HostResolver
@@ -40,6 +44,7 @@ from bot.notifications import TeamsNotifications
 from bot.outbox_messenger import MESSAGE_KIND, OutboxMessenger, compose_stored_message
 from bot.privacy_handlers import PrivacyComposers, PrivacyHandlers
 from bot.proactive import TeamsMessenger
+from bot.request_cards import confirm_card
 from bot.routes import request_id_middleware, setup_routes
 from bot.schedule_composers import ScheduleComposers
 from bot.schedule_handlers import ScheduleHandlers
@@ -143,22 +148,36 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
     sparring = SparringHandlers(service=sparring_service, texts=texts, runner=runner, messenger=messenger,
                                 conversation_state=conversation_state, uow_factory=uow_factory, clock=clock,
                                 notifications=notifications, reads=autocommit_uow_factory)
-    runner.add(QuestionDialog(texts=texts, themes=sparring.themes, submit=sparring.submit_draft))
+    runner.add(QuestionDialog(texts=texts, themes=sparring.themes, submit=sparring.submit_draft,
+                              confirm_card=functools.partial(confirm_card, texts)))
+    roles = Roles(uow_factory)
+    documents_handlers = DocumentHandlers(service=documents, schedule=schedule, texts=texts,
+                                          conversation_state=conversation_state, fetcher=fetcher,
+                                          uow_factory=uow_factory, clock=clock, zone=settings.zone,
+                                          link_secret=settings.link_secret, public_url=settings.public_url,
+                                          roles=roles)
+    schedule_handlers = ScheduleHandlers(service=schedule, planner=planner, texts=texts, clock=clock,
+                                         zone=settings.zone)
+    privacy_handlers = PrivacyHandlers(service=PrivacyService(uow_factory=uow_factory, store=store, clock=clock,
+                                                              wake=wake.set),
+                                       texts=texts, conversation_state=conversation_state, user_state=user_state,
+                                       retention_days=settings.outbox_retention_days)
+    identity_handlers = IdentityHandlers(decisions=LinkDecisions(uow_factory=uow_factory, clock=clock),
+                                         texts=texts, uow_factory=uow_factory)
+    # Typed commands and card actions: two registries, each name in one only (checked here, at start-up).
+    commands = CommandTable([sparring, documents_handlers, schedule_handlers, privacy_handlers, identity_handlers],
+                            texts=texts)
+    coordinator = coordinator_only(roles)
+    card_actions = CardActions([*sparring.card_actions(), *documents_handlers.card_actions(),
+                                *schedule_handlers.card_actions(coordinator_only=coordinator),
+                                *privacy_handlers.card_actions(),
+                                *identity_handlers.card_actions(coordinator_only=coordinator)],
+                               texts=texts, typed_commands=COMMAND_WORDS)
     bot = SparringBot(
         conversation_state=conversation_state, user_state=user_state, runner=runner, participants=participants,
-        uow_factory=uow_factory, clock=clock, texts=texts, sparring=sparring,
-        features=[ScheduleHandlers(service=schedule, planner=planner, texts=texts, clock=clock, zone=settings.zone),
-                  PrivacyHandlers(service=PrivacyService(uow_factory=uow_factory, store=store, clock=clock,
-                                                         wake=wake.set),
-                                  texts=texts, conversation_state=conversation_state, user_state=user_state,
-                                  retention_days=settings.outbox_retention_days)],
-        documents=DocumentHandlers(service=documents, schedule=schedule, texts=texts,
-                                   conversation_state=conversation_state, fetcher=fetcher, uow_factory=uow_factory,
-                                   clock=clock, zone=settings.zone, link_secret=settings.link_secret,
-                                   public_url=settings.public_url),
-        identity=IdentityHandlers(decisions=LinkDecisions(uow_factory=uow_factory, clock=clock), texts=texts,
-                                  uow_factory=uow_factory),
-        allowed_tenants=settings.allowed_tenants, forced_locale=settings.forced_locale,
+        uow_factory=uow_factory, clock=clock, texts=texts, commands=commands, card_actions=card_actions,
+        documents=documents_handlers, allowed_tenants=settings.allowed_tenants,
+        forced_locale=settings.forced_locale,
     )
     app[COMPONENTS] = Components(
         settings=settings, clock=clock, engine=engine, sessions=sessions, uow_factory=uow_factory,

@@ -11,6 +11,7 @@ from bot.texts.markdown import Markdown, escape
 # ``escape`` lives with the catalogue, which escapes every value it fills in; card builders
 # import it from here for the user-supplied fields they show directly.
 __all__ = ["CARD_CONTENT_TYPE", "Markdown", "escape", "adaptive_card", "heading", "paragraph", "command_button",
+           "card_button",
            "help_card", "welcome_card"]
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 
@@ -54,8 +55,13 @@ def paragraph(text: str, **extra: Any) -> dict[str, Any]:
 
 
 def command_button(title: str, command: str, **data: Any) -> dict[str, Any]:
-    """A button that sends ``command`` back to the bot as a card submit."""
+    """A button that runs a typed command (``ask``, ``help``...) as if it were typed."""
     return {"type": "Action.Submit", "title": title, "data": {"command": command, **data}}
+
+
+def card_button(title: str, verb: str, **data: Any) -> dict[str, Any]:
+    """A button for a card action: ``verb`` goes to the card action registry (``bot.card_actions``)."""
+    return {"type": "Action.Submit", "title": title, "data": {"verb": verb, **data}}
 
 
 HELP_COMMANDS = ("ask", "mine", "assigned", "submit", "examples", "deadlines", "reminders", "open", "submissions",

@@ -6,7 +6,7 @@ import base64
 from collections.abc import Mapping
 from typing import Any
 
-from bot.cards import adaptive_card, command_button, heading, paragraph
+from bot.cards import adaptive_card, card_button, heading, paragraph
 from bot.cost_chart import CostChartTexts, euro, percent
 from bot.domain.cost_split import PAYERS, CostAggregate
 from bot.texts import Catalogue
@@ -38,7 +38,7 @@ def cost_form(texts: Catalogue, language: str, document_ref: str, *, values: Map
         field(payer, t(f"cost.payer.{payer}", language))
     if "parts" in errors:
         body.append(paragraph(t(errors["parts"], language, **(placeholders or {})), color="Attention"))
-    return adaptive_card(body, [command_button(t("cost.save", language), "cost_save", ref=document_ref)])
+    return adaptive_card(body, [card_button(t("cost.save", language), "cost_save", ref=document_ref)])
 
 
 def overview_card(texts: Catalogue, language: str, aggregate: CostAggregate, *, chart_png: bytes) -> Card:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.cards import adaptive_card, command_button, escape, heading, paragraph
+from bot.cards import adaptive_card, card_button, escape, heading, paragraph
 from bot.domain.deadlines import Deadline
 from bot.domain.documents import CATEGORIES, Consent, Document
 from bot.domain.localtime import format_moment
@@ -45,7 +45,7 @@ def submission_form(texts: Catalogue, language: str, upload: PendingUpload, toke
         {"type": "Input.Text", "id": "note", "label": t("submission.note", language), "isMultiline": True,
          "maxLength": 1000},
     ]
-    return adaptive_card(body, [command_button(t("submission.save", language), "submission_save", token=token)])
+    return adaptive_card(body, [card_button(t("submission.save", language), "submission_save", token=token)])
 
 
 def receipt_card(texts: Catalogue, language: str, document: Document, *, duplicate: bool,

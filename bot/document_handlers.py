@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 from botbuilder.core import ConversationState, TurnContext
 
+from bot.card_actions import CardAction, CardClick
 from bot.cards import adaptive_card, heading, paragraph
 from bot.cost_cards import FIELDS, chart_texts, cost_form
 from bot.cost_cards import overview_card as cost_overview_card
@@ -31,6 +32,7 @@ from bot.domain.models import Participant
 from bot.domain.ports import UnitOfWorkFactory
 from bot.domain.requests import NotAllowed
 from bot.domain.services.documents import DocumentService, PendingUpload
+from bot.domain.services.roles import Roles, people_by_id
 from bot.domain.services.schedule import ScheduleService
 from bot.domain.signed_links import LINK_LIFETIME, sign
 from bot.file_fetch import FileFetcher
@@ -38,7 +40,7 @@ from bot.replies import send_card
 from bot.texts import Catalogue, language_for
 
 log = logging.getLogger(__name__)
-DOCUMENT_COMMANDS = ("submit", "submission_save", "examples", "submissions", "cost_save", "costs", "export")
+DOCUMENT_COMMANDS = ("submit", "examples", "submissions", "costs", "export")
 TEAMS_FILE = "application/vnd.microsoft.teams.file.download.info"
 NOT_FILES = ("text/html", "application/vnd.microsoft.card.", "application/vnd.microsoft.teams.card.")
 DOWNLOAD_TIMEOUT = aiohttp.ClientTimeout(total=120, sock_read=30)
@@ -65,8 +67,9 @@ class DocumentHandlers:
 
     def __init__(self, *, service: DocumentService, schedule: ScheduleService, texts: Catalogue,
                  conversation_state: ConversationState, fetcher: FileFetcher, uow_factory: UnitOfWorkFactory,
-                 clock: Clock, zone: ZoneInfo, link_secret: bytes, public_url: str):
+                 clock: Clock, zone: ZoneInfo, link_secret: bytes, public_url: str, roles: Roles):
         self._service = service
+        self._roles = roles
         self._schedule = schedule
         self._texts = texts
         self._pending = conversation_state.create_property("PendingUploads")
@@ -128,33 +131,36 @@ class DocumentHandlers:
         language = language_for(turn_context.activity.locale)
         if name == "submit":
             await turn_context.send_activity(self._texts.text("upload.how", language))
-        elif name == "submission_save":
-            await self._save(turn_context, participant, data, language)
         elif name == "examples":
             documents = await self._service.shared()
             await send_card(turn_context, examples_card(self._texts, language, documents, self._link,
                                                          await self._owner_labels()))
         elif name == "submissions":
             await self._submissions(turn_context, participant, language)
-        elif name == "cost_save":
-            await self._save_costs(turn_context, participant, data, language)
         elif name == "costs":
             await self._cost_overview(turn_context, participant, language)
         elif name == "export":
             await self._export_links(turn_context, participant, language)
 
+    def card_actions(self) -> list[CardAction]:
+        """Saving a submission form (its token must be pending in this chat) and a cost split (own document)."""
+        return [CardAction("submission_save", who_may=self._pending_upload, handle=self._save,
+                           refusal="submission.unknown"),
+                CardAction("cost_save", who_may=self._cost_owner, handle=self._save_costs)]
+
     async def _export_links(self, turn_context: TurnContext, participant: Participant, language: str) -> None:
-        if not await self._schedule.is_coordinator(participant):
-            await turn_context.send_activity(self._texts.text("error.coordinator_only", language))
-            return
+        await self._roles.require_coordinator(participant)
         links = [(f"{what} ({fmt.upper()})", self._signed(f"export-{what}-{fmt}"))
                  for what in ("submissions", "costs") for fmt in ("xlsx", "csv")]
         await send_card(turn_context, adaptive_card(
             [heading(self._texts.text("export.title", language)), paragraph(self._texts.text("export.hint", language))],
             [{"type": "Action.OpenUrl", "title": title, "url": url} for title, url in links]))
 
-    async def _save_costs(self, turn_context: TurnContext, participant: Participant, data: dict[str, Any],
-                          language: str) -> None:
+    async def _cost_owner(self, click: CardClick) -> bool:
+        return await self._service.owns_cost_document(click.participant, document_ref=str(click.data.get("ref") or ""))
+
+    async def _save_costs(self, click: CardClick, permit: object) -> None:
+        turn_context, participant, data, language = click.turn_context, click.participant, click.data, click.language
         document_ref = str(data.get("ref") or "")
         values = {k: str(data.get(k) or "") for k in (*FIELDS, "unit")}
         try:
@@ -169,11 +175,7 @@ class DocumentHandlers:
         await turn_context.send_activity(self._texts.text("cost.saved", language))
 
     async def _cost_overview(self, turn_context: TurnContext, participant: Participant, language: str) -> None:
-        try:
-            overview, libraries = await self._service.cost_overview(participant)
-        except NotAllowed:
-            await turn_context.send_activity(self._texts.text("error.coordinator_only", language))
-            return
+        overview, libraries = await self._service.cost_overview(participant)  # CoordinatorOnly for the others
         if overview is None:
             await turn_context.send_activity(self._texts.text("costs.too_few", language, count=libraries))
             return
@@ -181,13 +183,14 @@ class DocumentHandlers:
         png = await asyncio.to_thread(cost_overview_png, overview, chart_texts(self._texts, language, overview))
         await send_card(turn_context, cost_overview_card(self._texts, language, overview, chart_png=png))
 
-    async def _save(self, turn_context: TurnContext, participant: Participant, data: dict[str, Any],
-                    language: str) -> None:
+    async def _pending_upload(self, click: CardClick) -> dict[str, Any] | None:
+        """The upload the form's token names, when it waits in this chat (not an old card, not someone else's)."""
+        pending: dict[str, Any] = await self._pending.get(click.turn_context, dict) or {}
+        return pending.get(str(click.data.get("token") or ""))
+
+    async def _save(self, click: CardClick, raw: dict[str, Any]) -> None:
+        turn_context, participant, data, language = click.turn_context, click.participant, click.data, click.language
         pending: dict[str, Any] = await self._pending.get(turn_context, dict) or {}
-        raw = pending.get(str(data.get("token") or ""))
-        if raw is None:  # an old card, or a token from someone else's chat
-            await turn_context.send_activity(self._texts.text("submission.unknown", language))
-            return
         consent = Consent.PARTICIPANTS if data.get("consent") == Consent.PARTICIPANTS.value else Consent.PROJECT_TEAM
         deadline_id = str(data.get("deadline") or "") or None
         try:
@@ -207,11 +210,7 @@ class DocumentHandlers:
             await send_card(turn_context, cost_form(self._texts, language, document.public_ref))
 
     async def _submissions(self, turn_context: TurnContext, participant: Participant, language: str) -> None:
-        try:
-            documents = await self._service.all_for_coordinator(participant)
-        except NotAllowed:
-            await turn_context.send_activity(self._texts.text("error.coordinator_only", language))
-            return
+        documents = await self._service.all_for_coordinator(participant)  # CoordinatorOnly for the others
         statuses, _ = await self._schedule.overview()
         async with self._uow_factory() as uow:
             participants = {p.id: p for p in await uow.participants.active()}
@@ -223,7 +222,7 @@ class DocumentHandlers:
 
     async def _owner_labels(self) -> dict[int, str]:
         async with self._uow_factory() as uow:
-            people = {p.id: p for p in await uow.directory.people()}
+            people = await people_by_id(uow)
             participants = await uow.participants.active()
         return {p.id: people[p.person_id].organisation if p.person_id in people else (p.name or "")
                 for p in participants}

@@ -10,6 +10,7 @@ from bot.domain.outbox import OutboxMessage
 from bot.domain.ports import UnitOfWorkFactory
 from bot.domain.requests import SparringRequest, State
 from bot.domain.services.follow_ups import ESCALATE, FEEDBACK, NUDGE
+from bot.domain.services.roles import people_by_id
 from bot.request_cards import asker_label, intro_offer_card
 from bot.texts import Catalogue, language_for
 
@@ -29,7 +30,7 @@ class FollowUpComposers:
         async with self._uow_factory() as uow:
             request = await uow.requests.get(int(message.payload.get("request_id", 0)))
             recipient = await uow.participants.get(message.recipient_id)
-            people = {p.id: p for p in await uow.directory.people()}
+            people = await people_by_id(uow)
             asker = await uow.participants.get(request.asker_id) if request else None
         return request, recipient, people, asker
 

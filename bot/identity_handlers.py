@@ -7,9 +7,9 @@ from typing import Any
 
 from botbuilder.core import TurnContext
 
+from bot.card_actions import COORDINATOR_ONLY, CardAction, CardClick, WhoMay
 from bot.domain.models import Participant
 from bot.domain.ports import UnitOfWorkFactory
-from bot.domain.requests import NotAllowed
 from bot.domain.services.identity import LinkDecisions, LinkOutcome
 from bot.identity_cards import CONFIRM_VERB, REJECT_VERB, decided_card, proposal_card
 from bot.replies import send_card
@@ -37,11 +37,7 @@ class IdentityHandlers:
                          data: dict[str, Any]) -> None:
         """``koppelingen``: each open proposal as its card, for the coordinator only."""
         language = language_for(turn_context.activity.locale)
-        try:
-            pending = await self._decisions.pending(participant)
-        except NotAllowed:
-            await turn_context.send_activity(self._texts.text("error.coordinator_only", language))
-            return
+        pending = await self._decisions.pending(participant)  # CoordinatorOnly for the others
         if not pending:
             await turn_context.send_activity(self._texts.text("link.list_none", language))
             return
@@ -50,19 +46,18 @@ class IdentityHandlers:
             await send_card(turn_context, proposal_card(self._texts, language, proposal, participant=account,
                                                         person=person))
 
-    async def on_card_action(self, turn_context: TurnContext, participant: Participant | None, verb: str,
-                             data: dict[str, Any]) -> Card | str:
-        """Confirm or reject: the card that replaces the clicked one, or why the click was refused."""
-        language = language_for(turn_context.activity.locale)
-        proposal_id = _int(data.get("proposal_id"))
-        if participant is None or proposal_id is None:
+    def card_actions(self, *, coordinator_only: WhoMay) -> list[CardAction]:
+        """Confirm and reject: the coordinator's, and a refusal says so."""
+        return [CardAction(verb, who_may=coordinator_only, handle=self._decide, refusal=COORDINATOR_ONLY)
+                for verb in self.VERBS]
+
+    async def _decide(self, click: CardClick, permit: object) -> Card | str:
+        """Confirm or reject: the card that replaces the clicked one, or why nothing happened."""
+        language, participant = click.language, click.participant
+        proposal_id = _int(click.data.get("proposal_id"))
+        if proposal_id is None:
             return self._texts.text("error.generic", language)
-        try:
-            decision = await self._decisions.decide(participant, proposal_id, confirm=verb == CONFIRM_VERB)
-        except NotAllowed:
-            text = self._texts.text("error.coordinator_only", language)
-            await turn_context.send_activity(text)  # not every client shows an invoke's error on the card
-            return text
+        decision = await self._decisions.decide(participant, proposal_id, confirm=click.verb == CONFIRM_VERB)
         t = self._texts.text
         label = person_label(decision.person)
         if decision.outcome is LinkOutcome.CONFIRMED:

@@ -12,7 +12,7 @@ import logging
 from bot.domain.models import LinkProposal, OutgoingMessage, Participant, Person, Role
 from bot.domain.ports import UnitOfWork, UnitOfWorkFactory
 from bot.domain.requests import SparringRequest
-from bot.domain.services.roles import coordinator_participants
+from bot.domain.services.roles import coordinator_participants, people_by_id
 from bot.identity_cards import proposal_card
 from bot.outbox_messenger import OutboxMessenger
 from bot.request_cards import asker_label, intro_offer_card, introduction_card, person_label, review_card
@@ -31,7 +31,7 @@ class TeamsNotifications:
 
     async def review_needed(self, uow: UnitOfWork, request: SparringRequest, *, note: str = "") -> None:
         """Every coordinator gets the review card."""
-        people = await _people_by_id(uow)
+        people = await people_by_id(uow)
         coordinators = await coordinator_participants(uow, people.values())
         asker = await uow.participants.get(request.asker_id) if coordinators else None
         for coordinator in coordinators:
@@ -43,7 +43,7 @@ class TeamsNotifications:
     async def review_card_for(self, request: SparringRequest, language: str, *, note: str = "") -> dict[str, object]:
         """The coordinator's review card for ``request``."""
         async with self._uow_factory() as uow:
-            people = await _people_by_id(uow)
+            people = await people_by_id(uow)
             asker = await uow.participants.get(request.asker_id)
         return self._review_card(request, language, people, asker, note)
 
@@ -58,7 +58,7 @@ class TeamsNotifications:
 
         One who never talked to the bot cannot be reached: the coordinators hear so instead.
         """
-        people = await _people_by_id(uow)
+        people = await people_by_id(uow)
         expert = await uow.participants.by_person(request.assignee_id or "")
         if expert is None:
             person = people.get(request.assignee_id or "")
@@ -75,7 +75,7 @@ class TeamsNotifications:
 
     async def introduced(self, uow: UnitOfWork, request: SparringRequest) -> None:
         """Asker and expert each get a message introducing the other, with a chat link."""
-        people = await _people_by_id(uow)
+        people = await people_by_id(uow)
         asker = await uow.participants.get(request.asker_id)
         expert = await uow.participants.by_person(request.assignee_id or "")
         expert_person = people.get(request.assignee_id or "")
@@ -132,7 +132,3 @@ class TeamsNotifications:
             text = self._texts.text("request.withdrawn_notice", language_for(expert.locale), asker=name,
                                     id=request.id)
             await self._outbox.plan(uow, expert.id, OutgoingMessage(text=text), about=asker.id)
-
-
-async def _people_by_id(uow: UnitOfWork) -> dict[str, Person]:
-    return {p.id: p for p in await uow.directory.people()}

@@ -6,7 +6,8 @@ from typing import Any
 
 from botbuilder.core import ConversationState, TurnContext, UserState
 
-from bot.cards import adaptive_card, command_button, escape, heading, paragraph
+from bot.card_actions import CardAction, CardClick, anyone
+from bot.cards import adaptive_card, card_button, command_button, escape, heading, paragraph
 from bot.domain.models import OutgoingMessage, Participant
 from bot.domain.outbox import OutboxMessage
 from bot.domain.ports import UnitOfWorkFactory
@@ -19,7 +20,7 @@ from bot.texts import Catalogue, language_for
 class PrivacyHandlers:
     """The edge of :class:`PrivacyService`."""
 
-    COMMANDS = ("privacy", "erase", "erase_confirm")
+    COMMANDS = ("privacy", "erase")
 
     def __init__(self, *, service: PrivacyService, texts: Catalogue, conversation_state: ConversationState,
                  user_state: UserState, retention_days: int = 30):
@@ -38,17 +39,24 @@ class PrivacyHandlers:
         elif name == "erase":
             await send_card(turn_context, adaptive_card(
                 [paragraph(t("privacy.confirm", language), weight="Bolder")],
-                [command_button(t("privacy.confirm_button", language), "erase_confirm")]))
-        else:
-            channel_keys, once_keys = self._keys_of(turn_context, participant)
-            erased = await self._service.erase(participant, channel_keys=channel_keys, once_keys=once_keys)
-            # The erasure deleted the stored state (dialog drafts included) in its transaction; drop this
-            # turn's copies too, or saving them at the end of the turn would write the documents again.
-            for state in (self._conversation_state, self._user_state):
-                await state.load(turn_context)
-                await state.delete(turn_context)
-            await turn_context.send_activity(t("privacy.deleted", language, requests=erased.requests,
-                                               documents=erased.documents))
+                [card_button(t("privacy.confirm_button", language), "erase_confirm")]))
+
+    def card_actions(self) -> list[CardAction]:
+        """``erase_confirm``: anyone may erase their own data (the clicker's, whatever the card says)."""
+        return [CardAction("erase_confirm", who_may=anyone, handle=self._erase)]
+
+    async def _erase(self, click: CardClick, permit: object) -> None:
+        turn_context, participant = click.turn_context, click.participant
+        t, language = self._texts.text, click.language
+        channel_keys, once_keys = self._keys_of(turn_context, participant)
+        erased = await self._service.erase(participant, channel_keys=channel_keys, once_keys=once_keys)
+        # The erasure deleted the stored state (dialog drafts included) in its transaction; drop this
+        # turn's copies too, or saving them at the end of the turn would write the documents again.
+        for state in (self._conversation_state, self._user_state):
+            await state.load(turn_context)
+            await state.delete(turn_context)
+        await turn_context.send_activity(t("privacy.deleted", language, requests=erased.requests,
+                                           documents=erased.documents))
 
     def _keys_of(self, turn_context: TurnContext, participant: Participant) -> tuple[list[str], list[str]]:
         """The state documents and once-keys that name the person: their user, this conversation and

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from bot.cards import Markdown, adaptive_card, command_button, escape, heading, paragraph
+from bot.cards import Markdown, adaptive_card, card_button, escape, heading, paragraph
 from bot.domain.models import Participant, Person
 from bot.domain.requests import Draft, Preference, SparringRequest, Suggestion
 from bot.texts import Catalogue
@@ -172,14 +172,14 @@ def my_requests_card(texts: Catalogue, language: str, requests: Sequence[Sparrin
                               f"{request.created_at:%d-%m-%Y}", spacing="Medium"))
         body.append(paragraph(escape(_shorten(request.text)), isSubtle=True, spacing="None"))
         if request.is_open and len(actions) < 5:
-            actions.append(command_button(texts.plain("mine.withdraw", language, id=request.id), "withdraw",
+            actions.append(card_button(texts.plain("mine.withdraw", language, id=request.id), "withdraw",
                                           ref=request.public_ref))
     return adaptive_card(body, actions)
 
 
 def request_list_card(texts: Catalogue, language: str, *, title: str, empty: str,
                       requests: Sequence[SparringRequest], now: datetime, button: str | None = None,
-                      command: str = "review") -> Card:
+                      verb: str = "review") -> Card:
     """A list of requests with their age (coordinator's and expert's overviews)."""
     if not requests:
         return adaptive_card([heading(title), paragraph(empty)])
@@ -191,7 +191,7 @@ def request_list_card(texts: Catalogue, language: str, *, title: str, empty: str
         body.append(paragraph(f"**#{request.id}** · {escape(request.theme)} · {age}", spacing="Medium"))
         body.append(paragraph(escape(_shorten(request.text)), isSubtle=True, spacing="None"))
         if button and len(actions) < 5:
-            actions.append(command_button(f"{button} #{request.id}", command, ref=request.public_ref))
+            actions.append(card_button(f"{button} #{request.id}", verb, ref=request.public_ref))
     return adaptive_card(body, actions)
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.cards import Markdown, adaptive_card, command_button, escape, heading, paragraph
+from bot.cards import Markdown, adaptive_card, card_button, command_button, escape, heading, paragraph
 from bot.domain.deadlines import Deadline, Event
 from bot.domain.localtime import format_moment, local_to_utc
 from bot.domain.models import Participant
@@ -122,7 +122,7 @@ def deadline_form_card(texts: Catalogue, language: str, *, themes: Sequence[str]
         {"type": "Input.Text", "id": "reminders", "label": t("deadline_form.reminders", language),
          "value": ",".join(str(n) for n in d.reminder_days) if d else "14,3,1"},
     ]
-    return adaptive_card(body, [command_button(t("deadline_form.save", language), "deadline_save",
+    return adaptive_card(body, [card_button(t("deadline_form.save", language), "deadline_save",
                                                deadline_id=d.id if d else "")])
 
 
@@ -130,12 +130,12 @@ def coordinator_deadline_buttons(texts: Catalogue, language: str, deadlines: Seq
                                  events: Sequence[Event] = ()) -> list[Card]:
     """Buttons under the coordinator's overview: add or change a deadline or a session."""
     t = texts.text
-    buttons = [command_button(t("deadline_form.add_button", language), "deadline_form"),
-               command_button(t("event_form.add_button", language), "event_form")]
+    buttons = [card_button(t("deadline_form.add_button", language), "deadline_form"),
+               card_button(t("event_form.add_button", language), "event_form")]
     # Button titles show no markdown: the title goes in as it is.
-    buttons += [command_button(texts.plain("deadline_form.edit_button", language, title=d.title), "deadline_form",
+    buttons += [card_button(texts.plain("deadline_form.edit_button", language, title=d.title), "deadline_form",
                                deadline_id=d.id) for d in deadlines[:3]]
-    buttons += [command_button(texts.plain("deadline_form.edit_button", language, title=e.title), "event_form",
+    buttons += [card_button(texts.plain("deadline_form.edit_button", language, title=e.title), "event_form",
                                event_id=e.id) for e in events[:2]]
     return buttons
 
@@ -162,5 +162,5 @@ def event_form_card(texts: Catalogue, language: str, existing: Event | None = No
         {"type": "Input.Text", "id": "place", "label": t("event_form.place", language), "maxLength": 200,
          "value": e.place if e else ""},
     ]
-    return adaptive_card(body, [command_button(t("deadline_form.save", language), "event_save",
+    return adaptive_card(body, [card_button(t("deadline_form.save", language), "event_save",
                                                event_id=e.id if e else "")])

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from botbuilder.core import TurnContext
 
+from bot.card_actions import CardAction, CardClick, WhoMay
 from bot.cards import Markdown
 from bot.domain.clock import Clock
 from bot.domain.deadlines import DOCUMENT_CATEGORIES, Event
@@ -18,8 +19,8 @@ from bot.replies import send_card
 from bot.schedule_cards import coordinator_deadline_buttons, deadline_form_card, event_form_card, overview_card
 from bot.texts import Catalogue, language_for
 
-SCHEDULE_COMMANDS = ("deadlines", "reminders_off", "reminders_on", "deadline_form", "deadline_save", "event_form",
-                     "event_save")
+SCHEDULE_COMMANDS = ("deadlines", "reminders_off", "reminders_on")
+FORM_VERBS = ("deadline_form", "deadline_save", "event_form", "event_save")
 
 
 class ScheduleHandlers:
@@ -39,9 +40,6 @@ class ScheduleHandlers:
                          data: dict[str, Any]) -> None:
         """Run one of :data:`SCHEDULE_COMMANDS`."""
         language = language_for(turn_context.activity.locale)
-        if name in ("deadline_form", "deadline_save", "event_form", "event_save"):
-            await self._deadline_form(turn_context, participant, name, data, language)
-            return
         if name in ("reminders_off", "reminders_on"):
             await self._service.set_reminders(participant, name == "reminders_on")
             key = "reminders.on" if name == "reminders_on" else "reminders.off"
@@ -59,13 +57,13 @@ class ScheduleHandlers:
             card = overview_card(self._texts, language, statuses, events, self._zone, self._clock.now())
         await send_card(turn_context, card)
 
-    async def _deadline_form(self, turn_context: TurnContext, participant: Participant, name: str,
-                             data: dict[str, Any], language: str) -> None:
-        t = self._texts.text
-        if not await self._service.is_coordinator(participant):
-            # These are card buttons: who may act is decided first, and a refusal says only that.
-            await turn_context.send_activity(t("error.not_for_you", language))
-            return
+    def card_actions(self, *, coordinator_only: WhoMay) -> list[CardAction]:
+        """The deadline and session forms: the coordinator's buttons only."""
+        return [CardAction(verb, who_may=coordinator_only, handle=self._deadline_form) for verb in FORM_VERBS]
+
+    async def _deadline_form(self, click: CardClick, permit: object) -> None:
+        turn_context, participant, name, data, language = (click.turn_context, click.participant, click.verb,
+                                                           click.data, click.language)
         if name in ("deadline_save", "event_save"):
             await self._save(turn_context, participant, data, language, event=name == "event_save")
             return

@@ -8,12 +8,13 @@ from typing import Any
 from botbuilder.core import ConversationState, TurnContext
 
 from bot import turn_sender
+from bot.card_actions import CardAction, CardClick
 from bot.domain.clock import Clock
 from bot.domain.errors import NotReachable
-from bot.domain.models import Participant, Person
+from bot.domain.models import Participant
 from bot.domain.ports import UnitOfWorkFactory
 from bot.domain.requests import Action, Draft, InvalidTransition, NotAllowed, SparringRequest, StaleRequest, State
-from bot.domain.services.sparring import InvalidQuestion, SparringService
+from bot.domain.services.sparring import InvalidQuestion, RequestView, SparringService
 from bot.notifications import TeamsNotifications
 from bot.proactive import TeamsMessenger
 from bot.replies import send_card
@@ -24,7 +25,7 @@ from dialogs.runner import DialogRunner
 
 log = logging.getLogger(__name__)
 Card = dict[str, Any]
-SPARRING_COMMANDS = ("ask", "mine", "assigned", "open", "withdraw", "review")
+SPARRING_COMMANDS = ("ask", "mine", "assigned", "open")
 # Every ``Action.Execute`` verb the cards carry, and the request action it makes: who may click
 # is ``WHO_MAY[action]``, checked before anything else. A verb not listed here is refused.
 CARD_VERBS: dict[str, Action] = {
@@ -36,6 +37,10 @@ CARD_VERBS: dict[str, Action] = {
     "intro.decline": Action.EXPERT_DECLINE,
     "feedback.close": Action.CLOSE,
 }
+# ``Action.Submit`` buttons of the request lists (their verbs were command names before the registry).
+WITHDRAW_VERB = "withdraw"
+REVIEW_VERB = "review"
+REQUEST_VERBS: dict[str, Action] = {**CARD_VERBS, WITHDRAW_VERB: Action.WITHDRAW}
 
 
 class InvalidRating(Exception):
@@ -94,10 +99,8 @@ class SparringHandlers:
             await send_card(turn_context, request_list_card(
                 self._texts, language, title=self._texts.text("assigned.title", language),
                 empty=self._texts.text("assigned.none", language), requests=requests, now=self._clock.now()))
-        elif name in ("open", "review"):
-            await self._coordinator_view(turn_context, participant, name, data, language)
-        elif name == "withdraw":
-            await self._withdraw(turn_context, participant, data, language)
+        elif name == "open":
+            await self._coordinator_view(turn_context, participant, language)
 
     async def _start_question(self, turn_context: TurnContext, participant: Participant, argument: str) -> None:
         conversation_type = turn_context.activity.conversation.conversation_type or "personal"
@@ -119,74 +122,78 @@ class SparringHandlers:
         except NotReachable as error:
             log.warning("could not open a personal chat: %s", error)
 
-    async def _coordinator_view(self, turn_context: TurnContext, participant: Participant, name: str,
-                                data: dict[str, Any], language: str) -> None:
-        try:
-            requests = await self._service.waiting_for_coordinator(participant)
-        except NotAllowed:
-            # The ``review`` button is a click on a request: refused like every other click.
-            key = "error.not_for_you" if name == "review" else "error.coordinator_only"
-            await turn_context.send_activity(self._texts.text(key, language))
-            return
-        wanted = str(data.get("ref") or "")
-        match = next((r for r in requests if wanted and r.public_ref == wanted), None)
-        if name == "review" and match is not None:
-            await send_card(turn_context, await self._notifications.review_card_for(match, language))
-            return
-        await send_card(turn_context, request_list_card(
+    def card_actions(self) -> list[CardAction]:
+        """This feature's card verbs; who may act is the request's rule (``WHO_MAY``) or coordinator-only."""
+        on_request = [CardAction(verb, who_may=self._may_act, handle=self._on_click) for verb in CARD_VERBS]
+        return [*on_request,
+                CardAction(WITHDRAW_VERB, who_may=self._may_act, handle=self._withdraw),
+                # The ``review`` button of the open list: the list itself is what may be shown.
+                CardAction(REVIEW_VERB, who_may=self._open_for_coordinator, handle=self._review)]
+
+    async def _may_act(self, click: CardClick) -> int:
+        """The id of the request the card names, when the clicker may make the verb's action on it."""
+        action = REQUEST_VERBS[click.verb]
+        return await self._service.authorize(click.participant, public_ref=str(click.data.get("ref") or ""),
+                                             action=action)
+
+    async def _open_for_coordinator(self, click: CardClick) -> list[SparringRequest]:
+        return await self._service.waiting_for_coordinator(click.participant)
+
+    async def _coordinator_view(self, turn_context: TurnContext, participant: Participant, language: str) -> None:
+        requests = await self._service.waiting_for_coordinator(participant)  # CoordinatorOnly for the others
+        await send_card(turn_context, self._open_list(requests, language))
+
+    def _open_list(self, requests: list[SparringRequest], language: str) -> Card:
+        return request_list_card(
             self._texts, language, title=self._texts.text("open.title", language),
             empty=self._texts.text("open.none", language), requests=requests, now=self._clock.now(),
-            button=self._texts.text("review.title", language, id="").replace("#", "").strip(), command="review"))
+            button=self._texts.text("review.title", language, id="").replace("#", "").strip(), verb=REVIEW_VERB)
 
-    async def _withdraw(self, turn_context: TurnContext, participant: Participant, data: dict[str, Any],
-                        language: str) -> None:
+    async def _review(self, click: CardClick, requests: list[SparringRequest]) -> Card:
+        wanted = str(click.data.get("ref") or "")
+        match = next((r for r in requests if wanted and r.public_ref == wanted), None)
+        if match is not None:
+            return await self._notifications.review_card_for(match, click.language)
+        return self._open_list(requests, click.language)
+
+    async def _withdraw(self, click: CardClick, request_id: int) -> str | None:
+        language = click.language
         try:
-            # Who may act first: a stranger's click, with a real or a made-up reference, ends here.
-            request_id = await self._service.authorize(participant, public_ref=str(data.get("ref") or ""),
-                                                       action=Action.WITHDRAW)
-            request = await self._service.withdraw(participant, request_id)
+            request = await self._service.withdraw(click.participant, request_id)
         except NotAllowed:
-            await turn_context.send_activity(self._texts.text("error.not_for_you", language))
-            return
+            return self._texts.text("error.not_for_you", language)
         except (InvalidTransition, StaleRequest):
             current = await self._service.get(request_id)
             state = self._texts.text(f"state.{current.state.value}", language) if current else "?"
-            await turn_context.send_activity(self._texts.text("review.already", language, state=state))
-            return
-        await turn_context.send_activity(self._texts.text("request.withdrawn_to_asker", language, id=request.id))
+            return self._texts.text("review.already", language, state=state)
+        await click.turn_context.send_activity(
+            self._texts.text("request.withdrawn_to_asker", language, id=request.id))
+        return None
 
-    async def on_card_action(self, turn_context: TurnContext, participant: Participant | None, verb: str,
-                             data: dict[str, Any]) -> Card | str:
-        """An ``Action.Execute`` click: the card that replaces the clicked one, or why it was refused.
+    async def _on_click(self, click: CardClick, request_id: int) -> Card | str:
+        """An ``Action.Execute`` click the clicker may make: the card that replaces the clicked one.
 
-        Who may click is decided first, from the verb's action and the actor alone; a refusal is
-        one short "not for you", the same for a real, stale or made-up reference. Only then are
-        the version, the state and the inputs looked at, so only someone allowed to act ever gets
-        a refreshed card.
+        Who may click was decided first (by ``_may_act``, from the verb's action and the actor
+        alone); only then are the version, the state and the inputs looked at, so only someone
+        allowed to act ever gets a refreshed card.
         """
-        language = language_for(turn_context.activity.locale)
-        action = CARD_VERBS.get(verb)
-        if participant is None or action is None:
-            return await _tell(turn_context, self._texts.text("error.not_for_you", language))
+        language, participant, verb = click.language, click.participant, click.verb
         try:
-            request_id = await self._service.authorize(participant, public_ref=str(data.get("ref") or ""),
-                                                       action=action)
-        except NotAllowed:
-            return await _tell(turn_context, self._texts.text("error.not_for_you", language))
-        try:
-            request = await self._act(participant, verb, request_id, _int(data.get("version")), data)
+            await self._act(participant, verb, request_id, _int(click.data.get("version")), click.data)
         except InvalidRating:
-            return await _tell(turn_context, self._texts.text("feedback.invalid", language))
+            return self._texts.text("feedback.invalid", language)
         except NotAllowed:
-            return await _tell(turn_context, self._texts.text("error.not_for_you", language))
+            return self._texts.text("error.not_for_you", language)
         except (InvalidTransition, StaleRequest):
-            request = await self._service.get(request_id)
-            if request is None:
+            view = await self._service.view(request_id, actor=participant)
+            if view is None:
                 return self._texts.text("error.generic", language)
-            state = self._texts.text(f"state.{request.state.value}", language)
-            return await self._done_card(request, self._texts.text("review.already", language, state=state),
-                                         language)
-        return await self._done_card(request, await self._status(request, verb, participant, language), language)
+            state = self._texts.text(f"state.{view.request.state.value}", language)
+            return self._done_card(view, self._texts.text("review.already", language, state=state), language)
+        view = await self._service.view(request_id, actor=participant)
+        if view is None:
+            return self._texts.text("error.generic", language)
+        return self._done_card(view, self._status(view, verb, participant, language), language)
 
     async def _act(self, actor: Participant, verb: str, request_id: int, version: int | None,
                    data: dict[str, Any]) -> SparringRequest:
@@ -211,30 +218,23 @@ class SparringHandlers:
                                                 version=version)
         raise NotAllowed(f"unknown action {verb!r}")
 
-    async def _status(self, request: SparringRequest, verb: str, actor: Participant, language: str) -> str:
-        t = self._texts.text
-        async with self._uow_factory() as uow:
-            assignee = await uow.directory.person(request.assignee_id) if request.assignee_id else None
-            actor_person = await uow.directory.person(actor.person_id) if actor.person_id else None
-        actor_name = actor_person.name if actor_person else (actor.name or "?")
+    def _status(self, view: RequestView, verb: str, actor: Participant, language: str) -> str:
+        t, request, assignee = self._texts.text, view.request, view.assignee
         if verb == "feedback.close":
             return t("feedback.thanks", language, rating=request.rating)
         if verb.startswith("intro."):
             return t("intro.done_accepted" if request.state is State.ACCEPTED else "intro.done_declined", language)
         if request.state is State.DECLINED:
-            return t("review.done_declined", language, actor=actor_name, note=request.note)
+            return t("review.done_declined", language, actor=view.actor_name, note=request.note)
         if verb == "review.myself" or (assignee and assignee.id == actor.person_id):
-            return t("review.done_myself", language, actor=actor_name)
-        return t("review.done_assigned", language, name=assignee.name if assignee else "?", actor=actor_name)
+            return t("review.done_myself", language, actor=view.actor_name)
+        return t("review.done_assigned", language, name=assignee.name if assignee else "?", actor=view.actor_name)
 
-    async def _done_card(self, request: SparringRequest, status: str, language: str) -> Card:
-        async with self._uow_factory() as uow:
-            people: dict[str, Person] = {p.id: p for p in await uow.directory.people()}
-            asker = await uow.participants.get(request.asker_id)
-        label = asker_label(asker, people.get(asker.person_id) if asker and asker.person_id else None)
-        title = self._texts.text("review.title", language, id=request.id)
-        return status_card(title, request_summary(self._texts, language, request, asker=label, people=people),
-                           status)
+    def _done_card(self, view: RequestView, status: str, language: str) -> Card:
+        label = asker_label(view.asker, view.asker_person)
+        title = self._texts.text("review.title", language, id=view.request.id)
+        return status_card(title, request_summary(self._texts, language, view.request, asker=label,
+                                                   people=view.people), status)
 
     async def _participant(self, turn_context: TurnContext) -> Participant:
         participant = turn_sender.sender(turn_context)
@@ -243,12 +243,6 @@ class SparringHandlers:
                 participant = await uow.participants.by_teams_id(turn_context.activity.from_property.id)
         assert participant is not None, "the handler records every sender before dialogs run"
         return participant
-
-
-async def _tell(turn_context: TurnContext, text: str) -> str:
-    """Say ``text`` in the chat too: not every client shows an invoke's error on the card."""
-    await turn_context.send_activity(text)
-    return text
 
 
 

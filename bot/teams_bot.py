@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from botbuilder.core import (
     ConversationState,
@@ -23,7 +22,9 @@ from botbuilder.schema import (
 from botbuilder.schema.teams import TeamInfo
 
 from bot import teams_gateway, turn_sender
+from bot.card_actions import CardActions
 from bot.cards import CARD_CONTENT_TYPE, help_card, welcome_card
+from bot.command_table import CommandTable
 from bot.commands import ParsedCommand, parse_command
 from bot.document_handlers import DocumentHandlers, files_in
 from bot.domain.clock import Clock
@@ -31,25 +32,15 @@ from bot.domain.models import Participant, ParticipantSeen
 from bot.domain.ports import UnitOfWorkFactory
 from bot.domain.services.once import first_time, welcome_key
 from bot.domain.services.participants import ParticipantService
-from bot.identity_handlers import IdentityHandlers
 from bot.proactive import address_from_turn
 from bot.replies import send_card
-from bot.sparring_handlers import SparringHandlers
 from bot.texts import Catalogue, language_for
 from bot.typed_input import MAX_TYPED_CHARS, TooLong, clean_message, clean_values
 from dialogs.runner import DialogRunner
 
 log = logging.getLogger(__name__)
+MESSAGE_CONTENT_TYPE = "application/vnd.microsoft.activity.message"
 DEFAULT_PROGRAMME = "dBos po"
-
-
-class FeatureHandlers(Protocol):
-    """A feature's chat commands: the names it answers and how."""
-
-    COMMANDS: tuple[str, ...]
-
-    async def on_command(self, turn_context: TurnContext, participant: Participant, name: str, argument: str,
-                         data: dict[str, Any]) -> None: ...
 
 
 class SparringBot(TeamsActivityHandler):
@@ -58,9 +49,8 @@ class SparringBot(TeamsActivityHandler):
     def __init__(
         self, *, conversation_state: ConversationState, user_state: UserState,
         runner: DialogRunner, participants: ParticipantService, uow_factory: UnitOfWorkFactory,
-        clock: Clock, texts: Catalogue, sparring: SparringHandlers, features: Sequence[FeatureHandlers],
+        clock: Clock, texts: Catalogue, commands: CommandTable, card_actions: CardActions,
         documents: DocumentHandlers,
-        identity: IdentityHandlers | None = None,
         allowed_tenants: frozenset[str] = frozenset(),
         forced_locale: str | None = None,
     ):
@@ -73,23 +63,20 @@ class SparringBot(TeamsActivityHandler):
         self._clock = clock
         self._texts = texts
         self._allowed_tenants = allowed_tenants
-        self._sparring = sparring
-        self._documents = documents
-        # Each command word belongs to exactly one feature; a clash is a wiring error at start-up.
-        self._features: dict[str, FeatureHandlers] = {}
-        # Action.Execute verbs handled elsewhere than the sparring loop (which takes the rest).
-        self._card_actions: dict[str, IdentityHandlers] = dict.fromkeys(identity.VERBS, identity) if identity else {}
-        for feature in (sparring, documents, *features, *([identity] if identity else [])):
-            for name in feature.COMMANDS:
-                if name in self._features:
-                    raise ValueError(f"command {name!r} is claimed by two features")
-                self._features[name] = feature
+        self._documents = documents  # attachments: files are neither commands nor card actions
+        self._commands = commands
+        self._card_actions = card_actions
         self._forced_locale = forced_locale
 
     @property
     def commands(self) -> tuple[str, ...]:
-        """Every command word a feature answers (typed, or sent back by a card's ``Action.Submit``)."""
-        return tuple(self._features)
+        """Every typed command a feature answers."""
+        return self._commands.names
+
+    @property
+    def card_verbs(self) -> tuple[str, ...]:
+        """Every card action verb (``Action.Execute`` and ``Action.Submit`` alike)."""
+        return self._card_actions.verbs
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         """Refuse foreign tenants before anything is stored; save state once, after the turn."""
@@ -164,12 +151,20 @@ class SparringBot(TeamsActivityHandler):
         return False
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
-        """Typed text and card submits: cancel, continue a dialog, or run a command."""
+        """Typed text and card submits: cancel, continue a dialog, run a card action or a command."""
         participant = await self._who_is_who(turn_context)
         language = self._language(turn_context, participant)
         activity = turn_context.activity
         submitted = activity.value if isinstance(activity.value, dict) else {}
-        if submitted.get("command") and not (activity.text or "").strip():
+        typed = bool((activity.text or "").strip())
+        verb = None if typed else self._card_actions.verb_of_submit(submitted)
+        if verb is not None:
+            reply = await self._card_actions.dispatch(turn_context=turn_context, participant=participant,
+                                                      verb=verb, data=submitted)
+            if isinstance(reply, dict):
+                await send_card(turn_context, reply)
+            return
+        if submitted.get("command") and not typed:
             command: ParsedCommand | None = ParsedCommand(str(submitted["command"]))
         else:
             command = parse_command(activity.text or "")
@@ -189,9 +184,9 @@ class SparringBot(TeamsActivityHandler):
             await self._send_welcome(turn_context, participant, language)
         elif command and command.name == "help":
             await send_card(turn_context, help_card(self._texts, language))
-        elif command and command.name in self._features and participant is not None:
-            await self._features[command.name].on_command(turn_context, participant, command.name,
-                                                          command.argument, submitted)
+        elif command and command.name in self._commands and participant is not None:
+            await self._commands.run(turn_context=turn_context, participant=participant, name=command.name,
+                                     argument=command.argument, data=submitted)
         else:
             await send_card(turn_context, help_card(self._texts, language, unknown=True))
 
@@ -205,11 +200,12 @@ class SparringBot(TeamsActivityHandler):
         participant = await self._who_is_who(turn_context)
         action = invoke_value.action if isinstance(invoke_value.action, dict) else {}
         data = action.get("data") if isinstance(action.get("data"), dict) else {}
-        verb = str(action.get("verb") or "")
-        handler = self._card_actions.get(verb, self._sparring)
-        result = await handler.on_card_action(turn_context, participant, verb, data)
+        result = await self._card_actions.dispatch(turn_context=turn_context, participant=participant,
+                                                   verb=str(action.get("verb") or ""), data=data)
         if isinstance(result, dict):
             return AdaptiveCardInvokeResponse(status_code=200, type=CARD_CONTENT_TYPE, value=result)
+        if result is None:  # the handler answered in the chat; the card stays as it is
+            return AdaptiveCardInvokeResponse(status_code=200, type=MESSAGE_CONTENT_TYPE, value="")
         return AdaptiveCardInvokeResponse(status_code=400, type="application/vnd.microsoft.error",
                                           value={"code": "BadRequest", "message": result})
 

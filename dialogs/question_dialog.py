@@ -6,6 +6,7 @@ Thin by design: it prompts and validates; creating and routing the request is th
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from botbuilder.dialogs import ComponentDialog, DialogTurnResult, WaterfallDialog, WaterfallStepContext
@@ -19,7 +20,6 @@ from botbuilder.dialogs.prompts import (
 )
 
 from bot.domain.requests import MAX_CONTEXT_CHARS, Draft, Preference, question_problem
-from bot.request_cards import confirm_card
 from bot.texts import Catalogue, language_for
 
 QUESTION_DIALOG = "question"
@@ -30,6 +30,9 @@ MIN_CHOICE_ANSWER_CHARS = 100
 
 ThemesProvider = Callable[[], Awaitable[list[str]]]
 Submit = Callable[[TurnContext, Draft], Awaitable[None]]
+# (language, draft, themes) -> the editable confirmation card; a feature's card, injected by the
+# composition root so that dialogs import nothing of the bot's edge.
+ConfirmCard = Callable[[str, Draft, list[str]], dict[str, Any]]
 
 
 class ShortAnswerChoicePrompt(ChoicePrompt):
@@ -51,13 +54,22 @@ class ShortAnswerChoicePrompt(ChoicePrompt):
 
 
 class QuestionDialog(ComponentDialog):
-    """Collects a sparring question and hands the confirmed draft to ``submit``."""
+    """Collects a sparring question and hands the confirmed draft to ``submit``.
 
-    def __init__(self, *, texts: Catalogue, themes: ThemesProvider, submit: Submit):
+    Args:
+        texts: The text catalogue.
+        themes: The programme's themes, offered as choices.
+        submit: Called with the confirmed draft.
+        confirm_card: Builds the editable confirmation card; its buttons answer with
+            ``{"dialog": "question.send"}`` or ``{"dialog": "question.cancel"}``.
+    """
+
+    def __init__(self, *, texts: Catalogue, themes: ThemesProvider, submit: Submit, confirm_card: ConfirmCard):
         super().__init__(QUESTION_DIALOG)
         self._texts = texts
         self._themes = themes
         self._submit = submit
+        self._confirm_card = confirm_card
         self.add_dialog(TextPrompt("question.text", self._validate_question))
         self.add_dialog(ShortAnswerChoicePrompt("question.theme", default_locale="en-us"))
         self.add_dialog(ShortAnswerChoicePrompt("question.preference", default_locale="en-us"))
@@ -125,7 +137,7 @@ class QuestionDialog(ComponentDialog):
         context = " ".join(str(step.result or "").split())
         step.values["context"] = "" if context.lower() in SKIP_WORDS else context
         language = self._language(step.context)
-        card = confirm_card(self._texts, language, _draft(step.values), await self._themes())
+        card = self._confirm_card(language, _draft(step.values), await self._themes())
         return await step.prompt("question.confirm", PromptOptions(
             prompt=MessageFactory.attachment(CardFactory.adaptive_card(card)),
             retry_prompt=MessageFactory.text(self._texts.text("question.confirm_waiting", language)),

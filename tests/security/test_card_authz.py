@@ -142,8 +142,37 @@ async def test_only_who_may_act_gets_a_refreshed_card_and_can_still_act(assigned
     assert (row.state, row.rating) == ("closed", 4)
 
 
+# Card actions on the clicker's own data, which anybody may click (for themselves).
+OWN_DATA_VERBS = {"erase_confirm"}
+REFUSALS = {NOT_FOR_YOU, "Dat kan alleen de coördinator van het project.",
+            "Dit bestand ken ik niet (meer). Stuur het nog eens als bijlage."}
+
+
+async def test_every_registered_card_verb_refuses_a_stranger_first_via_execute_and_submit(
+        assigned, bot_client, connector):
+    """Enumerated from the one registry: a new verb whose ``who_may`` lets a stranger act fails here."""
+    verbs = bot_client.server.app[COMPONENTS].bot.card_verbs
+    assert set(CARD_VERBS) | {"withdraw", "review", "cost_save", "deadline_save", "submission_save",
+                              "link.confirm"} <= set(verbs)
+    for verb in sorted(set(verbs) - OWN_DATA_VERBS):
+        for name, data in _variants(assigned["current"]).items():
+            for how in ("execute", "submit", "legacy submit"):
+                before = await snapshot(bot_client)
+                seen = len(connector.activities("a:personal-mallory"))
+                if how == "execute":
+                    await _click(bot_client, connector, verb, data, "mallory")
+                else:
+                    key = "verb" if how == "submit" else "command"
+                    await post(bot_client, build.card_submit(connector.url, {**data, **INPUTS, key: verb},
+                                                             key="mallory"))
+                sent = [a.get("text") for a in connector.activities("a:personal-mallory")[seen:]]
+                assert len(sent) == 1 and sent[0] in REFUSALS, (verb, how, name, sent)
+                assert await snapshot(bot_client) == before, f"a stranger could {verb} with {name} ({how})"
+
+
 async def test_no_submit_action_shows_a_stranger_anything_of_someone_elses_request(assigned, bot_client, connector):
-    commands = bot_client.server.app[COMPONENTS].bot.commands
+    bot = bot_client.server.app[COMPONENTS].bot
+    commands = (*bot.commands, *bot.card_verbs)
     assert {"withdraw", "review", "cost_save", "deadline_save", "submission_save"} <= set(commands)
     # Erasing one's own data is harmless but would end the stranger's session: it goes last.
     for command in sorted(commands, key=lambda c: c == "erase_confirm"):

@@ -19,7 +19,7 @@ from bot.cards import escape
 from bot.components import COMPONENTS
 from tests import activities as build
 from tests.activities import member
-from tests.e2e.test_http_sparring import deliver, post
+from tests.e2e.test_http_sparring import confirm_link, deliver, post
 
 NAME = "[x](https://evil.example) **Anna** _de_ <at>Dia</at>"
 ORDINARY = "dBos po. Vraag 1-2: kosten (school/bieb) 50%!"
@@ -83,6 +83,8 @@ async def test_hostile_names_and_texts_are_inert_in_every_message_of_the_loop(bo
     connector.members["a:personal-anna"] = [member("anna", name=NAME, email="anna@bieb.nl")]
     for key in ("dia", "maarten", "anna"):
         await post(bot_client, build.message(connector.url, "hallo", key=key))
+    await deliver(bot_client)
+    await confirm_link(bot_client, connector, "Maarten Jansen")  # his name only proposes the link
 
     # 1: approved, nudged, escalated, accepted (introductions), feedback question.
     await _ask(bot_client, connector, QUESTION)

@@ -63,3 +63,52 @@ def test_route_command_starts_without_heavy_imports():
             "heavy = [m for m in ('botbuilder.core', 'aiohttp', 'sqlalchemy') if m in sys.modules]; print(heavy)")
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "[]", result.stderr
+
+
+def _package_of(module: str) -> str | None:
+    """The package of the layering a module belongs to: bot.domain, bot.texts, dialogs, storage or the bot edge."""
+    for package in ("bot.domain", "bot.texts"):
+        if module == package or module.startswith(package + "."):
+            return package
+    top = module.split(".")[0]
+    if top == "bot":
+        return "bot"  # the edge: handlers, cards, adapter, composition root
+    return top if top in ("dialogs", "storage") else None
+
+
+def _package_imports() -> dict[str, set[str]]:
+    """Which layer imports which, from every module of bot, dialogs and storage (at any depth)."""
+    graph: dict[str, set[str]] = {}
+    for folder in ("bot", "dialogs", "storage"):
+        for path in sorted((REPO / folder).rglob("*.py")):
+            module = ".".join(path.relative_to(REPO).with_suffix("").parts)
+            source = _package_of(module)
+            if source is None:
+                continue
+            for imported in imported_modules(path):
+                target = _package_of(imported)
+                if target is not None and target != source:
+                    graph.setdefault(source, set()).add(target)
+    return graph
+
+
+def test_dialogs_import_only_the_domain_and_the_texts_of_bot():
+    """Dialogs get what a feature owns (its cards, its service calls) injected by the composition root."""
+    found = [f"{path.relative_to(REPO)} imports {module}" for path in sorted((REPO / "dialogs").rglob("*.py"))
+             for module in imported_modules(path)
+             if _package_of(module) == "bot"]
+    assert found == []
+
+
+def test_no_cycle_between_domain_dialogs_and_storage():
+    graph = _package_imports()
+    layers = ("bot.domain", "dialogs", "storage")
+    # Any layer reaching back to itself through others (the bot edge included) is a cycle.
+    for start in layers:
+        seen, frontier = set(), [start]
+        while frontier:
+            for target in graph.get(frontier.pop(), set()):
+                assert not (target == start), f"{start} imports itself back through {sorted(seen)}"
+                if target not in seen:
+                    seen.add(target)
+                    frontier.append(target)

@@ -34,8 +34,8 @@ LIVE = ("[x]", "**vet**", "_nadruk_", "<at>", "<b>", "![img]", "[img]", "`code`"
 ESCAPED = re.compile(r"\\[!-/:-@\[-`{-~]")  # a backslash and the punctuation it makes plain
 MODULES = (cards, request_cards, document_cards, schedule_cards, cost_cards, follow_up_composers)
 # Helpers that build elements or plain strings from text the caller already made safe.
-NOT_BUILDERS = {"adaptive_card", "heading", "paragraph", "command_button", "chat_link", "size_label", "escape",
-                "preference_label", "chart_texts"}
+NOT_BUILDERS = {"adaptive_card", "heading", "paragraph", "command_button", "card_button", "chat_link", "size_label",
+                "escape", "preference_label", "chart_texts"}
 ZONE = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
 TEXTS = Catalogue.load()

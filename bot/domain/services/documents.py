@@ -25,7 +25,7 @@ from bot.domain.file_store import FileStore
 from bot.domain.models import Participant
 from bot.domain.ports import UnitOfWorkFactory
 from bot.domain.requests import NotAllowed
-from bot.domain.services.roles import is_coordinator
+from bot.domain.services.roles import is_coordinator, require_coordinator
 
 ZIP_BASED = ("docx", "xlsx", "pptx", "odt", "ods", "odp")
 UPLOAD_WINDOW = timedelta(days=1)  # MAX_UPLOADS_PER_DAY counts the files of the last 24 hours
@@ -141,8 +141,7 @@ class DocumentService:
     async def all_for_coordinator(self, actor: Participant) -> list[Document]:
         """Every document (coordinator only)."""
         async with self._uow_factory() as uow:
-            if not await is_coordinator(uow, actor):
-                raise NotAllowed("only the coordinator may see all submissions")
+            await require_coordinator(uow, actor)
             return await uow.documents.listing()
 
     async def readable(self, document_id: int, reader: Participant | None) -> Document | None:
@@ -154,6 +153,12 @@ class DocumentService:
             if reader is None or document.shared or document.owner_id == reader.id:
                 return document
             return document if await is_coordinator(uow, reader) else None
+
+    async def owns_cost_document(self, owner: Participant, *, document_ref: str) -> bool:
+        """True when ``document_ref`` names ``owner``'s own cost document (the check a cost form's click runs first)."""
+        async with self._uow_factory() as uow:
+            document = await uow.documents.by_ref(document_ref) if document_ref else None
+        return document is not None and document.owner_id == owner.id and document.category == COST_CATEGORY
 
     async def save_cost_split(self, owner: Participant, *, document_ref: str,
                               values: Mapping[str, str]) -> CostSplit:
@@ -179,8 +184,7 @@ class DocumentService:
     async def cost_overview(self, actor: Participant) -> tuple[CostAggregate | None, int]:
         """Coordinator: the anonymous aggregate (``None`` below three libraries) and how many libraries."""
         async with self._uow_factory() as uow:
-            if not await is_coordinator(uow, actor):
-                raise NotAllowed("only the coordinator may see the cost overview")
+            await require_coordinator(uow, actor)
             splits = await uow.documents.cost_splits()
         return aggregate(splits), len({library for library, _ in splits})
 

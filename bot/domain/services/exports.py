@@ -6,6 +6,7 @@ from datetime import tzinfo
 
 from bot.domain.exports import cost_split_rows, submission_rows, to_csv, to_xlsx
 from bot.domain.ports import UnitOfWorkFactory
+from bot.domain.services.roles import people_by_id
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -22,7 +23,7 @@ class ExportService:
         """Header and data rows of ``submissions`` or ``costs``."""
         async with self._uow_factory() as uow:
             if what == "submissions":
-                people = {p.id: p for p in await uow.directory.people()}
+                people = await people_by_id(uow)
                 owners = {p.id: (p.name or p.email or "?",
                                  people[p.person_id].organisation if p.person_id in people else "")
                           for p in await uow.participants.active()}

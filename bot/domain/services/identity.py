@@ -17,8 +17,7 @@ from bot.domain.clock import Clock
 from bot.domain.linking import LinkMethod, link_holds, name_candidates, verified_person
 from bot.domain.models import LinkProposal, LinkState, Participant, Person
 from bot.domain.ports import LinkNotifications, UnitOfWork, UnitOfWorkFactory
-from bot.domain.requests import NotAllowed
-from bot.domain.services.roles import is_coordinator
+from bot.domain.services.roles import require_coordinator
 
 log = logging.getLogger(__name__)
 
@@ -158,8 +157,7 @@ class LinkDecisions:
             NotAllowed: ``actor`` is not a coordinator.
         """
         async with self._uow_factory() as uow:
-            if not await is_coordinator(uow, actor):
-                raise NotAllowed("only the coordinator sees link proposals")
+            await require_coordinator(uow, actor)
             found = []
             for proposal in await uow.links.pending():
                 participant = await uow.participants.get(proposal.participant_id)
@@ -179,8 +177,7 @@ class LinkDecisions:
         """
         now = self._clock.now()
         async with self._uow_factory() as uow:
-            if not await is_coordinator(uow, actor):
-                raise NotAllowed("only the coordinator links accounts")
+            await require_coordinator(uow, actor)
             proposal = await uow.links.get(proposal_id)
             if proposal is None:
                 return LinkDecision(LinkOutcome.ALREADY, None, None, None)

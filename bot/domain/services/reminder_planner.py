@@ -41,6 +41,7 @@ from bot.domain.models import Participant, Person, Role
 from bot.domain.outbox import OutboxMessage
 from bot.domain.ports import UnitOfWorkFactory
 from bot.domain.quiet_hours import QuietHours
+from bot.domain.services.roles import people_by_id
 
 log = logging.getLogger(__name__)
 # Messages per transaction and participants per read: each about 20 ms of work here, so a turn
@@ -65,7 +66,7 @@ class ReminderPlanner:
         """Plan everything that is still ahead; returns how many messages were new."""
         now = self._clock.now()
         async with self._uow_factory() as uow:
-            people = {p.id: p for p in await uow.directory.people()}
+            people = await people_by_id(uow)
             deadlines, events = await uow.schedule.deadlines(), await uow.schedule.events()
             inputs = self._fingerprint(people, deadlines, events, await uow.participants.change_marker())
             if await uow.once.claimed(inputs):

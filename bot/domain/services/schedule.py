@@ -17,10 +17,9 @@ from bot.domain.localtime import local_to_utc
 from bot.domain.models import Participant
 from bot.domain.ports import UnitOfWorkFactory
 from bot.domain.programme_schedule import parse_deadlines, parse_events
-from bot.domain.requests import NotAllowed
 from bot.domain.services.directory_import import drop_planned
 from bot.domain.services.reminder_planner import audience_members
-from bot.domain.services.roles import is_coordinator
+from bot.domain.services.roles import is_coordinator, people_by_id, require_coordinator
 
 
 class InvalidDeadline(DomainError):
@@ -114,7 +113,7 @@ class ScheduleService:
     async def for_participant(self, participant: Participant) -> tuple[list[DeadlineStatus], list[Event]]:
         """The participant's deadlines (done or not) and the events they are invited to."""
         async with self._uow_factory() as uow:
-            people = {p.id: p for p in await uow.directory.people()}
+            people = await people_by_id(uow)
             evidence = await _Evidence.load(uow)
             deadlines = [d for d in await uow.schedule.deadlines()
                          if participant.id in audience_members(d.audience, [participant], people)]
@@ -127,7 +126,7 @@ class ScheduleService:
     async def overview(self, deadline_id: str | None = None) -> tuple[list[DeadlineStatus], list[Participant]]:
         """Coordinator: per deadline who did and who did not; and who turned reminders off."""
         async with self._uow_factory() as uow:
-            people = {p.id: p for p in await uow.directory.people()}
+            people = await people_by_id(uow)
             participants = await uow.participants.active()
             evidence = await _Evidence.load(uow)
             deadlines = [d for d in await uow.schedule.deadlines() if deadline_id in (None, d.id)]
@@ -162,9 +161,8 @@ class ScheduleService:
         return await self._save_item(actor, values, kind="event")  # type: ignore[return-value]
 
     async def _save_item(self, actor: Participant, values: Mapping[str, Any], *, kind: str) -> Deadline | Event:
-        if not await self.is_coordinator(actor):
-            raise NotAllowed("only the coordinator may change deadlines and sessions")
         async with self._uow_factory() as uow:
+            await require_coordinator(uow, actor)
             programme = await uow.directory.programme()
             existing = {i.id for i in [*await uow.schedule.deadlines(), *await uow.schedule.events()]}
             problems: list[tuple[Any, ...]] = []

@@ -30,7 +30,7 @@ from bot.domain.requests import (
     question_problem,
 )
 from bot.domain.services.follow_ups import plan_expert_follow_ups, plan_feedback_question
-from bot.domain.services.roles import is_coordinator
+from bot.domain.services.roles import is_coordinator, people_by_id, require_coordinator
 
 SuggestFn = Callable[..., list[Suggestion]]
 TOP_SUGGESTIONS = 3
@@ -42,6 +42,26 @@ class InvalidQuestion(DomainError):
     def __init__(self, key: str):
         super().__init__(key)
         self.key = key
+
+
+@dataclasses.dataclass(frozen=True)
+class RequestView:
+    """A request with the people its cards name: what a handler needs to render, and no more reads."""
+
+    request: SparringRequest
+    asker: Participant | None
+    people: dict[str, Person]
+    actor_name: str
+
+    @property
+    def asker_person(self) -> Person | None:
+        """The directory entry of the asker, when their account is linked to one."""
+        return self.people.get(self.asker.person_id) if self.asker and self.asker.person_id else None
+
+    @property
+    def assignee(self) -> Person | None:
+        """The colleague or adviser the request is assigned to, if any."""
+        return self.people.get(self.request.assignee_id) if self.request.assignee_id else None
 
 
 class SparringService:
@@ -229,6 +249,18 @@ class SparringService:
         async with self._uow_factory() as uow:
             return await uow.requests.get(request_id)
 
+    async def view(self, request_id: int, *, actor: Participant) -> RequestView | None:
+        """Everything a card about ``request_id`` shows, read in one unit of work."""
+        async with self._uow_factory() as uow:
+            request = await uow.requests.get(request_id)
+            if request is None:
+                return None
+            people = await people_by_id(uow)
+            asker = await uow.participants.get(request.asker_id)
+        actor_person = people.get(actor.person_id) if actor.person_id else None
+        return RequestView(request=request, asker=asker, people=people,
+                           actor_name=actor_person.name if actor_person else (actor.name or "?"))
+
     async def authorize(self, actor: Participant, *, public_ref: str, action: Action) -> int:
         """The id of the request a card's ``public_ref`` names, when ``actor`` may make ``action`` on it.
 
@@ -259,8 +291,7 @@ class SparringService:
         return next((p.id for p in people if p.role is Role.COORDINATOR), None)
 
     async def _require_coordinator(self, uow: UnitOfWork, actor: Participant) -> None:
-        if not await is_coordinator(uow, actor):
-            raise NotAllowed("only the coordinator may do this")
+        await require_coordinator(uow, actor)
 
     async def _load(self, uow: UnitOfWork, *, actor: Participant, action: Action, request_id: int,
                     version: int | None) -> SparringRequest:
