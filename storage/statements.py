@@ -66,13 +66,22 @@ class Statements(Protocol):
 
 
 class SessionStatements:
-    """Runs Core statements in a unit of work's transaction, through its ORM session."""
+    """Runs Core statements in a unit of work's transaction, on its ORM session's connection.
+
+    ``session.connection()`` is the session's own connection in its transaction; Core statements
+    run there skip the ORM's execution layer, which they do not need. What the session holds
+    unflushed is flushed first, as its autoflush would before a statement of its own.
+    """
 
     def __init__(self, session: AsyncSession):
         self._session = session
 
     async def execute(self, statement: ClauseElement, values: Mapping[str, Any] | None = None) -> Rows:
         """Run ``statement`` with ``values`` for its bind parameters in the unit of work's transaction."""
-        result = await self._session.execute(statement, dict(values) if values else None)
+        session = self._session
+        if session.new or session.dirty or session.deleted:
+            await session.flush()
+        connection = await session.connection()
+        result = await connection.execute(statement, dict(values) if values else None)
         rows = list(result.all()) if result.returns_rows else []
-        return Rows(rows, result.rowcount if not result.returns_rows else len(rows))
+        return Rows(rows, result.rowcount)

@@ -32,13 +32,13 @@ class SqlUnitOfWork:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]):
         self._sessions = sessions
         self._session: AsyncSession | None = None
+        self._statements: SessionStatements | None = None
         self._after_commit: list[Callable[[], None]] = []
 
     async def __aenter__(self) -> SqlUnitOfWork:
         session = self._sessions()
         statements = SessionStatements(session)
-        self._session = session
-        self.statements = statements
+        self._session, self._statements = session, statements
         self._after_commit = []
         self.directory = SqlDirectoryRepository(session, statements)
         self.participants = SqlParticipantRepository(session, statements)
@@ -50,6 +50,12 @@ class SqlUnitOfWork:
         self.channel_state = SqlChannelStateRepository(session)
         self.links = SqlLinkProposalRepository(session)
         return self
+
+    @property
+    def statements(self) -> SessionStatements:
+        """Where statements of this unit of work run (the bot state store's, say)."""
+        assert self._statements is not None
+        return self._statements
 
     async def __aexit__(self, *exc: Any) -> None:
         assert self._session is not None
