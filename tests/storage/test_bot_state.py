@@ -204,3 +204,45 @@ async def test_state_is_written_when_it_changed_and_only_then(storage, monkeypat
     assert len(fingerprints) == 3  # loading, and the two saves (each takes one, not one before and after)
     await run(change=True)
     assert [w["msteams/conversations/a:1"]["counter"]["n"] for w in writes] == [1, 2]
+
+
+async def test_the_migration_converts_pickled_rows_and_drops_crafted_ones_without_running_them(tmp_path, caplog):
+    """0008_storage reads each pickle once, allow-listed classes only; what it cannot read goes, counted."""
+    import base64
+    import json
+    import pickle
+
+    from botbuilder.core import MessageFactory
+    from botbuilder.dialogs import DialogInstance, DialogState
+    from botbuilder.dialogs.prompts import PromptOptions
+    from sqlalchemy import text
+
+    from storage.db import create_engine, create_sessionmaker
+    from storage.migrate import upgrade
+
+    marker = tmp_path / "pwned"
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    try:
+        await upgrade(engine, "0007_outbox")
+        dialog = {"DialogState": DialogState([DialogInstance(id="vraag", state={
+            "options": PromptOptions(prompt=MessageFactory.text("Waarover gaat je vraag?")), "stepIndex": 1})])}
+        rows = {"good": "p5:" + base64.b64encode(pickle.dumps(dialog, protocol=5)).decode(),
+                "crafted": "p5:" + base64.b64encode(pickle.dumps({"x": _RunsCode(str(marker))}, protocol=5)).decode(),
+                "jsonpickle": json.dumps({"py/reduce": [{"py/function": "os.mkdir"}, {"py/tuple": [str(marker)]}]})}
+        async with engine.begin() as connection:
+            for key, data in rows.items():
+                await connection.execute(text("INSERT INTO bot_state (key, data, e_tag, updated_at) "
+                                              "VALUES (:k, :d, 'tag1', CURRENT_TIMESTAMP)"), {"k": key, "d": data})
+        with caplog.at_level("WARNING"):
+            await upgrade(engine)
+        assert not marker.exists()
+        assert "1 document(s) converted to JSON, 2 unreadable one(s) dropped" in caplog.text
+        async with engine.connect() as connection:
+            found = (await connection.execute(text(
+                "SELECT key, json_extract(data, '$.DialogState.value.stack[0].value.id') FROM bot_state"))).all()
+        assert [tuple(row) for row in found] == [("good", "vraag")]
+        storage = SqlStorage(create_sessionmaker(engine), dialect="sqlite")
+        loaded = (await storage.read(["good"]))["good"]["DialogState"].dialog_stack[0]
+        assert loaded.state["options"].prompt.text == "Waarover gaat je vraag?" and loaded.state["stepIndex"] == 1
+    finally:
+        await engine.dispose()
