@@ -55,7 +55,7 @@ from bot.turn_errors import make_turn_error_handler
 from dialogs.question_dialog import QuestionDialog
 from dialogs.runner import DialogRunner
 from storage.bot_state import SqlStorage
-from storage.db import create_autocommit, create_engine, create_sessionmaker, reading
+from storage.db import create_engine, create_sessionmaker
 from storage.local_file_store import LocalFileStore
 from storage.unit_of_work import SqlUnitOfWork
 
@@ -101,20 +101,14 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
     def uow_factory() -> SqlUnitOfWork:
         return SqlUnitOfWork(sessions)
 
-    read_sessions = create_sessionmaker(reading(engine))
-    autocommit = create_autocommit(engine)
-
-    def autocommit_uow_factory() -> SqlUnitOfWork:
-        return SqlUnitOfWork(read_sessions, autocommit=autocommit)
-
     texts = Catalogue.load()
-    storage = SqlStorage(engine, autocommit)
+    # Bot state goes through the same units of work as every repository (issue 17: one way to the database).
+    storage = SqlStorage(sessions, dialect=engine.dialect.name)
     conversation_state, user_state = ConversationState(storage), UserState(storage)
     connector_http = ConnectorHttp()
     adapter = create_adapter(settings, ConnectorPool(connector_http))
     adapter.on_turn_error = make_turn_error_handler(texts)
-    messenger = TeamsMessenger(adapter=adapter, app_id=settings.app_id, uow_factory=uow_factory, clock=clock,
-                               reads=autocommit_uow_factory)
+    messenger = TeamsMessenger(adapter=adapter, app_id=settings.app_id, uow_factory=uow_factory, clock=clock)
     wake = asyncio.Event()
     queued = OutboxMessenger(uow_factory=uow_factory, clock=clock, wake=wake)
     schedule = ScheduleService(uow_factory=uow_factory, clock=clock, zone=settings.zone)
@@ -126,8 +120,7 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
     planner = ReminderPlanner(uow_factory=uow_factory, clock=clock, zone=settings.zone)
     retention = OutboxRetention(uow_factory=uow_factory, clock=clock, days=settings.outbox_retention_days)
     dispatcher = Dispatcher(
-        # Claiming, renewing and recording each take one statement, atomic on its own.
-        uow_factory=autocommit_uow_factory, messenger=messenger, clock=clock,
+        uow_factory=uow_factory, messenger=messenger, clock=clock,
         worker=f"{socket.gethostname()}:{os.getpid()}",
         composers={MESSAGE_KIND: compose_stored_message,
                    **FollowUpComposers(uow_factory=uow_factory, texts=texts).mapping(),
@@ -139,15 +132,15 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
     )
     notifications = TeamsNotifications(outbox=queued, uow_factory=uow_factory, texts=texts)
     # Display-name look-alikes become proposals on the coordinators' cards (bot.domain.linking).
-    participants = ParticipantService(uow_factory, clock, reads=autocommit_uow_factory,
-                                      link_notifications=notifications, trusted_tenants=settings.trusted_tenants)
+    participants = ParticipantService(uow_factory, clock, link_notifications=notifications,
+                                      trusted_tenants=settings.trusted_tenants)
     sparring_service = SparringService(uow_factory=uow_factory, clock=clock, notifications=notifications,
                                        suggest=Matcher(load_thesaurus()),
                                        auto_approve_score=settings.auto_approve_score, zone=settings.zone)
     runner = DialogRunner(conversation_state)
     sparring = SparringHandlers(service=sparring_service, texts=texts, runner=runner, messenger=messenger,
                                 conversation_state=conversation_state, uow_factory=uow_factory, clock=clock,
-                                notifications=notifications, reads=autocommit_uow_factory)
+                                notifications=notifications)
     runner.add(QuestionDialog(texts=texts, themes=sparring.themes, submit=sparring.submit_draft,
                               confirm_card=functools.partial(confirm_card, texts)))
     roles = Roles(uow_factory)
@@ -203,7 +196,6 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
         await _stop_within(background, BACKGROUND_STOP_SECONDS)
         await fetcher.close()
         await connector_http.close()
-        await autocommit.close()
         await engine.dispose()
 
 

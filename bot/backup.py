@@ -15,7 +15,7 @@ from typing import TextIO
 from sqlalchemy.engine import make_url
 
 from bot.config import redact_url
-from storage.inline_sqlite import create_private
+from storage.db import create_private
 
 
 class BackupError(Exception):

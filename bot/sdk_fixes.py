@@ -16,7 +16,7 @@ from botbuilder.dialogs.memory import DialogStateManager
 from msrest.serialization import Model
 from msrest.universal_http.requests import ClientRetryPolicy
 
-from storage.state_codec import StoredDocument, pickled
+from storage.state_codec import fingerprint
 
 
 def speed_up_retry_policy() -> None:
@@ -36,34 +36,29 @@ def speed_up_state_hash() -> None:
 
     ``BotState`` keeps a fingerprint of the state it loaded and compares it with a new one
     on save, to skip writing unchanged state; after a write it takes the fingerprint once more.
-    The SDK's fingerprint is jsonpickle's flattening of the whole state (dialog stack included):
-    about 5% of a turn. A pickle of the same objects (without the ``e_tag``, which only the
-    store changes) is a fingerprint too, made in C, and it is what the store keeps: the state
-    as read comes with the pickle it was read from (``storage.state_codec.StoredDocument``), so
-    loading takes no fingerprint of its own, and the one taken to decide about a write is still
-    the state's after it. Objects pickle cannot handle fall back to the SDK's way. Idempotent.
+    The SDK's fingerprint is jsonpickle's flattening of the whole state (dialog stack included).
+    The store's own JSON form (``storage.state_codec.fingerprint``, without the ``e_tag``, which
+    only the store changes) is a fingerprint too, and cheaper; the one taken to decide about a
+    write is kept as the state's after it. Objects the codec cannot store fall back to the SDK's
+    way (the write then reports them). Idempotent.
     """
     if getattr(bot_state.CachedBotState.compute_hash, "_sparringbot", False):
         return
     original = bot_state.CachedBotState.compute_hash
 
     def compute_hash(self: Any, obj: object) -> Any:
-        if isinstance(obj, StoredDocument) and obj.pickled is not None:
-            # Only the first fingerprint, taken as the state is loaded: the state changes from here on.
-            stored, obj.pickled = obj.pickled, None
-            return stored
-        fingerprint = pickled(obj)
-        return fingerprint if fingerprint is not None else original(self, obj)
+        text = fingerprint(obj)
+        return text if text is not None else original(self, obj)
 
     async def save_changes(self: Any, turn_context: Any, force: bool = False) -> None:
         # The SDK's save_changes, with the fingerprint taken once instead of before and after the write.
         BotAssert.context_not_none(turn_context)
         cached_state = self.get_cached_state(turn_context)
-        fingerprint = cached_state.compute_hash(cached_state.state) if cached_state is not None else None
-        if force or (cached_state is not None and cached_state.hash != fingerprint):
+        state_fingerprint = cached_state.compute_hash(cached_state.state) if cached_state is not None else None
+        if force or (cached_state is not None and cached_state.hash != state_fingerprint):
             storage_key = self.get_storage_key(turn_context)
             await self._storage.write({storage_key: cached_state.state})
-            cached_state.hash = fingerprint
+            cached_state.hash = state_fingerprint
 
     compute_hash._sparringbot = True  # type: ignore[attr-defined]
     bot_state.CachedBotState.compute_hash = compute_hash

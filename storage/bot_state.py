@@ -1,9 +1,8 @@
 """botbuilder ``Storage`` on SQLAlchemy, with e_tag optimistic concurrency.
 
-Dialog state holds SDK objects (dialog instances, prompt activities), so documents are
-stored as pickles (see :mod:`storage.state_codec`). A pickle, like the jsonpickle of the SDK's
-own blob and Cosmos stores, can rebuild arbitrary classes, so this table must stay private to
-the bot (never writable by anyone else).
+Documents are plain JSON (see :mod:`storage.state_codec`): SQL can read them, and reading one
+rebuilds only an allow-listed set of SDK types, so write access to the table never means code
+execution. Statements run through the unit of work, like every repository's.
 """
 
 from __future__ import annotations
@@ -15,14 +14,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from botbuilder.core import Storage
-from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import Text, bindparam, delete, select, type_coerce, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import state_codec
-from storage.autocommit import Autocommit, transaction
 from storage.db import dialect_insert
-from storage.direct_sql import DirectConnection
+from storage.statements import Statements
 from storage.tables import BotStateRow
+from storage.unit_of_work import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -37,37 +36,33 @@ STATE = BotStateRow.__table__
 class SqlStorage(Storage):
     """Conversation and user state in the ``bot_state`` table.
 
-    Every turn reads and most turns write here, so its statements run straight on the driver's
-    connection (``storage.direct_sql``): no ORM session, and none of SQLAlchemy's execution layer.
+    Args:
+        sessions: Where the units of work it reads and writes in get their sessions.
+        dialect: The database's dialect name (``sqlite`` or ``postgresql``).
     """
 
-    def __init__(self, engine: AsyncEngine, autocommit: Autocommit):
-        """Args:
-            engine: The bot's engine.
-            autocommit: Where reads and one-document writes run (the caller closes it).
-        """
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, dialect: str):
         super().__init__()
-        self._engine = engine
-        self._autocommit = autocommit
-        self._statements = _Statements(engine.dialect.name)
+        self._sessions = sessions
+        self._statements = _Statements(dialect)
 
     async def read(self, keys: list[str]) -> dict[str, Any]:
         """Return the stored documents for ``keys``; each carries its current ``e_tag``."""
         if not keys:
             return {}
         rows = []
-        async with self._autocommit.connection() as connection:
+        async with SqlUnitOfWork(self._sessions) as uow:
             for key in dict.fromkeys(keys):  # one key per read in practice: each BotState reads its own
-                rows += await connection.execute(self._statements.read, {"state_key": key})
+                rows += await uow.statements.execute(self._statements.read, {"state_key": key})
         result: dict[str, Any] = {}
         for row in rows:
             try:
                 document = state_codec.decode(row.data)
-            except Exception as error:
-                # A document no SDK class can be rebuilt from (say, after an upgrade renamed one)
-                # would fail every turn of that chat, "stop" included. Treat it as absent: the
-                # dialog starts afresh and the next save overwrites the row.
-                log.warning("state %r could not be read (%s); starting it afresh", row.key, type(error).__name__)
+            except state_codec.StateFormatError as error:
+                # A document the codec refuses (a type outside its allow-list, a row from before
+                # the JSON format) would fail every turn of that chat, "stop" included. Treat it
+                # as absent: the dialog starts afresh and the next save overwrites the row.
+                log.warning("state %r could not be read (%s); starting it afresh", row.key, error)
                 continue
             if isinstance(document, dict):
                 document["e_tag"] = row.e_tag
@@ -87,32 +82,27 @@ class SqlStorage(Storage):
             return
         now = datetime.now(UTC)
         new_tags: dict[str, str] = {}
-        async with self._transaction(single=len(changes) == 1) as connection:
+        async with SqlUnitOfWork(self._sessions) as uow:
             for key, value in changes.items():
                 expected = _e_tag_of(value)
                 if expected == "":
                     raise ValueError(f"empty e_tag for state key {key!r}")
                 new_tag = uuid.uuid4().hex
-                data = state_codec.encode(value)
-                await self._statements.write_one(connection, key, data, expected, new_tag, now)
+                await self._statements.write_one(uow.statements, key=key, data=state_codec.encode(value),
+                                                 expected=expected, new_tag=new_tag, now=now)
                 new_tags[key] = new_tag
+            await uow.commit()
         # Hand the new tags back so a second save in the same turn is not refused.
         for key, tag in new_tags.items():
             _set_e_tag(changes[key], tag)
-
-    def _transaction(self, *, single: bool) -> Any:
-        if single:
-            # One document is one UPDATE (or one INSERT), atomic by itself: on PostgreSQL in
-            # autocommit that is one round trip instead of three (BEGIN, UPDATE, COMMIT).
-            return self._autocommit.connection()
-        return transaction(self._engine)
 
     async def delete(self, keys: list[str]) -> None:
         """Remove the documents for ``keys`` (missing keys are ignored)."""
         if not keys:
             return
-        async with self._engine.begin() as connection:
-            await connection.execute(delete(STATE).where(STATE.c.key.in_(keys)))
+        async with SqlUnitOfWork(self._sessions) as uow:
+            await uow.statements.execute(delete(STATE).where(STATE.c.key.in_(keys)))
+            await uow.commit()
 
 
 class _Statements:
@@ -123,14 +113,18 @@ class _Statements:
     """
 
     def __init__(self, dialect: str):
-        self.read = select(STATE.c.key, STATE.c.data, STATE.c.e_tag).where(STATE.c.key == bindparam("state_key"))
-        values = {"data": bindparam("new_data"), "e_tag": bindparam("new_tag"), "updated_at": bindparam("now")}
+        # The document is read as its JSON text and parsed by the codec, so a row holding anything
+        # else (written by hand, say) is one unreadable document, not a failed query.
+        self.read = (select(STATE.c.key, type_coerce(STATE.c.data, Text).label("data"), STATE.c.e_tag)
+                     .where(STATE.c.key == bindparam("state_key")))
+        values = {"data": bindparam("new_data", type_=STATE.c.data.type), "e_tag": bindparam("new_tag"),
+                  "updated_at": bindparam("now")}
         self.overwrite = update(STATE).where(STATE.c.key == bindparam("state_key")).values(**values)
         self.update_if = self.overwrite.where(STATE.c.e_tag == bindparam("expected"))
         self.create = (dialect_insert(dialect)(STATE).values(key=bindparam("state_key"), **values)
                        .on_conflict_do_nothing())
 
-    async def write_one(self, connection: DirectConnection, key: str, data: str, expected: str | None,
+    async def write_one(self, connection: Statements, *, key: str, data: Any, expected: str | None,
                         new_tag: str, now: datetime) -> None:
         """Update ``key`` if its e_tag is still ``expected`` (any e_tag for None or "*"), or create it."""
         parameters = {"state_key": key, "new_data": data, "new_tag": new_tag, "now": now}

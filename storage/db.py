@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
+import os
 import time
 from typing import Any
 
@@ -16,8 +16,10 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from storage.autocommit import Autocommit
-from storage.inline_sqlite import inline_connector, open_in_place
+# Seconds a statement waits for a lock that another process (a CLI command while ``serve`` runs)
+# holds on the SQLite file. aiosqlite runs SQLite on a thread of its own, so the wait never
+# blocks the event loop.
+SQLITE_LOCK_TIMEOUT_SECONDS = 30.0
 
 
 def dialect_insert(dialect: str) -> Any:
@@ -49,13 +51,13 @@ def create_engine(database_url: str) -> AsyncEngine:
         # One connection: SQLite has a single writer and every transaction here begins
         # IMMEDIATE, so transactions run one at a time anyway. Queueing for the pooled
         # connection (FIFO, on the event loop) replaces waiting in SQLite's busy handler,
-        # which sleeps in growing steps of up to 100 ms and made the tail of busy turns
-        # seconds long. The connection runs in place, without aiosqlite's thread hops.
+        # which sleeps in growing steps of up to 100 ms and made the tail of busy turns long.
         path = make_url(database_url).database
         if not path or path == ":memory:":
             raise ValueError("SQLite needs a database file (a path in DATABASE_URL)")
-        engine = create_async_engine(database_url, async_creator=inline_connector(path), pool_size=1,
-                                     max_overflow=0)
+        engine = create_async_engine(database_url, pool_size=1, max_overflow=0,
+                                     connect_args={"timeout": SQLITE_LOCK_TIMEOUT_SECONDS})
+        event.listen(engine.sync_engine, "do_connect", _create_file_private(path))
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
@@ -64,22 +66,29 @@ def create_engine(database_url: str) -> AsyncEngine:
     return engine
 
 
-def create_autocommit(engine: AsyncEngine) -> Autocommit:
-    """Where ``engine``'s reads and single-statement writes run, outside any unit of work.
+def _create_file_private(path: str) -> Any:
+    # Runs before SQLAlchemy opens each connection: the file exists (private) before SQLite creates it.
+    def before_connect(_dialect, _record, _cargs, _cparams) -> None:  # type: ignore[no-untyped-def]
+        create_private(path)
 
-    The caller closes it (on SQLite it holds a connection of its own) before disposing the engine.
+    return before_connect
+
+
+def create_private(path: str | os.PathLike[str]) -> None:
+    """Create an empty database file at ``path`` that only its owner may read (mode 0600), unless one exists.
+
+    SQLite creates a missing database file readable by everyone (0644, less the umask), and
+    gives its ``-wal``, ``-shm`` and ``-journal`` files the database file's mode. An empty file
+    is a valid empty database, so creating it first makes all of them private. An existing file
+    keeps the mode its owner gave it.
     """
-    if engine.dialect.name != "sqlite":
-        return Autocommit(reading(engine))
-    path = make_url(str(engine.url)).database
-    assert path is not None
-
-    def open_sqlite() -> sqlite3.Connection:
-        connection = open_in_place(path)
-        _sqlite_pragmas(connection, None)
-        return connection
-
-    return Autocommit(engine, open_sqlite=open_sqlite)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    except FileNotFoundError:
+        return  # no such folder: connecting reports it as SQLite always has
+    os.close(descriptor)
 
 
 # A connection used in the last few seconds is alive; one that sat in the pool longer may have
@@ -115,8 +124,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     # WAL lets the health check and readers run while a turn writes; foreign keys are off
     # by default in SQLite and we rely on them for consistency.
     # Python's sqlite3 opens and commits transactions on its own, which turns a SAVEPOINT
-    # outside its idea of a transaction into a commit. Take control: BEGIN comes from
-    # _sqlite_begin, so a unit of work is one transaction, savepoints included.
+    # outside its idea of a transaction into a commit. Take control, as SQLAlchemy's documentation
+    # for pysqlite/aiosqlite shows: BEGIN comes from _sqlite_begin, so a unit of work is one
+    # transaction, savepoints included.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -125,13 +135,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
-# Execution option of the engine that ``reading`` returns on SQLite.
-_AUTOCOMMIT_ON_SQLITE = "sparringbot_sqlite_autocommit"
-
-
 def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
-    if connection.get_execution_options().get(_AUTOCOMMIT_ON_SQLITE):
-        return  # each statement is its own transaction (sqlite3 runs with isolation_level=None)
     # IMMEDIATE takes the write lock up front (retried while another process holds it). A deferred
     # transaction that read first and writes later fails at once with "database is locked"
     # when another connection committed in between; SQLite cannot upgrade a stale snapshot.
@@ -141,16 +145,3 @@ def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded objects usable after commit."""
     return async_sessionmaker(engine, expire_on_commit=False)
-
-
-def reading(engine: AsyncEngine) -> AsyncEngine:
-    """The engine for work that only reads, or writes with one statement: no BEGIN and ROLLBACK.
-
-    A single statement is atomic and consistent on its own. On PostgreSQL autocommit saves two
-    round trips; on SQLite it saves taking the write lock (BEGIN IMMEDIATE) for a read, and the
-    two extra statements, each of which costs SQLAlchemy's full execution path. Work of several
-    statements that must hold together belongs on ``engine`` itself.
-    """
-    if engine.dialect.name == "postgresql":
-        return engine.execution_options(isolation_level="AUTOCOMMIT")
-    return engine.execution_options(**{_AUTOCOMMIT_ON_SQLITE: True})

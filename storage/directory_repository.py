@@ -11,7 +11,7 @@ from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.models import Person, Programme, Role
-from storage.direct_sql import Statements
+from storage.statements import Statements
 from storage.tables import PersonRow, ProgrammeRow
 
 

@@ -105,7 +105,7 @@ ERASURE_RULES: Mapping[str, Mapping[str, Rule]] = {
     "bot_state": {
         "key": deleted("the documents of their user, the erasing conversation and their personal chat "
                        "(ChannelStateRepository.forget)"),
-        "data": deleted("with its key: dialog drafts of their conversations"),
+        "data": deleted("with its key: dialog drafts of their conversations, as plain JSON (readable with SQL)"),
         "e_tag": not_personal("a random version tag"),
     },
     "requests": {

@@ -14,7 +14,7 @@ from sqlalchemy.types import NullType
 
 from bot.domain.outbox import OutboxMessage, OutboxState
 from storage.db import dialect_insert, insert_new
-from storage.direct_sql import Statements
+from storage.statements import Statements
 from storage.tables import OutboxRow, SendBudgetRow
 
 PENDING, SENDING = OutboxState.PENDING.value, OutboxState.SENDING.value

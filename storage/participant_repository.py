@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.models import Address, Participant, ParticipantSeen
-from storage.direct_sql import Statements
+from storage.statements import Statements
 from storage.tables import ParticipantRow
 
 

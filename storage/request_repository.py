@@ -22,7 +22,7 @@ from bot.domain.requests import (
     new_public_ref,
 )
 from storage.db import insert_new
-from storage.direct_sql import Statements
+from storage.statements import Statements
 from storage.tables import RequestEventRow, RequestRow, RoutingFeedbackRow
 
 LOAD_STATES = (State.ASSIGNED.value, State.ACCEPTED.value)

@@ -104,11 +104,15 @@ class OnceKeyRow(Base):
 
 
 class BotStateRow(Base):
-    """botbuilder conversation/user state, one JSON document per key, with an e_tag."""
+    """botbuilder conversation/user state, one JSON document per key, with an e_tag.
+
+    ``data`` is plain JSON (``storage.state_codec``): SDK objects are tagged with an allow-listed
+    type name, never pickled.
+    """
 
     __tablename__ = "bot_state"
     key: Mapped[str] = mapped_column(String(500), primary_key=True)
-    data: Mapped[str] = mapped_column(Text)
+    data: Mapped[Any] = mapped_column(JSON)
     e_tag: Mapped[str] = mapped_column(String(40))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

@@ -108,18 +108,6 @@ async def engine(database_url: str) -> AsyncIterator[object]:
 
 
 @pytest.fixture
-async def autocommit(engine):  # type: ignore[no-untyped-def]
-    """The engine's connections for statements that commit on their own, closed after the test."""
-    from storage.db import create_autocommit
-
-    kept = create_autocommit(engine)
-    try:
-        yield kept
-    finally:
-        await kept.close()
-
-
-@pytest.fixture
 def sessions(engine):  # type: ignore[no-untyped-def]
     return create_sessionmaker(engine)
 

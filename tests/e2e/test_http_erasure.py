@@ -9,13 +9,11 @@ question, and no column of any table holds her question, name, e-mail, Teams id 
 
 from __future__ import annotations
 
-import base64
 import json
 
 from sqlalchemy import select
 
 from bot.components import COMPONENTS
-from storage.state_codec import PICKLE_PREFIX
 from storage.tables import Base, RequestRow
 from tests import activities as build
 from tests.e2e.test_http_documents import PDF, file_host, form_of, hand_in, send_files  # noqa: F401 (fixture)
@@ -29,7 +27,7 @@ ANNA = ("Anna de Vries", "anna@bieb.nl", "29:anna", "aad-anna", "a:personal-anna
 async def every_stored_text(client) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
     """(table, column, text) for every non-empty value of every column of every table.
 
-    JSON is read as its JSON text; a pickled state document as its bytes, where strings stay readable.
+    JSON (state documents included: they are plain JSON) is read as its JSON text.
     """
     found = []
     async with client.server.app[COMPONENTS].sessions() as session:
@@ -42,8 +40,6 @@ async def every_stored_text(client) -> list[tuple[str, str, str]]:  # type: igno
                         text = json.dumps(value, ensure_ascii=False)
                     else:
                         text = str(value)
-                    if text.startswith(PICKLE_PREFIX):
-                        text = base64.b64decode(text[len(PICKLE_PREFIX):]).decode("latin-1")
                     found.append((table.name, column, text))
     return found
 

@@ -4,8 +4,8 @@ from storage.bot_state import SqlStorage, StateConflictError
 
 
 @pytest.fixture
-def storage(engine, autocommit):
-    return SqlStorage(engine, autocommit)
+def storage(engine, sessions):
+    return SqlStorage(sessions, dialect=engine.dialect.name)
 
 
 async def test_write_then_read_round_trips_with_an_e_tag(storage):
@@ -70,48 +70,97 @@ async def test_dialog_state_objects_survive(storage):
     assert loaded.dialog_stack[0].state["values"] == {"tekst": "Hoe?"}
 
 
-async def _stored_text(storage, key):
+async def _insert_raw(engine, key: str, data: str) -> None:
+    """A row as someone with write access to the table could put it there (``data``: JSON text)."""
     from sqlalchemy import text
 
-    async with storage._engine.connect() as connection:
-        return (await connection.execute(text("SELECT data FROM bot_state WHERE key = :k"), {"k": key})).scalar_one()
+    cast = "CAST(:d AS JSON)" if engine.dialect.name == "postgresql" else ":d"
+    async with engine.begin() as connection:
+        await connection.execute(text(f"INSERT INTO bot_state (key, data, e_tag, updated_at) "
+                                      f"VALUES (:k, {cast}, 'tag1', CURRENT_TIMESTAMP)"), {"k": key, "d": data})
 
 
-async def test_documents_are_stored_as_pickles_and_older_jsonpickle_rows_still_read(storage):
-    import jsonpickle
+class _RunsCode:
+    """Unpickling this creates ``path``: what a crafted row would do with os.system."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        import os
+
+        return (os.mkdir, (self.path,))
+
+
+async def test_documents_are_plain_json_that_sql_can_read(storage, engine):
+    from botbuilder.core import MessageFactory
     from botbuilder.dialogs import DialogInstance, DialogState
+    from botbuilder.dialogs.prompts import PromptOptions
     from sqlalchemy import text
 
-    from storage.state_codec import PICKLE_PREFIX
+    prompt = PromptOptions(prompt=MessageFactory.text("Met wie wil je sparren?"))
+    state = DialogState([DialogInstance(id="vraag", state={"options": prompt, "values": {"tekst": "Hoe?"}})])
+    await storage.write({"conv/dialog": {"DialogState": state}})
+    if engine.dialect.name == "postgresql":
+        query = ("SELECT data->'DialogState'->'value'->'stack'->0->'value'->>'id', "
+                 "data->'DialogState'->'value'->'stack'->0->'value'->'state'->'options'->'value'->'prompt'"
+                 "->'value'->>'text' FROM bot_state WHERE key = 'conv/dialog'")
+    else:
+        query = ("SELECT json_extract(data, '$.DialogState.value.stack[0].value.id'), "
+                 "json_extract(data, '$.DialogState.value.stack[0].value.state.options.value.prompt.value.text') "
+                 "FROM bot_state WHERE key = 'conv/dialog'")
+    async with engine.connect() as connection:
+        row = (await connection.execute(text(query))).one()
+    assert tuple(row) == ("vraag", "Met wie wil je sparren?")
+    loaded = (await storage.read(["conv/dialog"]))["conv/dialog"]["DialogState"].dialog_stack[0]
+    assert loaded.state["options"].prompt.text == "Met wie wil je sparren?"
 
-    await storage.write({"new": {"v": 1}})
-    assert (await _stored_text(storage, "new")).startswith(PICKLE_PREFIX)
-    # A row as the previous release wrote it: jsonpickle JSON.
-    old = jsonpickle.encode({"DialogState": DialogState([DialogInstance(id="vraag", state={"stepIndex": 2})])},
-                            make_refs=False)
-    async with storage._engine.begin() as connection:
-        await connection.execute(text("INSERT INTO bot_state (key, data, e_tag, updated_at) "
-                                      "VALUES ('old', :d, 'tag1', CURRENT_TIMESTAMP)"), {"d": old})
-    loaded = (await storage.read(["old"]))["old"]
-    assert loaded["DialogState"].dialog_stack[0].state == {"stepIndex": 2} and loaded["e_tag"] == "tag1"
-    await storage.write({"old": loaded})  # the next save rewrites it as a pickle
-    assert (await _stored_text(storage, "old")).startswith(PICKLE_PREFIX)
+
+async def test_a_row_crafted_to_run_code_runs_none_and_is_read_as_absent(storage, engine, tmp_path, caplog):
+    """Write access to bot_state must not mean code execution: pickles, jsonpickle, unknown types."""
+    import base64
+    import json
+    import pickle
+
+    marker = tmp_path / "pwned"
+    pickled = "p5:" + base64.b64encode(pickle.dumps({"x": _RunsCode(str(marker))}, protocol=5)).decode()
+    jsonpickled = {"py/reduce": [{"py/function": "os.mkdir"}, {"py/tuple": [str(marker)]}]}
+    tagged = {"$type": "os.mkdir", "value": [str(marker)]}
+    await _insert_raw(engine, "pickle", json.dumps(pickled))
+    await _insert_raw(engine, "jsonpickle", json.dumps({"x": jsonpickled}))
+    await _insert_raw(engine, "tagged", json.dumps({"x": tagged}))
+    with caplog.at_level("WARNING"):
+        read = await storage.read(["pickle", "jsonpickle", "tagged"])
+    assert not marker.exists()
+    assert set(read) == {"jsonpickle"}  # a plain dict of strings, nothing rebuilt from it
+    assert read["jsonpickle"]["x"] == jsonpickled
+    assert caplog.text.count("could not be read") == 2
 
 
-async def test_a_document_that_cannot_be_rebuilt_is_read_as_absent_and_overwritten(storage, caplog):
-    from sqlalchemy import text
-
-    from storage.state_codec import PICKLE_PREFIX
-
-    async with storage._engine.begin() as connection:
-        await connection.execute(text("INSERT INTO bot_state (key, data, e_tag, updated_at) VALUES "
-                                      "('broken', :d, 'tag1', CURRENT_TIMESTAMP)"),
-                                 {"d": PICKLE_PREFIX + "bm90IGEgcGlja2xl"})
+async def test_a_document_that_cannot_be_rebuilt_is_read_as_absent_and_overwritten(storage, engine, caplog):
+    await _insert_raw(engine, "broken", '{"DialogState": {"$type": "DialogState", "value": {"stack": 3}}}')
     with caplog.at_level("WARNING"):
         assert await storage.read(["broken"]) == {}
     assert "could not be read" in caplog.text
     await storage.write({"broken": {"v": "fresh"}})  # the SDK saves an absent document without e_tag
     assert (await storage.read(["broken"]))["broken"]["v"] == "fresh"
+
+
+async def test_a_row_that_is_not_json_at_all_is_read_as_absent(storage, engine, caplog):
+    """SQLite does not check JSON; a hand-written row must not fail every turn of its chat."""
+    if engine.dialect.name == "postgresql":
+        pytest.skip("PostgreSQL refuses text that is not JSON in a json column")
+    await _insert_raw(engine, "garbage", "p5:bm90IGEgcGlja2xl")
+    with caplog.at_level("WARNING"):
+        assert await storage.read(["garbage"]) == {}
+
+
+async def test_an_object_the_codec_does_not_know_is_refused_on_write(storage):
+    import threading
+
+    with pytest.raises(TypeError):
+        await storage.write({"k": {"lock": threading.Lock()}})
+    assert await storage.read(["k"]) == {}
 
 
 async def test_state_is_written_when_it_changed_and_only_then(storage, monkeypatch):
@@ -148,10 +197,52 @@ async def test_state_is_written_when_it_changed_and_only_then(storage, monkeypat
         await state.save_changes(context)  # nothing new since the first save: no second write
 
     await run(change=True)  # a new conversation: written
-    pickles: list[object] = []
-    real_pickled = state_codec.pickled
-    monkeypatch.setattr("bot.sdk_fixes.pickled", lambda obj: pickles.append(obj) or real_pickled(obj))
-    await run(change=False)  # read back unchanged: not written, and fingerprinted once (at the save)
-    assert len(pickles) == 2  # the two saves; loading took the stored pickle
+    fingerprints: list[object] = []
+    real_fingerprint = state_codec.fingerprint
+    monkeypatch.setattr("bot.sdk_fixes.fingerprint", lambda obj: fingerprints.append(obj) or real_fingerprint(obj))
+    await run(change=False)  # read back unchanged: not written
+    assert len(fingerprints) == 3  # loading, and the two saves (each takes one, not one before and after)
     await run(change=True)
     assert [w["msteams/conversations/a:1"]["counter"]["n"] for w in writes] == [1, 2]
+
+
+async def test_the_migration_converts_pickled_rows_and_drops_crafted_ones_without_running_them(tmp_path, caplog):
+    """0008_storage reads each pickle once, allow-listed classes only; what it cannot read goes, counted."""
+    import base64
+    import json
+    import pickle
+
+    from botbuilder.core import MessageFactory
+    from botbuilder.dialogs import DialogInstance, DialogState
+    from botbuilder.dialogs.prompts import PromptOptions
+    from sqlalchemy import text
+
+    from storage.db import create_engine, create_sessionmaker
+    from storage.migrate import upgrade
+
+    marker = tmp_path / "pwned"
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    try:
+        await upgrade(engine, "0007_outbox")
+        dialog = {"DialogState": DialogState([DialogInstance(id="vraag", state={
+            "options": PromptOptions(prompt=MessageFactory.text("Waarover gaat je vraag?")), "stepIndex": 1})])}
+        rows = {"good": "p5:" + base64.b64encode(pickle.dumps(dialog, protocol=5)).decode(),
+                "crafted": "p5:" + base64.b64encode(pickle.dumps({"x": _RunsCode(str(marker))}, protocol=5)).decode(),
+                "jsonpickle": json.dumps({"py/reduce": [{"py/function": "os.mkdir"}, {"py/tuple": [str(marker)]}]})}
+        async with engine.begin() as connection:
+            for key, data in rows.items():
+                await connection.execute(text("INSERT INTO bot_state (key, data, e_tag, updated_at) "
+                                              "VALUES (:k, :d, 'tag1', CURRENT_TIMESTAMP)"), {"k": key, "d": data})
+        with caplog.at_level("WARNING"):
+            await upgrade(engine)
+        assert not marker.exists()
+        assert "1 document(s) converted to JSON, 2 unreadable one(s) dropped" in caplog.text
+        async with engine.connect() as connection:
+            found = (await connection.execute(text(
+                "SELECT key, json_extract(data, '$.DialogState.value.stack[0].value.id') FROM bot_state"))).all()
+        assert [tuple(row) for row in found] == [("good", "vraag")]
+        storage = SqlStorage(create_sessionmaker(engine), dialect="sqlite")
+        loaded = (await storage.read(["good"]))["good"]["DialogState"].dialog_stack[0]
+        assert loaded.state["options"].prompt.text == "Waarover gaat je vraag?" and loaded.state["stepIndex"] == 1
+    finally:
+        await engine.dispose()

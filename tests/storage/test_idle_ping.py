@@ -48,38 +48,3 @@ async def test_a_connection_in_use_a_moment_ago_is_not_tested(postgres_server, m
     """The other side of the trade: without the test the cut shows (this is why idle ones are tested)."""
     with pytest.raises(DBAPIError):
         await _backend_after_a_cut(postgres_server, monkeypatch, idle_seconds=3600.0)
-
-
-async def test_connections_kept_for_autocommit_work_behave_like_pooled_ones(postgres_server, monkeypatch):  # type: ignore[no-untyped-def]
-    """Kept between statements, a connection that sat idle goes back to the pool to be tested; one
-    that broke in use is dropped, and the next statement gets a working one."""
-    from sqlalchemy import func, select
-
-    from storage.autocommit import Autocommit
-    from storage.db import reading
-
-    monkeypatch.setattr(storage.db, "IDLE_PING_SECONDS", 0.0)
-    now = [0.0]
-    name = f"t_kept_{uuid.uuid4().hex[:12]}"
-    engine = create_engine(postgres_server.create_database(name))
-    kept = Autocommit(reading(engine), idle_seconds=10.0, clock=lambda: now[0])
-    backend = select(func.pg_backend_pid())
-    try:
-        async with kept.connection() as direct:
-            first = (await direct.execute(backend)).scalar()
-        async with kept.connection() as direct:
-            assert (await direct.execute(backend)).scalar() == first  # kept: no checkout in between
-        await _cut_every_connection_of(postgres_server, name)
-        now[0] += 11  # idle for longer than a kept connection may be: the pool tests it, finds it cut
-        async with kept.connection() as direct:
-            second = (await direct.execute(backend)).scalar()
-        assert second != first
-        await _cut_every_connection_of(postgres_server, name)  # cut while kept, used a moment later
-        with pytest.raises(DBAPIError):
-            async with kept.connection() as direct:
-                await direct.execute(backend)
-        async with kept.connection() as direct:  # the broken one was dropped
-            assert (await direct.execute(backend)).scalar() not in (first, second)
-    finally:
-        await kept.close()
-        await engine.dispose()
