@@ -11,8 +11,9 @@ a 401). Requests, models, serialisation and errors (``ErrorResponseException`` w
 and headers) stay msrest's and the SDK's.
 
 Measured (``docs/architecture.md``, "Where the SDK is changed"): msrest's ``requests`` sender
-took a turn from 6.1 M to 15.2 M instructions. ``tests/unit/test_connector_http.py`` fails when
-msrest's default pipeline changes shape.
+took a turn from 11.0 M to 15.2 M instructions, its ``Serializer.body`` from 6.4 M to 11.0 M.
+``tests/unit/test_connector_pool.py`` (same requests, answers and errors as a client msrest
+builds itself) and ``tests/unit/test_model_serializer.py`` fail when msrest changes under them.
 """
 
 from __future__ import annotations
