@@ -14,14 +14,7 @@ from botbuilder.schema import Activity
 from bot.config import Settings
 from bot.connector_pool import ConnectorPool, PooledAuthentication
 from bot.model_reader import schema_reader
-from bot.sdk_fixes import (
-    build_dialog_memory_when_asked,
-    copy_replies_shallowly,
-    invoke_body_to_json,
-    speed_up_retry_policy,
-    speed_up_state_hash,
-)
-from bot.signing_keys import fetch_signing_keys_off_the_loop
+from bot.sdk_fixes import apply_sdk_fixes, invoke_body_to_json
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +31,7 @@ def create_adapter(settings: Settings, pool: ConnectorPool) -> CloudAdapter:
         settings: Validated settings.
         pool: Where the adapter's connector clients are kept between turns.
     """
-    speed_up_retry_policy()
-    speed_up_state_hash()
-    copy_replies_shallowly()
-    build_dialog_memory_when_asked()
-    fetch_signing_keys_off_the_loop()
+    apply_sdk_fixes()
     return CloudAdapter(PooledAuthentication(ConfigurationBotFrameworkAuthentication(settings), pool))
 
 

@@ -1,5 +1,20 @@
-"""The HTTP side of talking to the Bot Connector: one aiohttp session, msrest's view of an
-answer, and the bot's access token."""
+"""The one shortcut kept on the connector side: msrest's pipeline sends with aiohttp, not ``requests``.
+
+A ``ConnectorClient`` sends through ``client.config.pipeline``, an msrest ``AsyncPipeline`` of
+policies and a sender; msrest's default sender runs ``requests`` in a worker thread for every
+reply, and its credentials policy asks MSAL for the token on the event loop. msrest's public
+pipeline classes (``AsyncPipeline``, ``AsyncHTTPPolicy``, ``AsyncHTTPSender``, ``RawDeserializer``)
+let a client send another way, so :func:`send_with_aiohttp` builds msrest's own pipeline with
+two parts swapped: :class:`AiohttpSender` (one shared aiohttp session on the loop) and
+:class:`BearerToken` (the token fetched in a worker thread, reused two minutes, dropped after
+a 401). Requests, models, serialisation and errors (``ErrorResponseException`` with the status
+and headers) stay msrest's and the SDK's.
+
+Measured (``docs/architecture.md``, "Where the SDK is changed"): msrest's ``requests`` sender
+took a turn from 11.0 M to 15.2 M instructions, its ``Serializer.body`` from 6.4 M to 11.0 M.
+``tests/unit/test_connector_pool.py`` (same requests, answers and errors as a client msrest
+builds itself) and ``tests/unit/test_model_serializer.py`` fail when msrest changes under them.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +24,11 @@ from typing import Any
 
 import aiohttp
 from botframework.connector.auth import AuthenticationConstants
+from msrest.pipeline import AsyncHTTPPolicy, AsyncHTTPSender, AsyncPipeline, Request, Response
+from msrest.pipeline.universal import RawDeserializer
 from msrest.universal_http import HTTPClientResponse
+
+from bot.model_serializer import FastBody
 
 # Tokens from Entra ID live at least an hour and MSAL hands out a cached one until five
 # minutes before it expires, so a token kept for two minutes is always still valid.
@@ -26,18 +45,9 @@ class ConnectorHttp:
         """The shared session; created inside the running loop, never at import or build time."""
         if self._session is None or self._session.closed:
             # The connector sets no cookies the bot needs, and a jar shared by every tenant's
-            # calls should hold none; without one, each call skips filtering it (a quarter of
-            # a send's CPU here).
+            # calls should hold none; without one, each call skips filtering it.
             self._session = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
         return self._session
-
-    async def call(self, request: Any, *, headers: dict[str, str], data: Any,
-                   timeout: aiohttp.ClientTimeout) -> ConnectorResponse:
-        """Send ``request`` (msrest's ``ClientRequest``: its method and URL) and read the answer in full."""
-        async with self.session().request(request.method, request.url, headers=headers, data=data,
-                                          timeout=timeout) as answer:
-            body = await answer.read()
-            return ConnectorResponse(request, answer.status, dict(answer.headers), answer.reason, body)
 
     async def close(self) -> None:
         """Close the session (on application shutdown)."""
@@ -64,11 +74,48 @@ class ConnectorResponse(HTTPClientResponse):
         return self._body
 
 
+class AiohttpSender(AsyncHTTPSender):
+    """The last step of the pipeline: send the request with the shared aiohttp session.
+
+    Args:
+        http: The shared session.
+        timeout: Seconds a whole request may take: the client's own setting (msrest's 100 s).
+    """
+
+    def __init__(self, http: ConnectorHttp, *, timeout: float):
+        self._http = http
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+
+    async def __aenter__(self) -> AiohttpSender:
+        return self
+
+    async def __aexit__(self, *exc_details: object) -> None:
+        return None
+
+    def build_context(self) -> Any:
+        return None
+
+    async def send(self, request: Request, **config: Any) -> Response:
+        http_request = request.http_request
+        if http_request.files:  # the connector calls the bot makes never upload multipart forms
+            raise ValueError("multipart uploads are not supported by the aiohttp sender")
+        async with self._http.session().request(http_request.method, http_request.url,
+                                                headers=dict(http_request.headers), data=http_request.data,
+                                                timeout=self._timeout) as answer:
+            body = await answer.read()
+        return Response(request, ConnectorResponse(http_request, answer.status, dict(answer.headers),
+                                                   answer.reason, body))
+
+
 class AccessToken:
-    """The bot's access token for the connector, as ``AppCredentials.signed_session`` added it.
+    """The bot's access token for the connector, as ``AppCredentials.signed_session`` adds it.
 
     Kept for :data:`TOKEN_REUSE_SECONDS`; dropped after a 401, so the next call asks again
     rather than repeat a refused token.
+
+    Args:
+        credentials: The client's ``AppCredentials`` (its public ``get_access_token``).
+        clock: Monotonic seconds.
     """
 
     def __init__(self, credentials: Any, clock: Callable[[], float]):
@@ -78,6 +125,7 @@ class AccessToken:
         self._taken_at = 0.0
 
     def _needed(self) -> bool:
+        # AppCredentials' own rule: no token without an app id (authentication off) or for anonymous skills.
         app_id = getattr(self._credentials, "microsoft_app_id", None)
         return bool(app_id) and app_id != AuthenticationConstants.ANONYMOUS_SKILL_APP_ID
 
@@ -97,3 +145,45 @@ class AccessToken:
             self._token = None
 
 
+class BearerToken(AsyncHTTPPolicy):
+    """Adds the bot's access token to each call, in place of msrest's ``requests`` credentials policy."""
+
+    def __init__(self, token: AccessToken):
+        super().__init__()
+        self._token = token
+
+    async def send(self, request: Request, **kwargs: Any) -> Response:
+        authorization = await self._token.authorization()
+        if authorization is not None:
+            request.http_request.headers["Authorization"] = authorization
+        response = await self.next.send(request, **kwargs)
+        self._token.answered(response.http_response.status_code)
+        return response
+
+
+def make_cheap(client: Any, *, http: ConnectorHttp, clock: Callable[[], float]) -> None:
+    """Apply the msrest shortcuts to ``client`` (a ``ConnectorClient``): the only place they are applied.
+
+    1. The pipeline is msrest's default one (``ServiceClientAsync._create_default_pipeline``) with
+       the credentials policy and the sender replaced, built from the client's own configuration:
+       replies go over ``http`` instead of ``requests`` in a worker thread.
+    2. The operations' serializer writes a reply's body with :class:`bot.model_serializer.FastBody`
+       and leaves the model checks to the connector: msrest's ``Serializer.body`` re-reads the
+       activity, checks it and copies the card value by value.
+
+    Args:
+        client: A connector client as the SDK's factory built it.
+        http: The shared aiohttp session.
+        clock: Monotonic seconds, for how long a token is reused.
+    """
+    config = client.config
+    config.pipeline = AsyncPipeline(
+        [config.user_agent_policy, BearerToken(AccessToken(config.credentials, clock)), RawDeserializer(),
+         config.http_logger_policy],
+        AiohttpSender(http, timeout=config.connection.timeout),
+    )
+    # ``_serialize`` is the one serializer the generated operations share (the client hands it
+    # to each); tests/unit/test_model_serializer.py fails when that or msrest's output changes.
+    serializer = client._serialize
+    serializer.client_side_validation = False
+    serializer.body = FastBody(serializer, serializer.body)

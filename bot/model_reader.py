@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import botbuilder.schema
 import isodate
-from botbuilder.schema import Activity
 from msrest.serialization import Deserializer, Model
 
 _PLAIN = (str, int, float, bool, dict, list)
@@ -148,7 +148,9 @@ class FastReader:
 def schema_reader() -> FastReader:
     """The reader of the Bot Framework schema (activities, conversation references), made once.
 
-    What ``Activity().deserialize`` does, without building the map of every schema class anew
-    for each call (the deserializer keeps no state between calls).
+    What ``Activity.deserialize`` does, without building the map of every schema class anew
+    for each call (the deserializer keeps no state between calls). The map is the schema
+    module's classes, as msrest's generated clients build theirs.
     """
-    return FastReader(Deserializer(Activity._infer_class_models()))
+    return FastReader(Deserializer({name: value for name, value in vars(botbuilder.schema).items()
+                                    if isinstance(value, type)}))

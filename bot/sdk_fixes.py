@@ -1,7 +1,26 @@
-"""Everything we change about the archived botbuilder SDK's behaviour, in one place.
+"""Everything we change about the archived botbuilder SDK's behaviour, applied in one place.
 
-Each fix has a test in ``tests/unit/test_sdk_fixes.py`` that fails when the SDK changes, so
-the channel layer can be upgraded or swapped (Microsoft 365 Agents SDK) knowingly.
+:func:`apply_sdk_fixes` (called once, by ``bot.adapter.create_adapter``) installs the only
+process-wide changes, each kept because a measured figure or a safety problem justifies it
+(instructions a turn from ``python -m bench.instructions``, 140 turns; ``docs/architecture.md``):
+
+- :func:`speed_up_state_hash`: the state change check fingerprints with a pickle instead of
+  jsonpickle. Without it a turn took 12.5 M instructions instead of 6.4 M.
+- :func:`copy_replies_shallowly`: replies copied one level deep, not value by value (7.1 M -> 6.4 M).
+- ``bot.signing_keys.fetch_signing_keys_off_the_loop``: a safety fix, not a speed-up. The SDK
+  downloads its token signing keys with blocking calls without a timeout inside the turn;
+  they are fetched in a worker thread within 10 s instead (``bot/signing_keys.py``).
+
+:func:`invoke_body_to_json` patches nothing: ``bot.adapter`` calls it to answer invokes whose
+handler returned a dict (the SDK answers those with a 500). The connector clients' msrest
+shortcuts are applied per client in ``bot/connector_http.py``.
+
+Each fix has a test (``tests/unit/test_sdk_fixes.py``, ``tests/unit/test_signing_keys.py``)
+that fails when the SDK changes under it, so the channel layer can be upgraded or swapped
+(Microsoft 365 Agents SDK) knowingly. Dropped on purpose, with what they had bought: msrest's
+retry-policy speed-up (nothing once connector and user-token clients are kept, see
+``bot/connector_pool.py``) and dialog memory built only when asked (0.2 M of 6.7 M a turn,
+for a copy of ``DialogContext.__init__`` that an upgrade would silently undo).
 """
 
 from __future__ import annotations
@@ -11,28 +30,21 @@ from typing import Any
 
 from botbuilder.core import bot_state, serializer_helper, turn_context
 from botbuilder.core.bot_assert import BotAssert
-from botbuilder.dialogs import DialogContext
-from botbuilder.dialogs.memory import DialogStateManager
 from msrest.serialization import Model
-from msrest.universal_http.requests import ClientRetryPolicy
 
+from bot.signing_keys import fetch_signing_keys_off_the_loop
 from storage.state_codec import fingerprint
 
 
-def speed_up_retry_policy() -> None:
-    """Make msrest's retry policy cheap to build.
-
-    ``CloudAdapter`` builds new connector clients every turn; each builds a
-    ``ClientRetryPolicy`` whose constructor tests ``i not in safe_codes`` for 999 codes
-    against a 500-element list, about three quarters of a turn. A frozenset gives the
-    same ``status_forcelist`` at a fraction of the cost. Idempotent.
-    """
-    if not isinstance(ClientRetryPolicy.safe_codes, frozenset):
-        ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)
+def apply_sdk_fixes() -> None:
+    """Install every process-wide change to the SDK listed in this module's docstring. Idempotent."""
+    speed_up_state_hash()
+    copy_replies_shallowly()
+    fetch_signing_keys_off_the_loop()
 
 
 def speed_up_state_hash() -> None:
-    """Make the state change check cheap.
+    """Make the state change check cheap (coupled to ``storage.state_codec``: its JSON form is the fingerprint).
 
     ``BotState`` keeps a fingerprint of the state it loaded and compares it with a new one
     on save, to skip writing unchanged state; after a write it takes the fingerprint once more.
@@ -76,42 +88,6 @@ def copy_replies_shallowly() -> None:
     ``deepcopy`` is used nowhere else in that module. Idempotent.
     """
     turn_context.deepcopy = copy.copy
-
-
-def build_dialog_memory_when_asked() -> None:
-    """Build a dialog context's memory manager when something asks for it, not for every context.
-
-    ``DialogContext.__init__`` builds a ``DialogStateManager`` (memory scopes, path resolvers,
-    a component registration) for each context: three a turn in the question dialog, and nothing
-    here reads them (only declarative dialogs and ``DialogExtensions`` do). ``state`` becomes a
-    property that builds the same manager on first use. Idempotent.
-    """
-    if isinstance(DialogContext.__dict__.get("state"), property):
-        return
-
-    def __init__(self: Any, dialog_set: Any, turn_context: Any, state: Any) -> None:
-        # The SDK's __init__, without building the memory manager.
-        if dialog_set is None:
-            raise TypeError("DialogContext(): dialog_set cannot be None.")
-        if turn_context is None:
-            raise TypeError("DialogContext(): turn_context cannot be None.")
-        self._turn_context = turn_context
-        self._dialogs = dialog_set
-        self._stack = state.dialog_stack
-        self.services = {}
-        self.parent = None
-
-    def memory(self: Any) -> DialogStateManager:
-        manager = self.__dict__.get("_memory")
-        if manager is None:
-            manager = self.__dict__["_memory"] = DialogStateManager(self)
-        return manager
-
-    def set_memory(self: Any, manager: DialogStateManager) -> None:
-        self.__dict__["_memory"] = manager
-
-    DialogContext.__init__ = __init__  # type: ignore[method-assign]
-    DialogContext.state = property(memory, set_memory)  # type: ignore[assignment]
 
 
 def invoke_body_to_json(body: Any) -> Any:

@@ -1,17 +1,20 @@
-"""Pooled connector clients: built once, sent with aiohttp, same answers and errors as the SDK's."""
+"""Pooled connector clients: built once through the SDK's public factories, sent with aiohttp, same answers and
+errors as msrest's own pipeline."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity, ChannelAccount, ConversationParameters, ErrorResponseException
 from botframework.connector.auth import (
+    AuthenticationConstants,
     ClaimsIdentity,
+    ConnectorFactory,
     MicrosoftAppCredentials,
     PasswordServiceClientCredentialFactory,
 )
-from botframework.connector.auth._connector_factory_impl import _ConnectorFactoryImpl
 
 from bot.connector_http import TOKEN_REUSE_SECONDS, ConnectorHttp
 from bot.connector_pool import ConnectorPool
@@ -47,10 +50,23 @@ class CountingFactory(PasswordServiceClientCredentialFactory):
         return credentials
 
 
-def sdk_factory(credentials: CountingFactory, app_id: str = "") -> _ConnectorFactoryImpl:
-    return _ConnectorFactoryImpl(app_id=app_id, to_channel_from_bot_oauth_scope=SCOPE,
-                                 login_endpoint="https://login.example", validate_authority=True,
-                                 credential_factory=credentials)
+class Config:
+    APP_ID = ""
+    APP_PASSWORD = ""
+
+
+def identity(app_id: str = "") -> ClaimsIdentity:
+    return ClaimsIdentity({AuthenticationConstants.AUDIENCE_CLAIM: app_id} if app_id else {}, True)
+
+
+def sdk_factory(credentials: CountingFactory, app_id: str = "") -> ConnectorFactory:
+    """The SDK's own factory for one turn, through its public interface."""
+    authentication = ConfigurationBotFrameworkAuthentication(Config(), credentials_factory=credentials)
+    return authentication.create_connector_factory(identity(app_id))
+
+
+def pooled(pool: ConnectorPool, credentials: CountingFactory, app_id: str = "") -> ConnectorFactory:
+    return pool.factory(sdk_factory(credentials, app_id), claims_identity=identity(app_id))
 
 
 @pytest.fixture
@@ -64,9 +80,9 @@ async def test_one_client_per_service_url_and_audience(http):  # type: ignore[no
     credentials = CountingFactory("")
     pool = ConnectorPool(http)
     with FakeConnector() as connector:
-        factory = pool.factory(sdk_factory(credentials))
+        factory = pooled(pool, credentials)
         first = await factory.create(connector.url, None)
-        again = await pool.factory(sdk_factory(credentials)).create(connector.url, None)  # the next turn
+        again = await pooled(pool, credentials).create(connector.url, None)  # the next turn
         other = await factory.create(connector.url + "other/", None)
     assert first is again and other is not first
     assert len(credentials.created) == 2  # built once per key, not once per turn
@@ -74,7 +90,7 @@ async def test_one_client_per_service_url_and_audience(http):  # type: ignore[no
 
 async def test_the_least_recently_used_client_goes_first(http):  # type: ignore[no-untyped-def]
     pool = ConnectorPool(http, max_clients=2)
-    factory = pool.factory(sdk_factory(CountingFactory("")))
+    factory = pooled(pool, CountingFactory(""))
     a = await factory.create("http://127.0.0.1:9/a/", None)
     await factory.create("http://127.0.0.1:9/b/", None)
     assert await factory.create("http://127.0.0.1:9/a/", None) is a  # a is now the most recent
@@ -87,7 +103,7 @@ async def test_pooled_clients_speak_the_connector_api(http):  # type: ignore[no-
     pool = ConnectorPool(http)
     with FakeConnector() as connector:
         connector.members[TEAM] = [{"id": "29:anna", "name": "Anna de Vries", "aadObjectId": "a1"}]
-        client = await pool.factory(sdk_factory(CountingFactory(""))).create(connector.url, None)
+        client = await pooled(pool, CountingFactory("")).create(connector.url, None)
         sent = await client.conversations.send_to_conversation(
             f"{TEAM};messageid=1", Activity(type="message", text="Hallo kanaal"))
         reply = await client.conversations.reply_to_activity("a:personal-anna", "m1",
@@ -108,7 +124,7 @@ async def test_errors_keep_the_sdks_type_status_and_headers(http):  # type: igno
     pool = ConnectorPool(http)
     with FakeConnector() as connector:
         connector.fail_next(1, status=429, headers={"Retry-After": "7"})
-        client = await pool.factory(sdk_factory(CountingFactory(""))).create(connector.url, None)
+        client = await pooled(pool, CountingFactory("")).create(connector.url, None)
         with pytest.raises(ErrorResponseException) as raised:
             await client.conversations.send_to_conversation("a:personal-anna", Activity(type="message", text="x"))
     assert raised.value.response.status_code == 429
@@ -120,7 +136,7 @@ async def test_the_token_is_reused_for_two_minutes_and_dropped_after_a_401(http)
     credentials = CountingFactory("app-id")
     pool = ConnectorPool(http, clock=lambda: now[0])
     with FakeConnector() as connector:
-        client = await pool.factory(sdk_factory(credentials, "app-id")).create(connector.url, None)
+        client = await pooled(pool, credentials, "app-id").create(connector.url, None)
 
         async def send() -> str:
             await client.conversations.send_to_conversation("a:personal-anna",
@@ -152,10 +168,12 @@ async def test_user_token_clients_are_kept_per_app_id(http):  # type: ignore[no-
     assert built == ["a", "b"]
 
 
-def test_the_sdk_factory_still_has_the_fields_the_pool_keys_on():
-    """When this fails the SDK changed _ConnectorFactoryImpl: look again at ConnectorPool.client."""
-    factory = sdk_factory(CountingFactory(""), "app")
-    assert factory._app_id == "app" and factory._to_channel_from_bot_oauth_scope == SCOPE
+async def test_clients_of_another_app_id_are_other_clients(http):  # type: ignore[no-untyped-def]
+    pool = ConnectorPool(http)
+    credentials = CountingFactory("app-a")
+    first = await pooled(pool, credentials, "app-a").create("http://127.0.0.1:9/", None)
+    other = await pooled(pool, credentials, "app-b").create("http://127.0.0.1:9/", None)
+    assert first is not other and first.config.credentials.microsoft_app_id == "app-a"
 
 
 async def test_the_adapter_uses_the_pool_for_turns_and_proactive_messages(http):  # type: ignore[no-untyped-def]
@@ -164,10 +182,6 @@ async def test_the_adapter_uses_the_pool_for_turns_and_proactive_messages(http):
     from botbuilder.schema import ConversationAccount, ConversationReference
 
     from bot.connector_pool import PooledAuthentication
-
-    class Config:
-        APP_ID = ""
-        APP_PASSWORD = ""
 
     pool = ConnectorPool(http)
     adapter = CloudAdapter(PooledAuthentication(ConfigurationBotFrameworkAuthentication(Config()), pool))
@@ -191,27 +205,30 @@ async def test_the_adapter_uses_the_pool_for_turns_and_proactive_messages(http):
 
 async def test_pooled_clients_leave_model_checks_to_the_connector(http):  # type: ignore[no-untyped-def]
     """The switch the pool turns off is the one the operations use (else it would do nothing)."""
-    client = await ConnectorPool(http).factory(sdk_factory(CountingFactory(""))).create("http://127.0.0.1:9/", None)
+    client = await pooled(ConnectorPool(http), CountingFactory("")).create("http://127.0.0.1:9/", None)
     assert client._serialize.client_side_validation is False
     assert client.conversations._serialize is client._serialize
 
 
-async def test_replies_and_sends_go_out_as_the_sdks_pipeline_sends_them(http):  # type: ignore[no-untyped-def]
-    """The direct sends make the same request as msrest's way, and read the same answers and errors."""
-    from botbuilder.schema import Attachment
+async def test_replies_and_sends_go_out_as_msrests_own_pipeline_sends_them(http):  # type: ignore[no-untyped-def]
+    """When this fails msrest or the SDK changed how they send: look again at bot/connector_http.py.
 
-    from bot.connector_sends import FastConversations
+    A pooled client (aiohttp sender, fast serializer) and a client as the SDK builds it (msrest's
+    default pipeline, ``requests`` in a thread) make the same requests and read the same answers and errors.
+    """
+    from botbuilder.schema import Attachment
+    from botframework.connector.aio import ConnectorClient
 
     activity = Activity(type="message", text="Hallo è ü", reply_to_id="m 1", attachments=[
         Attachment(content_type="application/vnd.microsoft.card.adaptive", content={"type": "AdaptiveCard"})])
     pool = ConnectorPool(http)
     with FakeConnector() as connector:
-        client = await pool.factory(sdk_factory(CountingFactory(""))).create(connector.url, None)
-        fast = client.conversations
-        assert isinstance(fast, FastConversations)
-        sdk = fast._operations
+        fast = await pooled(pool, CountingFactory("")).create(connector.url, None)
+        stock = ConnectorClient(MicrosoftAppCredentials("", ""), base_url=connector.url)
+        assert fast.config.pipeline is not stock.config.pipeline
         answers = []
-        for operations in (fast, sdk):
+        for client in (fast, stock):
+            operations = client.conversations
             answers.append(await operations.reply_to_activity("a:personal/anna", "m 1", activity))
             answers.append(await operations.send_to_conversation(f"{TEAM};messageid=1", activity))
             connector.fail_next(1, status=429, headers={"Retry-After": "3"})
@@ -219,7 +236,7 @@ async def test_replies_and_sends_go_out_as_the_sdks_pipeline_sends_them(http):  
                 await operations.send_to_conversation("a:personal-anna", activity)
             answers.append((raised.value.response.status_code, raised.value.response.headers["Retry-After"],
                             str(raised.value)))
-        compared = ("Accept", "Content-Type", "User-Agent", "x-ms-conversation-id")
+        compared = ("Accept", "Content-Type", "x-ms-conversation-id")
         requests = [(r["method"], r["path"], r["body"], r["status"],
                      {k: v for k, v in r["headers"].items() if k in compared}) for r in connector.sent]
     assert requests[:3] == requests[3:]
