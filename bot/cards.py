@@ -60,7 +60,7 @@ def command_button(title: str, command: str, **data: Any) -> dict[str, Any]:
 
 
 def card_button(title: str, verb: str, **data: Any) -> dict[str, Any]:
-    """A button for a card action: ``verb`` goes to the card action registry (``bot.card_actions``)."""
+    """A button for a card action: ``verb`` goes to the card action registry (``bot.teams.card_actions``)."""
     return {"type": "Action.Submit", "title": title, "data": {"verb": verb, **data}}
 
 

@@ -1,4 +1,4 @@
-"""The objects one running app is made of, built by ``bot.app`` and shared with routes."""
+"""The objects one running app is made of, built by ``bot.bootstrap`` and shared with routes."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from bot.domain.services.participants import ParticipantService
 from bot.domain.services.reminder_planner import ReminderPlanner
 from bot.domain.services.retention import OutboxRetention
 from bot.domain.services.sparring import SparringService
-from bot.teams_bot import SparringBot
+from bot.teams.activity_handler import SparringBot
 from bot.texts import Catalogue
 
 

@@ -1,6 +1,6 @@
 """A dispatcher in its own OS process, for the crash test (``tests/e2e/test_fanout_crash.py``).
 
-Builds the real app from settings (``bot.app.create_app`` inside an aiohttp ``AppRunner``, as
+Builds the real app from settings (``bot.bootstrap.create_app`` inside an aiohttp ``AppRunner``, as
 ``reminders run-once`` does), then runs a ``Dispatcher`` with the app's adapter, database and
 clock, the real ``TeamsMessenger`` and a lease and batch size given on the command line (the
 app's own dispatcher has a fixed two-minute lease). It keeps dispatching until no row is
@@ -21,14 +21,14 @@ from datetime import UTC, datetime, timedelta
 from aiohttp import web
 from sqlalchemy import func, select
 
-from bot.app import create_app
+from bot.bootstrap import create_app
 from bot.components import COMPONENTS
 from bot.config import load_settings
 from bot.domain.outbox import OutboxState
 from bot.domain.rate_limit import SendRateLimiter
 from bot.domain.services.dispatcher import Dispatcher
-from bot.outbox_messenger import MESSAGE_KIND, compose_stored_message
-from bot.proactive import TeamsMessenger
+from bot.teams.outbox_messenger import MESSAGE_KIND, compose_stored_message
+from bot.teams.proactive import TeamsMessenger
 from storage.tables import OutboxRow
 
 OPEN = (OutboxState.PENDING.value, OutboxState.SENDING.value)

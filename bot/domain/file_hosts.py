@@ -17,7 +17,7 @@ only when
   ``::1``) or loopback for the entry ``localhost``: how tests and the Agents Playground (which
   serves attachments from its own loopback server) are allowed, explicitly.
 
-The same checks run again on every redirect. This module only decides; ``bot/file_fetch.py``
+The same checks run again on every redirect. This module only decides; ``bot/features/documents/downloads.py``
 resolves the name once, checks the addresses here and connects to exactly those.
 """
 

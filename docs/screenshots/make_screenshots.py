@@ -19,7 +19,7 @@ from aiohttp import web
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from bot.app import create_app  # noqa: E402
+from bot.bootstrap import create_app  # noqa: E402
 from bot.components import COMPONENTS  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.maintenance import prepare_database  # noqa: E402

@@ -1,5 +1,6 @@
 """Delivery against the real Bot Connector client: the app's dispatcher and ``TeamsMessenger``
-(botbuilder's ``ConnectorClient``, pooled by ``bot/connector_pool.py``, sent with aiohttp by ``bot/connector_http.py``)
+(botbuilder's ``ConnectorClient``, pooled by ``bot/teams/connector_pool.py``, sent with aiohttp by
+``bot/teams/connector_http.py``)
 talk to the fake connector, which injects the faults Teams gives. Time is the fixed clock's;
 nothing here waits on a timer.
 

@@ -27,7 +27,7 @@ from sqlalchemy import insert, select
 from bot.config import load_settings
 from bot.domain.outbox import OutboxMessage, OutboxState
 from bot.maintenance import prepare_database
-from bot.outbox_messenger import MESSAGE_KIND
+from bot.teams.outbox_messenger import MESSAGE_KIND
 from storage.db import create_engine, create_sessionmaker
 from storage.tables import OutboxRow, ParticipantRow
 from storage.unit_of_work import SqlUnitOfWork

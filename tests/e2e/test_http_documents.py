@@ -287,8 +287,8 @@ async def test_too_large_and_stalled_downloads_keep_nothing(connector, database_
 
     import aiohttp
 
-    from bot import document_handlers
     from bot.config import load_settings
+    from bot.features.documents import handlers as document_handlers
     from tests.security.helpers import app_client
 
     release = asyncio.Event()  # set at the end: the stalled download never finishes by itself

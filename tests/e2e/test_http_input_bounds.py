@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from bot.commands import COMMAND_WORDS
 from bot.components import COMPONENTS
 from bot.domain.requests import MAX_CONTEXT_CHARS, question_problem
+from bot.teams.commands import COMMAND_WORDS
 from tests import activities as build
 from tests.e2e.test_http_sparring import QUESTION, introduce_people, requests
 from tests.loop_watchdog import LoopWatchdog

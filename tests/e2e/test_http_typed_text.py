@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.components import COMPONENTS
 from bot.domain.requests import MAX_CONTEXT_CHARS
-from bot.typed_input import MAX_TYPED_CHARS
+from bot.teams.typed_input import MAX_TYPED_CHARS
 from storage.tables import RequestRow
 from tests import activities as build
 from tests.e2e.test_http_sparring import deliver, introduce_people, post, requests, texts_of

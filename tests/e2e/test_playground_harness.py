@@ -96,7 +96,7 @@ async def echo_bot() -> AsyncIterator[tuple[str, EchoBot]]:
         response = await adapter.process_activity(request.headers.get("Authorization", ""), activity, bot.on_turn)
         if response:
             # botbuilder 4.17's CloudAdapter.process re-serialises a dict body and answers 500;
-            # the bot's own adapter (bot/adapter.py) has the same workaround.
+            # the bot's own adapter (bot/teams/adapter.py) has the same workaround.
             body = response.body
             if isinstance(body, Model):
                 body = body.serialize()

@@ -10,7 +10,7 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select
 
-from bot.app import create_app
+from bot.bootstrap import create_app
 from bot.components import COMPONENTS
 from bot.config import load_settings
 from bot.domain.clock import FixedClock

@@ -34,7 +34,7 @@ async def app_client(settings: Settings, clock: Clock, **options: Any) -> AsyncI
     """The real app behind a real HTTP server on an ephemeral loopback port (``options``: ``create_app``'s)."""
     from aiohttp.test_utils import TestClient, TestServer
 
-    from bot.app import create_app
+    from bot.bootstrap import create_app
     from bot.maintenance import prepare_database
 
     await prepare_database(settings, load_sample=True)
@@ -86,7 +86,7 @@ class AppInThread:
     async def _start(self) -> None:
         from aiohttp import web
 
-        from bot.app import create_app
+        from bot.bootstrap import create_app
         from bot.maintenance import prepare_database
 
         await prepare_database(self.settings, load_sample=True)
@@ -133,13 +133,13 @@ async def authenticated_app_client(monkeypatch: Any, *, metadata_url: str, tmp_p
     from botframework.connector.auth import ChannelValidation
     from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
 
-    import bot.adapter
+    import bot.teams.adapter
     from tests.security.jwt_keys import APP_ID, APP_PASSWORD, fixed_token_credentials_factory
 
     monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", metadata_url)
     monkeypatch.setattr(JwtTokenExtractor, "metadataCache", {})
-    original = bot.adapter.ConfigurationBotFrameworkAuthentication
-    monkeypatch.setattr(bot.adapter, "ConfigurationBotFrameworkAuthentication",
+    original = bot.teams.adapter.ConfigurationBotFrameworkAuthentication
+    monkeypatch.setattr(bot.teams.adapter, "ConfigurationBotFrameworkAuthentication",
                         functools.partial(original, credentials_factory=fixed_token_credentials_factory()))
     settings = make_settings(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}", tmp_path, MicrosoftAppId=APP_ID,
                              MicrosoftAppPassword=APP_PASSWORD, MicrosoftAppType="MultiTenant", **environ)

@@ -18,7 +18,7 @@ import pytest
 from botframework.connector.auth import ChannelValidation
 from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
 
-import bot.adapter
+import bot.teams.adapter
 from tests import activities as build
 from tests.security.helpers import ALL_DATA_TABLES, app_client, count, make_settings
 from tests.security.jwt_keys import (
@@ -63,8 +63,8 @@ async def auth_client(openid, monkeypatch, tmp_path, clock):  # type: ignore[no-
     """The real app with MicrosoftAppId/Password set (MultiTenant) and the SDK pointed at loopback."""
     monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", openid.metadata_url)
     monkeypatch.setattr(JwtTokenExtractor, "metadataCache", {})
-    original = bot.adapter.ConfigurationBotFrameworkAuthentication
-    monkeypatch.setattr(bot.adapter, "ConfigurationBotFrameworkAuthentication",
+    original = bot.teams.adapter.ConfigurationBotFrameworkAuthentication
+    monkeypatch.setattr(bot.teams.adapter, "ConfigurationBotFrameworkAuthentication",
                         functools.partial(original, credentials_factory=fixed_token_credentials_factory()))
     settings = make_settings(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}", tmp_path,
                              MicrosoftAppId=APP_ID, MicrosoftAppPassword=APP_PASSWORD,
@@ -137,7 +137,7 @@ def _tamper(token: str) -> str:
 @pytest.mark.parametrize("forgery", list(FORGERIES))
 async def test_a_bad_token_is_refused_with_401_and_nothing_is_stored(
         forgery, auth_client, connector, teams_key, webchat_key, stranger_key, caplog):
-    caplog.set_level(logging.WARNING, logger="bot.adapter")
+    caplog.set_level(logging.WARNING, logger="bot.teams.adapter")
     headers = FORGERIES[forgery](teams_key, webchat_key, stranger_key, connector.url)
     for activity in (build.message(connector.url, "hallo", key="mallory"),
                      build.installation_add(connector.url, key="mallory"),

@@ -86,13 +86,13 @@ TOKENS = {
 @pytest.mark.parametrize("case", list(TOKENS))
 async def test_other_channels_are_refused_with_authentication_on(
         auth_client, connector, teams_key, webchat_key, case, caplog):
-    caplog.set_level(logging.WARNING, logger="bot.adapter")
+    caplog.set_level(logging.WARNING, logger="bot.teams.adapter")
     key_name, channel = TOKENS[case]
     key = teams_key if key_name == "teams" else webchat_key
     for activity in activities(connector.url, channel):
         await assert_refused(auth_client, connector, activity, bearer(mint(key, service_url=connector.url)))
     await assert_nothing_happened(auth_client, connector)
-    [warning, *_] = [r for r in caplog.records if r.name == "bot.adapter"]
+    [warning, *_] = [r for r in caplog.records if r.name == "bot.teams.adapter"]
     assert warning.levelno == logging.WARNING and "ALLOWED_CHANNELS" in warning.getMessage()
     if isinstance(channel, str) and channel:
         assert channel in warning.getMessage()  # the channel id is logged (the formatter escapes it)

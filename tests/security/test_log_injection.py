@@ -19,7 +19,7 @@ from bot.logging_setup import CONTINUATION, escape_controls, log_handler
 from tests import activities as build
 from tests.security.helpers import app_client, make_settings
 
-FORGED = "2026-03-03 09:00:00,000 INFO bot.teams_bot request_id=- FORGED"
+FORGED = "2026-03-03 09:00:00,000 INFO bot.teams.activity_handler request_id=- FORGED"
 HOSTILE = [f"x\n{FORGED}", f"x\r{FORGED}", f"x\r\n{FORGED}", f"x\u2028{FORGED}", f"x\x1b[2K\x0b\x0c\x85{FORGED}"]
 
 
@@ -98,7 +98,8 @@ async def test_hostile_ids_sent_to_the_app_give_one_line_per_record(tmp_path, cl
     assert any(r.exc_info for r in captured.records)  # a traceback was logged
     captured.assert_one_line_per_record()
     assert "Traceback (most recent call last):" in captured.buffer.getvalue()
-    assert "\\n2026-03-03 09:00:00,000 INFO bot.teams_bot request_id=- FORGED" in captured.buffer.getvalue()
+    forged = "\\n2026-03-03 09:00:00,000 INFO bot.teams.activity_handler request_id=- FORGED"
+    assert forged in captured.buffer.getvalue()
 
 
 def test_every_field_of_a_record_is_escaped_and_tracebacks_keep_their_lines(captured):

@@ -2,7 +2,7 @@
 
 Python's ``json``, msrest's deserializer and everything after them (copies, state pickles) recurse
 over the body; a few kilobytes of brackets used to raise ``RecursionError`` and answer 500, with or
-without a token. The edge refuses bodies nested deeper than ``bot.adapter.MAX_JSON_DEPTH`` with
+without a token. The edge refuses bodies nested deeper than ``bot.teams.adapter.MAX_JSON_DEPTH`` with
 a 400 before the token is checked, so an unauthenticated caller gets the same 400 and nothing
 reaches the bot.
 """
@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-import bot.adapter
-from bot.adapter import MAX_JSON_DEPTH, nested_deeper_than
+import bot.teams.adapter
+from bot.teams.adapter import MAX_JSON_DEPTH, nested_deeper_than
 from tests import activities as build
 from tests.security.helpers import ALL_DATA_TABLES, authenticated_app_client, count
 from tests.security.jwt_keys import OpenIdServer, SigningKey, bearer, mint
@@ -106,7 +106,7 @@ async def test_nesting_up_to_the_limit_is_an_ordinary_turn(bot_client, connector
 
 async def test_a_recursion_error_while_reading_is_still_a_400(bot_client, connector, monkeypatch):
     """Second line of defence: with the depth check out of the way, json's own recursion guard trips."""
-    monkeypatch.setattr(bot.adapter, "MAX_JSON_DEPTH", 10**9)
+    monkeypatch.setattr(bot.teams.adapter, "MAX_JSON_DEPTH", 10**9)
     for kind in ("arrays", "objects"):
         response = await bot_client.post("/api/messages", data=nested_body(connector.url, field="value",
                                                                            kind=kind, depth=100_000),

@@ -1,7 +1,7 @@
 """A slow Bot Framework key server holds neither the event loop nor the turn for long.
 
 The SDK fetches its signing keys on the first token after a start (and once a day) with
-blocking calls; ``bot/signing_keys.py`` moves that download to a thread with a timeout. The
+blocking calls; ``bot/teams/signing_keys.py`` moves that download to a thread with a timeout. The
 offline key server of ``tests/security/jwt_keys.py`` is held back on purpose: the order of
 events shows that other requests are answered while the download waits, with no timing bet
 (the server lets go by itself after ``gate_limit`` seconds only so that a broken build ends).
@@ -15,7 +15,7 @@ import threading
 from botframework.connector.auth import ChannelValidation
 from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
 
-from bot.signing_keys import OffLoopOpenIdMetadata
+from bot.teams.signing_keys import OffLoopOpenIdMetadata
 from tests import activities as build
 from tests.security.helpers import ALL_DATA_TABLES, count
 from tests.security.jwt_keys import bearer, mint

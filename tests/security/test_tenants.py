@@ -45,7 +45,7 @@ def _foreign_activities(url: str, tenant: str | None) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("tenant", [FOREIGN, "", None, TENANT + "x"], ids=["foreign", "empty", "missing", "suffix"])
 async def test_other_tenants_are_refused_before_anything_is_stored(tenant_client, connector, caplog, tenant):
-    caplog.set_level(logging.WARNING, logger="bot.teams_bot")
+    caplog.set_level(logging.WARNING, logger="bot.teams.activity_handler")
     connector.default_members = [build.member("mallory", name="Mallory", email="mallory@evil.example")]
     statuses = []
     for activity in _foreign_activities(connector.url, tenant):

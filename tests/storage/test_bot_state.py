@@ -168,7 +168,7 @@ async def test_state_is_written_when_it_changed_and_only_then(storage, monkeypat
     from botbuilder.core.adapters import TestAdapter
     from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
 
-    from bot.sdk_fixes import speed_up_state_hash
+    from bot.teams.sdk_fixes import speed_up_state_hash
     from storage import state_codec
 
     speed_up_state_hash()
@@ -199,7 +199,8 @@ async def test_state_is_written_when_it_changed_and_only_then(storage, monkeypat
     await run(change=True)  # a new conversation: written
     fingerprints: list[object] = []
     real_fingerprint = state_codec.fingerprint
-    monkeypatch.setattr("bot.sdk_fixes.fingerprint", lambda obj: fingerprints.append(obj) or real_fingerprint(obj))
+    monkeypatch.setattr("bot.teams.sdk_fixes.fingerprint",
+                        lambda obj: fingerprints.append(obj) or real_fingerprint(obj))
     await run(change=False)  # read back unchanged: not written
     assert len(fingerprints) == 3  # loading, and the two saves (each takes one, not one before and after)
     await run(change=True)

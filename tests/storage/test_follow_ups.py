@@ -14,7 +14,7 @@ from bot.domain.services.dispatcher import Dispatcher
 from bot.domain.services.matching import Matcher
 from bot.domain.services.participants import ParticipantService
 from bot.domain.services.sparring import SparringService
-from bot.follow_up_composers import FollowUpComposers
+from bot.features.sparring.follow_ups import FollowUpComposers
 from bot.texts import Catalogue
 from tests.fakes.messenger import FakeMessenger
 from tests.fakes.notifications import RecordingNotifications

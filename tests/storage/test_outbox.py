@@ -12,7 +12,7 @@ from bot.domain.outbox import OutboxMessage, OutboxState, RetryPolicy
 from bot.domain.rate_limit import SendRateLimiter, SlidingWindowLimiter
 from bot.domain.services.dispatcher import Dispatcher
 from bot.domain.services.participants import ParticipantService
-from bot.outbox_messenger import MESSAGE_KIND, OutboxMessenger, compose_stored_message
+from bot.teams.outbox_messenger import MESSAGE_KIND, OutboxMessenger, compose_stored_message
 from tests.fakes.messenger import FakeMessenger, blocked, throttled
 
 

@@ -22,7 +22,7 @@ from bot.domain.services.participants import ParticipantService
 from bot.domain.services.reminder_planner import ReminderPlanner
 from bot.domain.services.schedule import ScheduleService
 from bot.domain.services.sparring import SparringService
-from bot.schedule_composers import ScheduleComposers
+from bot.features.schedule.composers import ScheduleComposers
 from bot.texts import Catalogue
 from tests.fakes.messenger import FakeMessenger
 from tests.fakes.notifications import RecordingNotifications

@@ -52,14 +52,14 @@ def test_storage_uses_nothing_of_bot_but_the_domain():
 
 def test_nothing_runs_at_import_time():
     """Importing the app and CLI must not open databases, sockets or read settings."""
-    code = "import bot.app, bot.cli, bot.teams_bot, storage.unit_of_work; print('ok')"
+    code = "import bot.bootstrap, bot.cli.main, bot.teams.activity_handler, storage.unit_of_work; print('ok')"
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
                             env={"PATH": "", "DATABASE_URL": "nonsense://"}, timeout=60)
     assert result.stdout.strip() == "ok", result.stderr
 
 
 def test_route_command_starts_without_heavy_imports():
-    code = ("import sys, bot.cli, bot.route_command; "
+    code = ("import sys, bot.cli.main, bot.cli.route; "
             "heavy = [m for m in ('botbuilder.core', 'aiohttp', 'sqlalchemy') if m in sys.modules]; print(heavy)")
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "[]", result.stderr

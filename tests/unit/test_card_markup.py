@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import cards, cost_cards, document_cards, follow_up_composers, request_cards, schedule_cards
+from bot import cards
 from bot.cards import escape
 from bot.domain.cost_split import PAYERS, CostAggregate, Stat
 from bot.domain.deadlines import Deadline, Event, Fulfilment
@@ -24,6 +24,11 @@ from bot.domain.models import Participant, Person, Role
 from bot.domain.requests import Draft, Preference, SparringRequest, State, Suggestion
 from bot.domain.services.documents import PendingUpload
 from bot.domain.services.schedule import DeadlineStatus
+from bot.features.documents import cards as document_cards
+from bot.features.documents import cost_cards
+from bot.features.schedule import cards as schedule_cards
+from bot.features.sparring import cards as request_cards
+from bot.features.sparring import follow_ups as follow_up_composers
 from bot.texts import Catalogue
 
 ORDINARY = "dBos po. Vraag 1-2: kosten (school/bieb) 50%!"

@@ -13,17 +13,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.cost_cards import chart_texts
-from bot.cost_chart import (
-    HEIGHT,
-    PAYER_COLOURS,
-    WIDTH,
-    CostChartTexts,
-    cost_overview_figure,
-    cost_overview_png,
-    euro,
-    percent,
-)
 from bot.domain.cost_split import PAYERS, CostAggregate, CostSplit, aggregate
 from bot.domain.documents import Consent, Document
 from bot.domain.exports import (
@@ -32,6 +21,17 @@ from bot.domain.exports import (
     submission_rows,
     submissions_csv,
     to_xlsx,
+)
+from bot.features.documents.cost_cards import chart_texts
+from bot.features.documents.cost_chart import (
+    HEIGHT,
+    PAYER_COLOURS,
+    WIDTH,
+    CostChartTexts,
+    cost_overview_figure,
+    cost_overview_png,
+    euro,
+    percent,
 )
 from bot.texts import Catalogue
 
@@ -122,11 +122,12 @@ def test_percentages(value, language, expected):
 
 
 def test_matplotlib_and_openpyxl_are_imported_only_when_a_chart_or_workbook_is_made():
-    code = ("import sys, bot.app, bot.cli, bot.cost_cards, bot.document_handlers, bot.domain.services.exports\n"
+    code = ("import sys, bot.bootstrap, bot.cli.main, bot.features.documents.cost_cards\n"
+            "import bot.features.documents.handlers, bot.domain.services.exports\n"
             "print(sorted(m for m in ('matplotlib', 'openpyxl', 'PIL') if m in sys.modules))\n"
             "from tests.unit.test_chart_and_exports import overview\n"
-            "from bot.cost_cards import chart_texts\n"
-            "from bot.cost_chart import cost_overview_png\n"
+            "from bot.features.documents.cost_cards import chart_texts\n"
+            "from bot.features.documents.cost_chart import cost_overview_png\n"
             "from bot.texts import Catalogue\n"
             "cost_overview_png(overview(), chart_texts(Catalogue.load(), 'nl', overview()))\n"
             "print('matplotlib' in sys.modules, 'matplotlib.pyplot' in sys.modules)\n")

@@ -16,8 +16,8 @@ from botframework.connector.auth import (
     PasswordServiceClientCredentialFactory,
 )
 
-from bot.connector_http import TOKEN_REUSE_SECONDS, ConnectorHttp
-from bot.connector_pool import ConnectorPool
+from bot.teams.connector_http import TOKEN_REUSE_SECONDS, ConnectorHttp
+from bot.teams.connector_pool import ConnectorPool
 from tests.fakes.connector import FakeConnector
 
 TEAM = "19:team@thread.tacv2"
@@ -181,7 +181,7 @@ async def test_the_adapter_uses_the_pool_for_turns_and_proactive_messages(http):
     from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
     from botbuilder.schema import ConversationAccount, ConversationReference
 
-    from bot.connector_pool import PooledAuthentication
+    from bot.teams.connector_pool import PooledAuthentication
 
     pool = ConnectorPool(http)
     adapter = CloudAdapter(PooledAuthentication(ConfigurationBotFrameworkAuthentication(Config()), pool))
@@ -211,7 +211,7 @@ async def test_pooled_clients_leave_model_checks_to_the_connector(http):  # type
 
 
 async def test_replies_and_sends_go_out_as_msrests_own_pipeline_sends_them(http):  # type: ignore[no-untyped-def]
-    """When this fails msrest or the SDK changed how they send: look again at bot/connector_http.py.
+    """When this fails msrest or the SDK changed how they send: look again at bot/teams/connector_http.py.
 
     A pooled client (aiohttp sender, fast serializer) and a client as the SDK builds it (msrest's
     default pipeline, ``requests`` in a thread) make the same requests and read the same answers and errors.

@@ -14,7 +14,7 @@ from jsonschema import Draft4Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-from bot.manifest_package import MANIFEST_DIR, build_app_package, render_manifest
+from bot.cli.manifest import MANIFEST_DIR, build_app_package, render_manifest
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA_DIR = REPO / "node_modules/@microsoft/app-manifest/build/json-schemas/teams/v1.30"

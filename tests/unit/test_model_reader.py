@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from msrest.serialization import Deserializer
 
-from bot.model_reader import FastReader, read_moment
+from bot.teams.model_reader import FastReader, read_moment
 from tests.unit.test_model_serializer import json_values, models_of, serializer
 
 

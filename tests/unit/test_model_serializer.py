@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from msrest import Serializer
 from msrest.serialization import Model
 
-from bot.model_reader import schema_reader
-from bot.model_serializer import FastBody
+from bot.teams.model_reader import schema_reader
+from bot.teams.model_serializer import FastBody
 
 DEPENDENCIES = {k: v for k, v in models.__dict__.items() if isinstance(v, type)}
 

@@ -26,11 +26,11 @@ def test_a_wrong_outbox_retention_is_refused_in_plain_english(value):
 async def test_reminders_run_once_prunes_what_finished_before_the_retention_period(tmp_path: Path, capsys):
     from sqlalchemy import select
 
+    from bot.cli.reminders import run_once
     from bot.domain.clock import SystemClock
     from bot.domain.models import ParticipantSeen
     from bot.domain.outbox import OutboxMessage
     from bot.domain.services.participants import ParticipantService
-    from bot.reminders_cli import run_once
     from storage.db import create_engine, create_sessionmaker
     from storage.migrate import upgrade
     from storage.tables import OutboxRow

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.route_command import run_route
+from bot.cli.route import run_route
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "bot" / "data" / "sample_programme.yaml"

@@ -34,7 +34,7 @@ def test_the_check_sees_a_private_import():
 @pytest.mark.parametrize("name", ["connector_sends", "sdk_fixes_retry", "sdk_fixes_memory"])
 def test_what_was_dropped_stays_dropped(name):
     """The re-implemented send path and two process-wide patches are gone (docs/architecture.md)."""
-    import bot.sdk_fixes as fixes
+    import bot.teams.sdk_fixes as fixes
 
     if name == "connector_sends":
         assert not (ROOT / "bot" / "connector_sends.py").exists()
@@ -49,10 +49,10 @@ def test_creating_the_adapter_patches_only_what_sdk_fixes_lists():
     from botbuilder.dialogs import DialogContext
     from msrest.universal_http.requests import ClientRetryPolicy
 
-    from bot.adapter import create_adapter
     from bot.config import load_settings
-    from bot.connector_http import ConnectorHttp
-    from bot.connector_pool import ConnectorPool
+    from bot.teams.adapter import create_adapter
+    from bot.teams.connector_http import ConnectorHttp
+    from bot.teams.connector_pool import ConnectorPool
 
     create_adapter(load_settings({}, env_file=None), ConnectorPool(ConnectorHttp()))
     assert type(ClientRetryPolicy.safe_codes) is list

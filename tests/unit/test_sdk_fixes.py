@@ -2,7 +2,7 @@
 
 from botbuilder.schema import InvokeResponse
 
-from bot.sdk_fixes import invoke_body_to_json
+from bot.teams.sdk_fixes import invoke_body_to_json
 
 
 def test_invoke_bodies_that_are_dicts_pass_through():
@@ -41,7 +41,7 @@ def test_state_fingerprint_still_sees_every_change():
     from botbuilder.core.bot_state import CachedBotState
     from botbuilder.dialogs import DialogInstance, DialogState
 
-    from bot.sdk_fixes import speed_up_state_hash
+    from bot.teams.sdk_fixes import speed_up_state_hash
 
     speed_up_state_hash()
     speed_up_state_hash()  # idempotent
@@ -70,7 +70,7 @@ async def test_replies_are_copied_so_that_addressing_leaves_the_callers_activity
     from botbuilder.core.adapters import TestAdapter
     from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
 
-    from bot.sdk_fixes import copy_replies_shallowly
+    from bot.teams.sdk_fixes import copy_replies_shallowly
 
     copy_replies_shallowly()
     copy_replies_shallowly()  # idempotent

@@ -1,4 +1,4 @@
-"""These fail when the SDK's signing-key handling, which ``bot/signing_keys.py`` replaces, changes."""
+"""These fail when the SDK's signing-key handling, which ``bot/teams/signing_keys.py`` replaces, changes."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ import inspect
 from botframework.connector.auth import jwt_token_extractor
 from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
 
-from bot.signing_keys import OffLoopOpenIdMetadata, SigningKeyInfo, fetch_signing_keys_off_the_loop
+from bot.teams.signing_keys import OffLoopOpenIdMetadata, SigningKeyInfo, fetch_signing_keys_off_the_loop
 
 
 def test_the_sdk_still_downloads_its_keys_with_blocking_calls_inside_the_turn():
-    """When this fails the SDK fetches differently (maybe off the loop itself): look at bot/signing_keys.py again."""
+    """When this fails the SDK fetches differently (maybe off the loop itself).
+
+    Then look at bot/teams/signing_keys.py again.
+    """
     source = inspect.getsource(jwt_token_extractor._OpenIdMetadata)
     assert "requests.get(self.url)" in source and "requests.get(keys_url)" in source
     assert "timedelta(days=1)" in source and "timedelta(hours=1)" in source  # the cache rules we keep

@@ -4,7 +4,7 @@ import re
 import pytest
 
 from bot.cards import escape, help_card, welcome_card
-from bot.commands import parse_command
+from bot.teams.commands import parse_command
 from bot.texts import Catalogue, language_for
 
 

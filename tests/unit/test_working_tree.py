@@ -55,8 +55,8 @@ def test_new_files_folders_and_databases_are_seen_but_caches_are_not(checkout):
         (checkout / cache / "f").write_bytes(b"x")
     after = entries(checkout)
     assert after is not None
-    assert left_behind(before, after) == [" M bot/app.py", "!! files/", "!! sparringbot.db", "!! sparringbot.db-shm",
-                                          "!! sparringbot.db-wal", "?? stray.txt"]
+    assert left_behind(before, after) == [" M bot/app.py", "!! files/", "!! sparringbot.db",
+                                          "!! sparringbot.db-shm", "!! sparringbot.db-wal", "?? stray.txt"]
 
 
 def test_outside_a_git_checkout_there_is_nothing_to_compare(tmp_path):

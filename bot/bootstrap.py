@@ -1,0 +1,218 @@
+"""THE composition root: ``create_app(settings)`` wires everything; nothing runs at import."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import os
+import socket
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from botbuilder.core import ConversationState, UserState
+
+from bot.components import COMPONENTS, Components
+from bot.config import Settings
+from bot.domain.clock import Clock, SystemClock
+from bot.domain.rate_limit import SendRateLimiter
+from bot.domain.routing import load_thesaurus
+from bot.domain.services.dispatcher import Dispatcher
+from bot.domain.services.documents import DocumentService
+from bot.domain.services.exports import ExportService
+from bot.domain.services.identity import LinkDecisions
+from bot.domain.services.matching import Matcher
+from bot.domain.services.participants import ParticipantService
+from bot.domain.services.privacy import PrivacyService
+from bot.domain.services.reminder_planner import ReminderPlanner
+from bot.domain.services.retention import OutboxRetention
+from bot.domain.services.roles import Roles
+from bot.domain.services.schedule import ScheduleService
+from bot.domain.services.sparring import SparringService
+from bot.features.documents.downloads import FileFetcher, HostResolver
+from bot.features.documents.handlers import DocumentHandlers
+from bot.features.identity.handlers import IdentityHandlers
+from bot.features.privacy.handlers import PrivacyComposers, PrivacyHandlers
+from bot.features.schedule.composers import ScheduleComposers
+from bot.features.schedule.handlers import ScheduleHandlers
+from bot.features.sparring.cards import confirm_card
+from bot.features.sparring.follow_ups import FollowUpComposers
+from bot.features.sparring.handlers import SparringHandlers
+from bot.features.sparring.notifications import TeamsNotifications
+from bot.teams.activity_handler import SparringBot
+from bot.teams.adapter import create_adapter
+from bot.teams.card_actions import CardActions, coordinator_only
+from bot.teams.command_table import CommandTable
+from bot.teams.commands import COMMAND_WORDS
+from bot.teams.connector_http import ConnectorHttp
+from bot.teams.connector_pool import ConnectorPool
+from bot.teams.delivery_failures import FailureReporter
+from bot.teams.outbox_messenger import MESSAGE_KIND, OutboxMessenger, compose_stored_message
+from bot.teams.proactive import TeamsMessenger
+from bot.teams.turn_errors import make_turn_error_handler
+from bot.texts import Catalogue
+from bot.web.routes import request_id_middleware, setup_routes
+from dialogs.question_dialog import QuestionDialog
+from dialogs.runner import DialogRunner
+from storage.bot_state import SqlStorage
+from storage.db import create_engine, create_sessionmaker
+from storage.local_file_store import LocalFileStore
+from storage.unit_of_work import SqlUnitOfWork
+
+log = logging.getLogger(__name__)
+
+# Planning is idempotent and cheap to repeat; every ten minutes catches new participants.
+PLANNING_INTERVAL_SECONDS = 600.0
+# How long shutdown waits for the dispatcher and the planner to stop by themselves. The dispatcher
+# finishes the sends under way (normally milliseconds) and hands back the rest; a send hanging on
+# the connector (msrest's timeout is 100 s) is cancelled after this and its row waits for its lease.
+BACKGROUND_STOP_SECONDS = 5.0
+# Set when the app shuts down: the dispatcher and the planner stop.
+BACKGROUND_STOP = web.AppKey("background_stop", asyncio.Event)
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None,
+               resolver: HostResolver | None = None) -> web.Application:
+    """Build the aiohttp application; the database engine lives and dies with it.
+
+    Args:
+        settings: Validated settings.
+        clock: The clock to use everywhere (tests pass a fixed one).
+        resolver: How attachment hosts are resolved (tests pass their own; default: the system's).
+
+    Returns:
+        The application, ready for ``web.run_app`` or a test server.
+    """
+    app = web.Application(middlewares=[request_id_middleware],
+                          client_max_size=settings.max_body_bytes)
+    app[BACKGROUND_STOP] = asyncio.Event()
+    app.on_shutdown.append(_stop_background)
+    app.cleanup_ctx.append(functools.partial(_components, settings=settings, clock=clock or SystemClock(),
+                                             resolver=resolver))
+    setup_routes(app)
+    return app
+
+
+async def _components(app: web.Application, *, settings: Settings, clock: Clock,
+                      resolver: HostResolver | None) -> AsyncIterator[None]:
+    engine = create_engine(settings.database_url)
+    sessions = create_sessionmaker(engine)
+
+    def uow_factory() -> SqlUnitOfWork:
+        return SqlUnitOfWork(sessions)
+
+    texts = Catalogue.load()
+    # Bot state goes through the same units of work as every repository (issue 17: one way to the database).
+    storage = SqlStorage(sessions, dialect=engine.dialect.name)
+    conversation_state, user_state = ConversationState(storage), UserState(storage)
+    connector_http = ConnectorHttp()
+    adapter = create_adapter(settings, ConnectorPool(connector_http))
+    adapter.on_turn_error = make_turn_error_handler(texts)
+    messenger = TeamsMessenger(adapter=adapter, app_id=settings.app_id, uow_factory=uow_factory, clock=clock)
+    wake = asyncio.Event()
+    queued = OutboxMessenger(uow_factory=uow_factory, clock=clock, wake=wake)
+    schedule = ScheduleService(uow_factory=uow_factory, clock=clock, zone=settings.zone)
+    fetcher = FileFetcher(policy=settings.file_hosts, resolver=resolver)
+    store = LocalFileStore(settings.files_dir)
+    documents = DocumentService(uow_factory=uow_factory, clock=clock, store=store, max_bytes=settings.max_upload_bytes,
+                                max_files_per_message=settings.max_files_per_message,
+                                max_uploads_per_day=settings.max_uploads_per_day)
+    planner = ReminderPlanner(uow_factory=uow_factory, clock=clock, zone=settings.zone)
+    retention = OutboxRetention(uow_factory=uow_factory, clock=clock, days=settings.outbox_retention_days)
+    dispatcher = Dispatcher(
+        uow_factory=uow_factory, messenger=messenger, clock=clock,
+        worker=f"{socket.gethostname()}:{os.getpid()}",
+        composers={MESSAGE_KIND: compose_stored_message,
+                   **FollowUpComposers(uow_factory=uow_factory, texts=texts).mapping(),
+                   **ScheduleComposers(uow_factory=uow_factory, texts=texts, schedule=schedule,
+                                       zone=settings.zone).mapping(),
+                   **PrivacyComposers(uow_factory=uow_factory, texts=texts).mapping()},
+        limiter=SendRateLimiter(settings.global_send_rate),
+        on_failed=FailureReporter(uow_factory=uow_factory, messenger=queued, texts=texts),
+    )
+    notifications = TeamsNotifications(outbox=queued, uow_factory=uow_factory, texts=texts)
+    # Display-name look-alikes become proposals on the coordinators' cards (bot.domain.linking).
+    participants = ParticipantService(uow_factory, clock, link_notifications=notifications,
+                                      trusted_tenants=settings.trusted_tenants)
+    sparring_service = SparringService(uow_factory=uow_factory, clock=clock, notifications=notifications,
+                                       suggest=Matcher(load_thesaurus()),
+                                       auto_approve_score=settings.auto_approve_score, zone=settings.zone)
+    runner = DialogRunner(conversation_state)
+    sparring = SparringHandlers(service=sparring_service, texts=texts, runner=runner, messenger=messenger,
+                                conversation_state=conversation_state, uow_factory=uow_factory, clock=clock,
+                                notifications=notifications)
+    runner.add(QuestionDialog(texts=texts, themes=sparring.themes, submit=sparring.submit_draft,
+                              confirm_card=functools.partial(confirm_card, texts)))
+    roles = Roles(uow_factory)
+    documents_handlers = DocumentHandlers(service=documents, schedule=schedule, texts=texts,
+                                          conversation_state=conversation_state, fetcher=fetcher,
+                                          uow_factory=uow_factory, clock=clock, zone=settings.zone,
+                                          link_secret=settings.link_secret, public_url=settings.public_url,
+                                          roles=roles)
+    schedule_handlers = ScheduleHandlers(service=schedule, planner=planner, texts=texts, clock=clock,
+                                         zone=settings.zone)
+    privacy_handlers = PrivacyHandlers(service=PrivacyService(uow_factory=uow_factory, store=store, clock=clock,
+                                                              wake=wake.set),
+                                       texts=texts, conversation_state=conversation_state, user_state=user_state,
+                                       retention_days=settings.outbox_retention_days)
+    identity_handlers = IdentityHandlers(decisions=LinkDecisions(uow_factory=uow_factory, clock=clock),
+                                         texts=texts, uow_factory=uow_factory)
+    # Typed commands and card actions: two registries, each name in one only (checked here, at start-up).
+    commands = CommandTable([sparring, documents_handlers, schedule_handlers, privacy_handlers, identity_handlers],
+                            texts=texts)
+    coordinator = coordinator_only(roles)
+    card_actions = CardActions([*sparring.card_actions(), *documents_handlers.card_actions(),
+                                *schedule_handlers.card_actions(coordinator_only=coordinator),
+                                *privacy_handlers.card_actions(),
+                                *identity_handlers.card_actions(coordinator_only=coordinator)],
+                               texts=texts, typed_commands=COMMAND_WORDS)
+    bot = SparringBot(
+        conversation_state=conversation_state, user_state=user_state, runner=runner, participants=participants,
+        uow_factory=uow_factory, clock=clock, texts=texts, commands=commands, card_actions=card_actions,
+        documents=documents_handlers, allowed_tenants=settings.allowed_tenants,
+        forced_locale=settings.forced_locale,
+    )
+    app[COMPONENTS] = Components(
+        settings=settings, clock=clock, engine=engine, sessions=sessions, uow_factory=uow_factory,
+        texts=texts, adapter=adapter, bot=bot, participants=participants, messenger=queued,
+        sparring=sparring_service, dispatcher=dispatcher, planner=planner, documents=documents,
+        exports=ExportService(uow_factory=uow_factory, zone=settings.zone), retention=retention,
+    )
+    try:
+        swept = await documents.sweep()
+        if swept:
+            log.info("removed %d stored file(s) that no document refers to", swept)
+    except OSError:
+        log.warning("could not sweep the files folder", exc_info=True)
+    stop = app[BACKGROUND_STOP]
+    background = [asyncio.create_task(dispatcher.run_forever(stop, settings.dispatch_interval, wake)),
+                  asyncio.create_task(planner.run_forever(stop, PLANNING_INTERVAL_SECONDS, wake)),
+                  asyncio.create_task(retention.run_forever(stop, PLANNING_INTERVAL_SECONDS))] \
+        if settings.dispatch_interval > 0 else []
+    try:
+        yield
+    finally:
+        stop.set()
+        await _stop_within(background, BACKGROUND_STOP_SECONDS)
+        await fetcher.close()
+        await connector_http.close()
+        await engine.dispose()
+
+
+async def _stop_background(app: web.Application) -> None:
+    # On shutdown, before aiohttp waits for requests in flight: the dispatcher stops claiming at
+    # once instead of working through a backlog while the server drains.
+    app[BACKGROUND_STOP].set()
+
+
+async def _stop_within(tasks: list[asyncio.Task[None]], seconds: float) -> None:
+    """Wait up to ``seconds`` for ``tasks`` (already told to stop), then cancel what still runs."""
+    if not tasks:
+        return
+    _, running = await asyncio.wait(tasks, timeout=seconds)
+    if running:
+        log.warning("%d background task(s) did not stop within %.0f s; cancelling them", len(running), seconds)
+        for task in running:
+            task.cancel()
+        # Cancelled, the dispatcher still hands back its unsent rows (one short statement).
+        await asyncio.wait(running, timeout=seconds)

@@ -1,0 +1,1 @@
+"""The `sparringbot` command line, one module per command group."""

@@ -1,0 +1,1 @@
+"""One folder per feature: its chat handlers, cards and composers."""

@@ -1,0 +1,1 @@
+"""Handing in documents, shared examples, cost splits and their overview."""

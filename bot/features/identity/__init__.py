@@ -1,0 +1,1 @@
+"""Who is who: the coordinator confirms proposed directory links."""

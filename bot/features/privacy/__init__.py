@@ -1,0 +1,1 @@
+"""What the bot keeps about someone, and erasing it (AVG)."""

@@ -1,0 +1,1 @@
+"""Deadlines, sessions and reminders."""

@@ -1,0 +1,1 @@
+"""Sparring questions: asking, review, introductions, follow-ups."""

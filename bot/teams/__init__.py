@@ -1,0 +1,1 @@
+"""The Teams channel layer: adapter, activity handler, gateway, proactive sending, SDK fixes."""

@@ -1,0 +1,1 @@
+"""HTTP: the Bot Framework endpoint, health check and `serve`."""
