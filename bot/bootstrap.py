@@ -31,6 +31,8 @@ from bot.domain.services.schedule import ScheduleService
 from bot.domain.services.sparring import SparringService
 from bot.features.documents.downloads import FileFetcher, HostResolver
 from bot.features.documents.handlers import DocumentHandlers
+from bot.features.help.handlers import HelpHandlers
+from bot.features.identity.cards import proposal_card
 from bot.features.identity.handlers import IdentityHandlers
 from bot.features.privacy.handlers import PrivacyComposers, PrivacyHandlers
 from bot.features.schedule.composers import ScheduleComposers
@@ -130,7 +132,8 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
         limiter=SendRateLimiter(settings.global_send_rate),
         on_failed=FailureReporter(uow_factory=uow_factory, messenger=queued, texts=texts),
     )
-    notifications = TeamsNotifications(outbox=queued, uow_factory=uow_factory, texts=texts)
+    notifications = TeamsNotifications(outbox=queued, uow_factory=uow_factory, texts=texts,
+                                       proposal_card=proposal_card)
     # Display-name look-alikes become proposals on the coordinators' cards (bot.domain.linking).
     participants = ParticipantService(uow_factory, clock, link_notifications=notifications,
                                       trusted_tenants=settings.trusted_tenants)
@@ -169,7 +172,8 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
     bot = SparringBot(
         conversation_state=conversation_state, user_state=user_state, runner=runner, participants=participants,
         uow_factory=uow_factory, clock=clock, texts=texts, commands=commands, card_actions=card_actions,
-        documents=documents_handlers, allowed_tenants=settings.allowed_tenants,
+        files=documents_handlers, help=HelpHandlers(texts=texts, uow_factory=uow_factory),
+        allowed_tenants=settings.allowed_tenants,
         forced_locale=settings.forced_locale,
     )
     app[COMPONENTS] = Components(

@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.texts import Catalogue
+from bot.domain.models import Person
 from bot.texts.markdown import Markdown, escape
 
 # ``escape`` lives with the catalogue, which escapes every value it fills in; card builders
 # import it from here for the user-supplied fields they show directly.
 __all__ = ["CARD_CONTENT_TYPE", "Markdown", "escape", "adaptive_card", "heading", "paragraph", "command_button",
-           "card_button",
-           "help_card", "welcome_card"]
+           "card_button", "person_label"]
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 
 
@@ -64,34 +63,9 @@ def card_button(title: str, verb: str, **data: Any) -> dict[str, Any]:
     return {"type": "Action.Submit", "title": title, "data": {"verb": verb, **data}}
 
 
-HELP_COMMANDS = ("ask", "mine", "assigned", "submit", "examples", "deadlines", "reminders", "open", "submissions",
-                 "costs", "export", "privacy", "help", "stop")
 
-
-def help_card(texts: Catalogue, language: str, *, unknown: bool = False) -> dict[str, Any]:
-    """The list of what the bot can do, with a button per command."""
-    facts = [
-        {"title": texts.text(f"command.{c}.title", language),
-         "value": texts.text(f"command.{c}.description", language)}
-        for c in HELP_COMMANDS
-    ]
-    intro = texts.text("help.unknown" if unknown else "help.intro", language)
-    body = [heading(texts.text("help.title", language)), paragraph(intro), {"type": "FactSet", "facts": facts}]
-    return adaptive_card(body, [command_button(texts.text("button.ask", language), "ask"),
-                                command_button(texts.text("button.mine", language), "mine")])
-
-
-def welcome_card(
-    texts: Catalogue, language: str, *, name: str | None, programme: str, team: bool = False
-) -> dict[str, Any]:
-    """The welcome on install (personal) or in the programme's team."""
-    title = (texts.text("welcome.title", language, name=escape(name)) if name and not team
-             else texts.text("welcome.title_anonymous", language))
-    body_key = "welcome.team_body" if team else "welcome.body"
-    body = [
-        heading(title),
-        paragraph(texts.text(body_key, language, programme=escape(programme))),
-        paragraph(texts.text("welcome.next", language), isSubtle=True),
-    ]
-    return adaptive_card(body, [command_button(texts.text("button.ask", language), "ask"),
-                                command_button(texts.text("command.help.title", language), "help")])
+def person_label(person: Person | None) -> Markdown:
+    """``Name (Organisation)``, escaped for card text."""
+    if person is None:
+        return Markdown("?")
+    return Markdown(f"{escape(person.name)} ({escape(person.organisation)})")

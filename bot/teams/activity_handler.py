@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 from botbuilder.core import (
     ConversationState,
@@ -21,15 +21,15 @@ from botbuilder.schema import (
 )
 from botbuilder.schema.teams import TeamInfo
 
-from bot.cards import CARD_CONTENT_TYPE, help_card, welcome_card
+from bot.cards import CARD_CONTENT_TYPE
 from bot.domain.clock import Clock
 from bot.domain.models import Participant, ParticipantSeen
 from bot.domain.ports import UnitOfWorkFactory
 from bot.domain.services.once import first_time, welcome_key
 from bot.domain.services.participants import ParticipantService
-from bot.features.documents.handlers import DocumentHandlers, files_in
 from bot.teams import gateway as teams_gateway
 from bot.teams import turn_sender
+from bot.teams.attachments import files_in
 from bot.teams.card_actions import CardActions
 from bot.teams.command_table import CommandTable
 from bot.teams.commands import ParsedCommand, parse_command
@@ -41,7 +41,21 @@ from dialogs.runner import DialogRunner
 
 log = logging.getLogger(__name__)
 MESSAGE_CONTENT_TYPE = "application/vnd.microsoft.activity.message"
-DEFAULT_PROGRAMME = "dBos po"
+
+
+class FileReceiver(Protocol):
+    """What takes the files someone sends (the documents feature)."""
+
+    async def on_files(self, turn_context: TurnContext, participant: Participant) -> None: ...
+
+
+class HelpReplies(Protocol):
+    """The welcome and the help card (the help feature)."""
+
+    async def welcome(self, turn_context: TurnContext, participant: Participant | None, language: str, *,
+                      team: bool = False) -> None: ...
+
+    async def help(self, turn_context: TurnContext, language: str, *, unknown: bool = False) -> None: ...
 
 
 class SparringBot(TeamsActivityHandler):
@@ -51,7 +65,7 @@ class SparringBot(TeamsActivityHandler):
         self, *, conversation_state: ConversationState, user_state: UserState,
         runner: DialogRunner, participants: ParticipantService, uow_factory: UnitOfWorkFactory,
         clock: Clock, texts: Catalogue, commands: CommandTable, card_actions: CardActions,
-        documents: DocumentHandlers,
+        files: FileReceiver, help: HelpReplies,
         allowed_tenants: frozenset[str] = frozenset(),
         forced_locale: str | None = None,
     ):
@@ -64,7 +78,8 @@ class SparringBot(TeamsActivityHandler):
         self._clock = clock
         self._texts = texts
         self._allowed_tenants = allowed_tenants
-        self._documents = documents  # attachments: files are neither commands nor card actions
+        self._files = files  # attachments: files are neither commands nor card actions
+        self._help = help
         self._commands = commands
         self._card_actions = card_actions
         self._forced_locale = forced_locale
@@ -176,20 +191,20 @@ class SparringBot(TeamsActivityHandler):
             )
             return
         if participant is not None and files_in(activity):
-            await self._documents.on_files(turn_context, participant)
+            await self._files.on_files(turn_context, participant)
             return
         # A typed answer or a dialog card's button continues the dialog; other buttons start anew.
         if (not submitted or "dialog" in submitted) and await self._runner.continue_active(turn_context):
             return
         if command and command.name == "hello":
-            await self._send_welcome(turn_context, participant, language)
+            await self._help.welcome(turn_context, participant, language)
         elif command and command.name == "help":
-            await send_card(turn_context, help_card(self._texts, language))
+            await self._help.help(turn_context, language)
         elif command and command.name in self._commands and participant is not None:
             await self._commands.run(turn_context=turn_context, participant=participant, name=command.name,
                                      argument=command.argument, data=submitted)
         else:
-            await send_card(turn_context, help_card(self._texts, language, unknown=True))
+            await self._help.help(turn_context, language, unknown=True)
 
     async def on_adaptive_card_invoke(  # type: ignore[override]
         self, turn_context: TurnContext, invoke_value: AdaptiveCardInvokeValue
@@ -251,8 +266,8 @@ class SparringBot(TeamsActivityHandler):
         else:
             participant = await self._who_is_who(turn_context)
         if await first_time(self._uow_factory, self._clock, welcome_key(activity.conversation.id)):
-            await self._send_welcome(turn_context, participant,
-                                     self._language(turn_context, participant), team=bool(team_id))
+            await self._help.welcome(turn_context, participant, self._language(turn_context, participant),
+                                     team=bool(team_id))
 
     async def _who_is_who(self, turn_context: TurnContext) -> Participant | None:
         """Upsert the sender, asking Teams for name and e-mail only while we lack them."""
@@ -280,15 +295,6 @@ class SparringBot(TeamsActivityHandler):
                 seen, address_from_turn(turn_context) if personal else None)
         turn_sender.remember(turn_context, participant)
         return participant
-
-    async def _send_welcome(self, turn_context: TurnContext, participant: Participant | None,
-                            language: str, *, team: bool = False) -> None:
-        async with self._uow_factory() as uow:
-            programme = await uow.directory.programme()
-        name = participant.name if participant else None
-        card = welcome_card(self._texts, language, name=name, team=team,
-                            programme=programme.name if programme else DEFAULT_PROGRAMME)
-        await send_card(turn_context, card)
 
     @staticmethod
     def _language(turn_context: TurnContext, participant: Participant | None) -> str:

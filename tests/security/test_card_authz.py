@@ -172,7 +172,7 @@ async def test_every_registered_card_verb_refuses_a_stranger_first_via_execute_a
 
 async def test_no_submit_action_shows_a_stranger_anything_of_someone_elses_request(assigned, bot_client, connector):
     bot = bot_client.server.app[COMPONENTS].bot
-    commands = (*bot.teams.commands, *bot.card_verbs)
+    commands = (*bot.commands, *bot.card_verbs)
     assert {"withdraw", "review", "cost_save", "deadline_save", "submission_save"} <= set(commands)
     # Erasing one's own data is harmless but would end the stranger's session: it goes last.
     for command in sorted(commands, key=lambda c: c == "erase_confirm"):

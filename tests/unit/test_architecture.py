@@ -112,3 +112,55 @@ def test_no_cycle_between_domain_dialogs_and_storage():
                 if target not in seen:
                     seen.add(target)
                     frontier.append(target)
+
+
+# Layers of bot/, highest first: a module may import its own layer's modules and any lower layer's,
+# never a higher one's (docs/architecture.md). The entry points (command line, `serve`) use the
+# composition root; it wires the HTTP routes, the features and the channel layer below it.
+LAYERS = (("bot.cli", "bot.web.serve", "bot.__main__"), ("bot.bootstrap",), ("bot.web", "bot.components"),
+          ("bot.features",), ("bot.teams",), ("dialogs",))
+
+
+def _layer_of(module: str) -> int | None:
+    for index, prefixes in enumerate(LAYERS):
+        if any(module == p or module.startswith(p + ".") for p in prefixes):
+            return index
+    return None
+
+
+def _source_modules() -> dict[str, Path]:
+    found = {}
+    for folder in ("bot", "dialogs"):
+        for path in (REPO / folder).rglob("*.py"):
+            parts = path.relative_to(REPO).with_suffix("").parts
+            found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return found
+
+
+def test_arrows_point_down_cli_and_web_then_bootstrap_then_features_then_teams():
+    upward = []
+    for module, path in _source_modules().items():
+        mine = _layer_of(module)
+        if mine is None:
+            continue
+        for imported in imported_modules(path):
+            theirs = _layer_of(imported)
+            if theirs is not None and theirs < mine:
+                upward.append(f"{module} imports {imported}")
+    assert upward == []
+
+
+def test_features_do_not_import_each_other():
+    crossing = []
+    for module, path in _source_modules().items():
+        if not module.startswith("bot.features."):
+            continue
+        own = module.split(".")[2]
+        for imported in imported_modules(path):
+            if imported.startswith("bot.features.") and imported.split(".")[2] != own:
+                crossing.append(f"{module} imports {imported}")
+    assert crossing == []
+
+
+def test_at_most_twelve_modules_at_the_top_of_bot():
+    assert len(list((REPO / "bot").glob("*.py"))) <= 12

@@ -26,6 +26,7 @@ from bot.domain.services.documents import PendingUpload
 from bot.domain.services.schedule import DeadlineStatus
 from bot.features.documents import cards as document_cards
 from bot.features.documents import cost_cards
+from bot.features.help import cards as help_cards
 from bot.features.schedule import cards as schedule_cards
 from bot.features.sparring import cards as request_cards
 from bot.features.sparring import follow_ups as follow_up_composers
@@ -37,7 +38,7 @@ HOSTILE = ("[x](https://evil.example) **vet** _nadruk_ <at>Dia</at> <b>html</b> 
 LIVE = ("[x]", "**vet**", "_nadruk_", "<at>", "<b>", "![img]", "[img]", "`code`", "~~weg~~", "*ster*", "\n# Kop",
         "\n- lijst", "\n1. een", "\n> quote", "\n===")
 ESCAPED = re.compile(r"\\[!-/:-@\[-`{-~]")  # a backslash and the punctuation it makes plain
-MODULES = (cards, request_cards, document_cards, schedule_cards, cost_cards, follow_up_composers)
+MODULES = (cards, help_cards, request_cards, document_cards, schedule_cards, cost_cards, follow_up_composers)
 # Helpers that build elements or plain strings from text the caller already made safe.
 NOT_BUILDERS = {"adaptive_card", "heading", "paragraph", "command_button", "card_button", "chat_link", "size_label",
                 "escape", "preference_label", "chart_texts"}
@@ -64,9 +65,9 @@ AGGREGATE = CostAggregate(count=3, total=STAT, shares={p: STAT for p in PAYERS})
 T = TEXTS.text
 
 CASES: dict[str, Any] = {
-    "help_card": lambda: cards.help_card(TEXTS, "nl"),
-    "welcome_card": lambda: cards.welcome_card(TEXTS, "nl", name=HOSTILE, programme=HOSTILE),
-    "person_label": lambda: request_cards.paragraph(request_cards.person_label(PERSON)),
+    "help_card": lambda: help_cards.help_card(TEXTS, "nl"),
+    "welcome_card": lambda: help_cards.welcome_card(TEXTS, "nl", name=HOSTILE, programme=HOSTILE),
+    "person_label": lambda: cards.paragraph(cards.person_label(PERSON)),
     "asker_label": lambda: request_cards.paragraph(request_cards.asker_label(PARTICIPANT, None)),
     "confirm_card": lambda: request_cards.confirm_card(TEXTS, "nl", Draft(HOSTILE, HOSTILE, context=HOSTILE),
                                                        [HOSTILE]),

@@ -3,7 +3,8 @@ import re
 
 import pytest
 
-from bot.cards import escape, help_card, welcome_card
+from bot.cards import escape
+from bot.features.help.cards import help_card, welcome_card
 from bot.teams.commands import parse_command
 from bot.texts import Catalogue, language_for
 

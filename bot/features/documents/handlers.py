@@ -35,31 +35,15 @@ from bot.features.documents.cost_cards import FIELDS, chart_texts, cost_form
 from bot.features.documents.cost_cards import overview_card as cost_overview_card
 from bot.features.documents.cost_chart import cost_overview_png
 from bot.features.documents.downloads import FileFetcher
+from bot.teams.attachments import files_in
 from bot.teams.card_actions import CardAction, CardClick
 from bot.teams.replies import send_card
 from bot.texts import Catalogue, language_for
 
 log = logging.getLogger(__name__)
 DOCUMENT_COMMANDS = ("submit", "examples", "submissions", "costs", "export")
-TEAMS_FILE = "application/vnd.microsoft.teams.file.download.info"
-NOT_FILES = ("text/html", "application/vnd.microsoft.card.", "application/vnd.microsoft.teams.card.")
 DOWNLOAD_TIMEOUT = aiohttp.ClientTimeout(total=120, sock_read=30)
 
-
-def files_in(activity: Any) -> list[tuple[str, str]]:
-    """(name, download URL) of each file attached to a message, from Teams or another client."""
-    found = []
-    for attachment in activity.attachments or []:
-        content_type = attachment.content_type or ""
-        if content_type == TEAMS_FILE and isinstance(attachment.content, dict):
-            url = attachment.content.get("downloadUrl")  # pre-authorised and short-lived
-        elif attachment.content_url and not content_type.startswith(NOT_FILES):
-            url = attachment.content_url
-        else:
-            continue
-        if url and str(url).startswith(("https://", "http://")):
-            found.append((attachment.name or "bestand", str(url)))
-    return found
 
 
 class DocumentHandlers:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.cards import adaptive_card, escape, heading, paragraph
+from bot.cards import adaptive_card, escape, heading, paragraph, person_label
 from bot.domain.linking import fold_name
 from bot.domain.models import LinkProposal, Participant, Person
-from bot.features.sparring.cards import person_label
 from bot.texts import Catalogue
 
 Card = dict[str, Any]

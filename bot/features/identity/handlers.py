@@ -7,11 +7,11 @@ from typing import Any
 
 from botbuilder.core import TurnContext
 
+from bot.cards import person_label
 from bot.domain.models import Participant
 from bot.domain.ports import UnitOfWorkFactory
 from bot.domain.services.identity import LinkDecisions, LinkOutcome
 from bot.features.identity.cards import CONFIRM_VERB, REJECT_VERB, decided_card, proposal_card
-from bot.features.sparring.cards import person_label
 from bot.teams.card_actions import COORDINATOR_ONLY, CardAction, CardClick, WhoMay
 from bot.teams.replies import send_card
 from bot.texts import Catalogue, language_for

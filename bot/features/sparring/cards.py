@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from bot.cards import Markdown, adaptive_card, card_button, escape, heading, paragraph
+from bot.cards import Markdown, adaptive_card, card_button, escape, heading, paragraph, person_label
 from bot.domain.models import Participant, Person
 from bot.domain.requests import Draft, Preference, SparringRequest, Suggestion
 from bot.texts import Catalogue
@@ -34,12 +34,6 @@ def preference_label(texts: Catalogue, language: str, preference: Preference) ->
     """The Dutch (or English) words for a preference."""
     return texts.text(f"preference.{preference.value}", language)
 
-
-def person_label(person: Person | None) -> Markdown:
-    """``Name (Organisation)``, escaped for card text."""
-    if person is None:
-        return Markdown("?")
-    return Markdown(f"{escape(person.name)} ({escape(person.organisation)})")
 
 
 def asker_label(asker: Participant | None, person: Person | None) -> Markdown:

@@ -8,23 +8,34 @@ a participant who cannot be reached is the dispatcher's business, reported by
 from __future__ import annotations
 
 import logging
+from typing import Any, Protocol
 
+from bot.cards import person_label
 from bot.domain.models import LinkProposal, OutgoingMessage, Participant, Person, Role
 from bot.domain.ports import UnitOfWork, UnitOfWorkFactory
 from bot.domain.requests import SparringRequest
 from bot.domain.services.roles import coordinator_participants, people_by_id
-from bot.features.identity.cards import proposal_card
-from bot.features.sparring.cards import asker_label, intro_offer_card, introduction_card, person_label, review_card
+from bot.features.sparring.cards import asker_label, intro_offer_card, introduction_card, review_card
 from bot.teams.outbox_messenger import OutboxMessenger
 from bot.texts import Catalogue, language_for
 
 log = logging.getLogger(__name__)
 
 
+class ProposalCard(Protocol):
+    """Builds the "X says to be Y: link?" card (``bot.features.identity.cards.proposal_card``)."""
+
+    def __call__(self, texts: Catalogue, language: str, proposal: LinkProposal, *, participant: Participant,
+                 person: Person) -> dict[str, Any]: ...
+
+
 class TeamsNotifications:
     """Builds each recipient's card in their language and plans it in the use case's transaction."""
 
-    def __init__(self, *, outbox: OutboxMessenger, uow_factory: UnitOfWorkFactory, texts: Catalogue):
+    def __init__(self, *, outbox: OutboxMessenger, uow_factory: UnitOfWorkFactory, texts: Catalogue,
+                 proposal_card: ProposalCard):
+        # The identity feature's card, passed in by the composition root: features never import each other.
+        self._proposal_card = proposal_card
         self._outbox = outbox
         self._uow_factory = uow_factory
         self._texts = texts
@@ -116,7 +127,7 @@ class TeamsNotifications:
             return
         coordinators = await coordinator_participants(uow)
         for coordinator in coordinators:
-            card = proposal_card(self._texts, language_for(coordinator.locale), proposal, participant=participant,
+            card = self._proposal_card(self._texts, language_for(coordinator.locale), proposal, participant=participant,
                                  person=person)
             await self._outbox.plan(uow, coordinator.id, OutgoingMessage(card=card), about=participant.id)
         if not coordinators:
