@@ -2,9 +2,11 @@
 
 A cue is a pattern over a message's normalised words: elements separated by spaces, each a set
 of alternatives separated by ``|``; an alternative matches a word itself or any inflection with
-the same Snowball stem, and ``x*`` matches every word that starts with ``x``. Elements match in
-order with at most ``GAP`` other words between them; ``^`` and ``$`` pin a pattern to the start
-or end of the message. ``{NAME}`` stands for a word group below.
+the same Snowball stem (``=x``: the word itself only), and ``x*`` matches every word that
+starts with ``x``. Elements match in order with at most ``GAP`` other words between them;
+``^`` and ``$`` pin a pattern to the start or end of the message, and a final ``+`` asks for
+more words after the match. ``{NAME}`` stands for a word group below, ``{DOC}`` for any word
+that names a document kind.
 
 Weights: 3.5-5 for wording that names the action outright, 2-3 for a strong hint. ``damp`` is
 what each of the message's *other* content words takes off: a command word in a long sentence
@@ -29,7 +31,7 @@ GROUPS = {
                "opstuur* stuur sturen versturen verstuur* aanleveren toevoegen delen deel doorsturen doorstuur* "
                "mailen submit* send hand share kwijt"),
     "DOCWORD": "document* bestand* file stuk* bijlage",
-    "REM": "herinner* reminder* herinering* seintje* melding* notificatie* notification* herinnerd",
+    "REM": "herinner* reminder* seintje* melding* notificatie* notification* herinnerd",
     "MY": "mijn my mij me",
     "ME": "mij me",
     "DEL": "verwijder* wis wissen wist gewist delete* remove* erase* vergeet vergeten schrap* wipe",
@@ -56,7 +58,9 @@ def _cues(intent: Intent, *rows: tuple[str, float, float]) -> list[Cue]:
 
 CUES: list[Cue] = [
     *_cues(Intent.ASK_QUESTION,
-           ("^vraag|question|sparringvraag", 3.0, WHOLE),  # "vraag: ..." as the command with its text
+           ("^=vraag|=question|=sparringvraag+", 3.0, WHOLE),  # "vraag: ..." as the command with its text
+           ("^=vraag|=sparringvraag|=question$", 3.0, WHOLE),  # the old command word, alone
+           ("^=vragen|=questions$", 1.9, WHOLE),  # alone, "vragen" may mean any of three: ask
            ("nieuwe|new {QUESTION}", 3.0, FRAME),
            ("{QUESTION} stellen|stel|ask", 3.0, FRAME),
            ("ik|i heb|have een|a {QUESTION}", 3.0, FRAME),
@@ -95,7 +99,8 @@ CUES: list[Cue] = [
            ("ik heb|ik gesteld|ingediend|ingestuurd", 1.0, FRAME),
            ("antwoord*|reactie|gereageerd|nieuws|news|answer* {QUESTION}", 2.0, FRAME),
            ("{QUESTION} intrekken|terugtrekken|withdraw|verwijder*|annuleer*", 3.5, FRAME),
-           ("al antwoord|answer", 2.5, FRAME)),
+           ("al antwoord|answer", 2.5, FRAME),
+           ("^=vragen|=questions$", 2.0, WHOLE)),
     *_cues(Intent.MY_REQUESTS,
            ("mijn|my verzoek*|request*", 4.0, FRAME),
            ("verzoek*|request*", 2.5, KEYWORD),
@@ -148,7 +153,9 @@ CUES: list[Cue] = [
            ("{QUESTION} open|openstaand|onbeantwoord", 3.0, FRAME),
            ("niet|nog beantwoord|opgepakt|toegewezen|answered", 2.5, FRAME),
            ("nog niemand|nobody", 2.0, FRAME),
-           ("ligt|liggen|staat|staan * open", 2.0, FRAME)),
+           ("ligt|liggen|staat|staan * open", 2.0, FRAME),
+           ("{QUESTION} ligt|liggen|wachten|wacht er|nog", 2.5, FRAME),
+           ("^=vragen|=questions$", 2.0, WHOLE)),
     *_cues(Intent.SUBMISSIONS,
            ("inzending*|submissions|submission", 3.5, FRAME),
            ("wat|wie|welke|who|what|hoeveel|overzicht * ingestuurd|ingeleverd|binnengekomen|binnen|ontvangen|"
@@ -171,7 +178,7 @@ DOCUMENT_WORDS: dict[str, tuple[str, ...]] = {
                         "evaluatie formulier", "evaluatie", "evaluation form", "evaluation format", "evaluation"),
     "ambitiebrief": ("ambitiebrief", "ambitiebrieven", "ambitie brief", "intentiebrief", "ambition letter",
                      "letter of ambition", "ambition"),
-    "accountplan": ("accountplan", "accountplannen", "account plan", "acountplan"),
+    "accountplan": ("accountplan", "accountplannen", "account plan"),
     "kostenberekening": ("kostenberekening", "kostenberekeningen", "kosten berekening", "berekening van de kosten",
                          "berekening", "offerte", "offertes", "factuur", "facturen", "begroting", "cost calculation",
                          "calculation", "quote", "invoice"),

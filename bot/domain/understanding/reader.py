@@ -86,6 +86,7 @@ class _Pattern:
     elements: tuple[_Element, ...]
     start: bool
     end: bool
+    more: bool  # something must follow the match ("vraag: ...", not "vraag" alone)
 
     def match(self, tokens: Sequence[_Token]) -> tuple[int, ...] | None:
         """The positions the pattern covers, earliest match first, or ``None``."""
@@ -100,7 +101,8 @@ class _Pattern:
         if position >= len(tokens) or not self.elements[number].matches(tokens[position]):
             return None
         if number == len(self.elements) - 1:
-            return (position,) if not self.end or position == len(tokens) - 1 else None
+            last = position == len(tokens) - 1
+            return None if (self.end and not last) or (self.more and last) else (position,)
         for following in range(position + 1, min(len(tokens), position + 2 + lexicon.GAP)):
             rest = self._from(tokens, number + 1, following)
             if rest is not None:
@@ -109,16 +111,17 @@ class _Pattern:
 
 
 def _compile(pattern: str) -> _Pattern:
-    start, end = pattern.startswith("^"), pattern.endswith("$")
+    start, end, more = pattern.startswith("^"), pattern.endswith("$"), pattern.endswith("+")
     elements = []
-    for part in pattern.strip("^$").split():
+    for part in pattern.strip("^$+").split():
         if part.startswith("{") and part.endswith("}") and part[1:-1] in lexicon.GROUPS:
             part = "|".join(lexicon.GROUPS[part[1:-1]].split())
         alternatives = part.split("|")
-        words = frozenset(a for a in alternatives if not a.endswith("*") and a != "{DOC}")
-        elements.append(_Element(words, frozenset(stem(w) for w in words if len(w) > 3),
+        words = frozenset(a.lstrip("=") for a in alternatives if not a.endswith("*") and a != "{DOC}")
+        stemmed = frozenset(stem(a) for a in alternatives if a[0] != "=" and not a.endswith("*") and len(a) > 3)
+        elements.append(_Element(words, stemmed,
                                  tuple(a[:-1] for a in alternatives if a.endswith("*")), "{DOC}" in alternatives))
-    return _Pattern(tuple(elements), start, end)
+    return _Pattern(tuple(elements), start, end, more)
 
 
 class Understander:
@@ -148,8 +151,10 @@ class Understander:
         domain = {key for key in thesaurus.keys if " " not in key} | {stem(w) for w in lexicon.DOMAIN_WORDS}
         self._domain = frozenset(domain)
         self._splitter = CompoundSplitter(domain)
-        targets = {w for pattern in lexicon.CUES for w in re.findall(r"[a-z][a-z'-]*", pattern.pattern)}
-        targets |= {w for words in lexicon.GROUPS.values() for w in re.findall(r"[a-z][a-z'-]*", words)}
+        written = " ".join([cue.pattern for cue in lexicon.CUES] + list(lexicon.GROUPS.values()))
+        targets = set(re.findall(r"[a-z][a-z'-]*", written))
+        # A prefix ("voorbeeld*") stands for its inflections, and those are what people mistype.
+        targets |= {p + ending for p in re.findall(r"([a-z]+)\*", written) for ending in ("en", "s", "e", "ingen")}
         targets |= {w for entries in lexicon.DOCUMENT_WORDS.values() for e in entries for w in normalise(e).split()}
         targets |= lexicon.GREETINGS | lexicon.THANKS | {w for p in lexicon.CANCEL_PHRASES for w in p.split()}
         targets = {t for t in targets if t not in {"doc", "groups"}}

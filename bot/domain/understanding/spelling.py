@@ -14,6 +14,7 @@ from functools import lru_cache
 from itertools import combinations
 
 SHORTEST = 4  # "stp" or "hlp" are too short to tell from other words
+FAMILY = 6  # targets that share this many first letters are forms of one word
 LONG = 8  # from this length two edits are still one word ("herineringen", "dedlines")
 
 
@@ -87,7 +88,9 @@ class SpellingCorrector:
         if not best:
             return word
         best.sort()
-        # Two targets equally close: guessing could turn a word into the wrong command.
-        if len(best) > 1 and best[0][0] == best[1][0]:
+        # Two targets equally close: guessing could turn a word into the wrong command, unless
+        # both are forms of one word ("herinneringen", "herinnering") and so mean the same.
+        tied = [candidate for found, candidate in best if found == best[0][0]]
+        if len({candidate[:FAMILY] for candidate in tied}) > 1:
             return word
         return best[0][1]

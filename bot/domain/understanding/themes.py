@@ -17,6 +17,7 @@ THEME_WORDS: Mapping[str, str] = {
     "factsheet": "factsheet infographic cijfers bereikcijfers feitenblad onepager quotes",
 }
 MIN_LEAD = 0.5  # the best theme must beat the next by this much, or the bot asks
+WHOLE = 0.8  # words and their synonyms; a compound's part ("school" in "schoolbestuur") says too little
 
 
 class ThemeGuesser:
@@ -33,13 +34,13 @@ class ThemeGuesser:
         self._profiles: list[tuple[str, frozenset[str]]] = []
         for theme in themes:
             words = THEME_WORDS.get(theme.strip().lower(), theme)
-            features = frozenset(analyser.analyse(words).weights)
+            features = frozenset(f for f, w in analyser.analyse(words).weights.items() if w >= WHOLE)
             if theme.strip().lower() not in {"overig", "other", "anders"} and features:
                 self._profiles.append((theme, features))
 
     def guess(self, text: str) -> str | None:
         """The theme a question is most about, or ``None`` when no theme clearly leads."""
-        weights = self._analyser.analyse(text).weights
+        weights = {f: w for f, w in self._analyser.analyse(text).weights.items() if w >= WHOLE}
         scored = sorted(((sum(w for f, w in weights.items() if f in features), theme)
                          for theme, features in self._profiles), reverse=True)
         if not scored or scored[0][0] <= 0:
