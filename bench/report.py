@@ -85,6 +85,8 @@ def write(results: dict[str, Any], out: Path) -> Path:
         sections += _fanout_section(results["fanout"], plots, targets)
     if results.get("routing"):
         sections += _routing_section(results["routing"], plots, targets)
+    if results.get("understanding"):
+        sections += _understanding_section(results["understanding"], targets)
     if turns:
         sections += _memory_section(turns, plots, targets)
     lines = ["# Benchmarks", "",
@@ -287,6 +289,19 @@ def _routing_section(runs: list[dict[str, Any]], plots: Path, targets: list[tupl
               {"p50": [r["p50_ms"] for r in runs], "p99": [r["p99_ms"] for r in runs]}, unit="ms", target=5)
     lines += ["", "![routing latency](bench/routing_latency.png)", ""]
     return lines
+
+
+def _understanding_section(run: dict[str, Any], targets: list[tuple[str, str, str]]) -> list[str]:
+    targets.append(("understanding p99 <= 2 ms CPU a message", f"{run['p99_ms']} ms", _mark(run["p99_ms"] <= 2)))
+    return ["## 3b. Understanding", "",
+            "`Understander.understand` (bot/domain/understanding) on every utterance of the development set "
+            "(tests/data/understanding), each role in turn, from a warm understander; `bench/understanding.py`. "
+            "Thread CPU time per message, because wall-clock time on the shared 2-core machine follows the "
+            "other work on it.", "",
+            "| messages | build ms (CPU) | p50 ms | p99 ms | max ms | memory MB (tracemalloc, build) |",
+            "|---|---|---|---|---|---|",
+            f"| {run['messages']} | {run['build_ms']} | {run['p50_ms']} | {run['p99_ms']} | {run['max_ms']} | "
+            f"{run['memory_mb']} |", ""]
 
 
 def _memory_section(turns: dict[str, Any], plots: Path, targets: list[tuple[str, str, str]]) -> list[str]:

@@ -1,4 +1,4 @@
-"""The ``sparringbot`` command line: serve, db upgrade/backup, directory import, manifest, route.
+"""The ``sparringbot`` command line: serve, db upgrade/backup, directory import, manifest, route, understand.
 
 Heavy modules (botbuilder, aiohttp, SQLAlchemy) are imported inside the subcommands that need
 them, so ``sparringbot route`` starts fast.
@@ -62,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     route.add_argument("--directory", type=Path, required=True)
     route.add_argument("--questions", type=Path, required=True)
     route.add_argument("--top", type=int, default=3)
+
+    understand = sub.add_parser("understand", help="read typed messages into intents and slots (offline)")
+    understand.add_argument("--utterances", type=Path, required=True, help='JSON Lines: {"id", "text", "role"?}')
     return parser
 
 
@@ -70,6 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "route":
         return _route(args)
+    if args.command == "understand":
+        from bot.cli.understand import run_understand
+
+        return run_understand(args.utterances, sys.stdout, sys.stderr)
     if args.command == "directory" and args.directory_command == "check":
         return _directory_check(args.file)
     if args.command == "manifest":
