@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import os
@@ -57,9 +58,8 @@ from bot.web.routes import request_id_middleware, setup_routes
 from dialogs.question_dialog import QuestionDialog
 from dialogs.runner import DialogRunner
 from storage.bot_state import SqlStorage
-from storage.db import create_engine, create_sessionmaker
+from storage.database import open_database
 from storage.local_file_store import LocalFileStore
-from storage.unit_of_work import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -97,11 +97,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
 
 async def _components(app: web.Application, *, settings: Settings, clock: Clock,
                       resolver: HostResolver | None) -> AsyncIterator[None]:
-    engine = create_engine(settings.database_url)
-    sessions = create_sessionmaker(engine)
-
-    def uow_factory() -> SqlUnitOfWork:
-        return SqlUnitOfWork(sessions)
+    # The database opens here and closes last, when the app is cleaned up (storage.database).
+    closing = contextlib.AsyncExitStack()
+    database = await closing.enter_async_context(open_database(settings.database_url))
+    engine, sessions, uow_factory = database.engine, database.sessions, database.unit_of_work
 
     texts = Catalogue.load()
     # Bot state goes through the same units of work as every repository (issue 17: one way to the database).
@@ -200,7 +199,7 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
         await _stop_within(background, BACKGROUND_STOP_SECONDS)
         await fetcher.close()
         await connector_http.close()
-        await engine.dispose()
+        await closing.aclose()
 
 
 async def _stop_background(app: web.Application) -> None:

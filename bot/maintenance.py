@@ -13,9 +13,8 @@ from bot.domain.clock import SystemClock
 from bot.domain.errors import DirectoryFileError
 from bot.domain.models import Directory
 from bot.domain.services.directory_import import directory_is_empty, import_directory
-from storage.db import create_engine, create_sessionmaker
+from storage.database import open_database
 from storage.migrate import current_revision, upgrade
-from storage.unit_of_work import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -28,41 +27,28 @@ def sample_directory() -> Directory:
 
 async def prepare_database(settings: Settings, *, load_sample: bool) -> None:
     """Apply migrations and, when asked and the directory is empty, import the sample."""
-    engine = create_engine(settings.database_url)
-    try:
-        await upgrade(engine)
-        if load_sample:
-            sessions = create_sessionmaker(engine)
-
-            def uow_factory() -> SqlUnitOfWork:
-                return SqlUnitOfWork(sessions)
-
-            if await directory_is_empty(uow_factory):
-                result = await import_directory(uow_factory, SystemClock(), sample_directory(),
-                                                trusted_tenants=settings.trusted_tenants)
-                log.info("empty directory: imported the sample programme (%d people)", result.added)
-    finally:
-        await engine.dispose()
+    async with open_database(settings.database_url) as database:
+        await upgrade(database.engine)
+        if load_sample and await directory_is_empty(database.unit_of_work):
+            result = await import_directory(database.unit_of_work, SystemClock(), sample_directory(),
+                                            trusted_tenants=settings.trusted_tenants)
+            log.info("empty directory: imported the sample programme (%d people)", result.added)
 
 
 async def db_upgrade(settings: Settings) -> int:
     """``sparringbot db upgrade``."""
-    engine = create_engine(settings.database_url)
-    try:
-        await upgrade(engine)
-        print(f"database {redact_url(settings.database_url)} is at revision {await current_revision(engine)}")
-    finally:
-        await engine.dispose()
+    async with open_database(settings.database_url) as database:
+        await upgrade(database.engine)
+        revision = await current_revision(database.engine)
+    print(f"database {redact_url(settings.database_url)} is at revision {revision}")
     return 0
 
 
 async def db_current(settings: Settings) -> int:
     """``sparringbot db current``."""
-    engine = create_engine(settings.database_url)
-    try:
-        print(await current_revision(engine) or "empty (run `sparringbot db upgrade`)")
-    finally:
-        await engine.dispose()
+    async with open_database(settings.database_url) as database:
+        revision = await current_revision(database.engine)
+    print(revision or "empty (run `sparringbot db upgrade`)")
     return 0
 
 
@@ -73,14 +59,10 @@ async def directory_import(settings: Settings, path: Path) -> int:
     except DirectoryFileError as error:
         print(refusal_message(path, error), file=sys.stderr)
         return 2
-    engine = create_engine(settings.database_url)
-    try:
-        await upgrade(engine)
-        sessions = create_sessionmaker(engine)
-        result = await import_directory(lambda: SqlUnitOfWork(sessions), SystemClock(), directory,
+    async with open_database(settings.database_url) as database:
+        await upgrade(database.engine)
+        result = await import_directory(database.unit_of_work, SystemClock(), directory,
                                         trusted_tenants=settings.trusted_tenants)
-    finally:
-        await engine.dispose()
     print(f"imported {path}: {result.added} added, {result.updated} updated, "
           f"{result.unchanged} unchanged, {result.deactivated} deactivated")
     return 0

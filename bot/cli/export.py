@@ -7,21 +7,16 @@ from pathlib import Path
 from bot.config import Settings
 from bot.domain.services.exports import ExportService
 from bot.maintenance import prepare_database
-from storage.db import create_engine, create_sessionmaker
-from storage.unit_of_work import SqlUnitOfWork
+from storage.database import open_database
 
 
 async def export(settings: Settings, *, what: str, fmt: str, out: Path) -> int:
     """Write the submissions or the cost splits as CSV (Dutch Excel: ``;``) or XLSX."""
     await prepare_database(settings, load_sample=False)
-    engine = create_engine(settings.database_url)
-    try:
-        sessions = create_sessionmaker(engine)
-        service = ExportService(uow_factory=lambda: SqlUnitOfWork(sessions), zone=settings.zone)
+    async with open_database(settings.database_url) as database:
+        service = ExportService(uow_factory=database.unit_of_work, zone=settings.zone)
         count = len(await service.rows(what)) - 1
         _, _, data = await service.build(what, fmt)
-    finally:
-        await engine.dispose()
     out.write_bytes(data)
     print(f"wrote {count} {what} to {out}")
     return 0

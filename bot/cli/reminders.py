@@ -36,18 +36,14 @@ async def list_planned(settings: Settings) -> int:
     from sqlalchemy import select
 
     from bot.domain.localtime import format_moment
-    from storage.db import create_engine, create_sessionmaker
+    from storage.database import open_database
     from storage.tables import OutboxRow, ParticipantRow
 
     await prepare_database(settings, load_sample=False)
-    engine = create_engine(settings.database_url)
-    try:
-        async with create_sessionmaker(engine)() as session:
-            rows = (await session.execute(
-                select(OutboxRow, ParticipantRow.name).join(ParticipantRow, OutboxRow.recipient_id == ParticipantRow.id)
-                .order_by(OutboxRow.due_at, OutboxRow.id).limit(500))).all()
-    finally:
-        await engine.dispose()
+    async with open_database(settings.database_url) as database, database.sessions() as session:
+        rows = (await session.execute(
+            select(OutboxRow, ParticipantRow.name).join(ParticipantRow, OutboxRow.recipient_id == ParticipantRow.id)
+            .order_by(OutboxRow.due_at, OutboxRow.id).limit(500))).all()
     if not rows:
         print("nothing planned")
     for row, name in rows:

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.cli import main as cli
 from bot.cli.backup import BackupError, backup_sqlite
-from bot.cli.main import main as cli
 from tests import activities as build
 from tests.e2e.test_http_sparring import ask, introduce_people, post
 from tests.security.helpers import app_client, make_settings

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli.main import main as cli
+from bot.cli import main as cli
 from tests import activities as build
 from tests.security.helpers import app_client, make_settings
 
