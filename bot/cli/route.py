@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from bot.cli.line_files import read_line_file
 from bot.directory_file import load_directory_file, refusal_message
 from bot.domain.errors import DirectoryFileError
 from bot.domain.routing import Preference, Router, load_thesaurus
@@ -46,16 +47,8 @@ def run_route(directory: Path, questions: Path, top: int, out: TextIO, err: Text
     except DirectoryFileError as error:
         print(refusal_message(directory, error), file=err)
         return 2
-    try:
-        lines = questions.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        print(f"{questions}: cannot read the file ({error})", file=err)
-        return 2
-    parsed, problems = _parse_lines(lines)
-    if problems:
-        print(f"{questions}: refused, nothing routed:", file=err)
-        for problem in problems:
-            print(f"  - {problem}", file=err)
+    parsed = read_line_file(questions, parse=_parse_lines, refused="nothing routed", err=err)
+    if parsed is None:
         return 2
     router = Router(people, load_thesaurus())
     for question in parsed:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from bot.cli.line_files import read_line_file
 from bot.domain.understanding import ROLES, Understander
 from bot.teams.typed_input import MAX_TYPED_CHARS
 
@@ -36,16 +37,8 @@ def run_understand(utterances: Path, out: TextIO, err: TextIO) -> int:
     Returns:
         0 on success; 2 for a file that cannot be read or has a bad line (nothing printed on ``out``).
     """
-    try:
-        lines = utterances.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        print(f"{utterances}: cannot read the file ({error})", file=err)
-        return 2
-    parsed, problems = _parse_lines(lines)
-    if problems:
-        print(f"{utterances}: refused, nothing understood:", file=err)
-        for problem in problems:
-            print(f"  - {problem}", file=err)
+    parsed = read_line_file(utterances, parse=_parse_lines, refused="nothing understood", err=err)
+    if parsed is None:
         return 2
     understander = Understander()
     for utterance in parsed:
