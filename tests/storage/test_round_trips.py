@@ -1,0 +1,83 @@
+"""What a unit of work costs in trips to SQLite: each is a hop through aiosqlite's thread.
+
+The counts come from SQLite's own connection: a ``sqlite3.Connection`` subclass (the public
+``factory`` argument of ``sqlite3.connect``) that counts the calls the driver makes on it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event, select
+
+from storage.database import open_database
+from storage.migrate import upgrade
+from storage.tables import BotStateRow
+
+STATE = BotStateRow.__table__
+ROW = STATE.insert().values(key="k", data={}, e_tag="t", updated_at=datetime(2026, 3, 3, tzinfo=UTC))
+CALLS: Counter[str] = Counter()
+
+
+class CountingConnection(sqlite3.Connection):
+    """SQLite's connection, counting commits, rollbacks and cursors as the driver asks for them."""
+
+    def commit(self) -> None:
+        CALLS["commit"] += 1
+        super().commit()
+
+    def rollback(self) -> None:
+        CALLS["rollback"] += 1
+        super().rollback()
+
+    def cursor(self, *args: Any, **kwargs: Any) -> sqlite3.Cursor:
+        CALLS["cursor"] += 1
+        return super().cursor(*args, **kwargs)
+
+
+@pytest.fixture
+async def database(tmp_path: Path):  # type: ignore[no-untyped-def]
+    async with open_database(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}") as database:
+        def counting(_dialect, _record, _cargs, cparams) -> None:  # type: ignore[no-untyped-def]
+            cparams["factory"] = CountingConnection
+
+        event.listen(database.engine.sync_engine, "do_connect", counting)
+        await upgrade(database.engine)
+        async with database.unit_of_work() as uow:  # the one connection is open and set up
+            await uow.statements.execute(select(STATE.c.key))
+        CALLS.clear()
+        yield database
+
+
+async def test_a_committed_unit_of_work_is_not_rolled_back_as_well(database):  # type: ignore[no-untyped-def]
+    async with database.unit_of_work() as uow:
+        await uow.statements.execute(ROW)
+        await uow.commit()
+    assert CALLS["commit"] == 1
+    assert CALLS["rollback"] == 0  # was 1: the pool's reset-on-return rolled back a finished transaction
+
+
+async def test_a_unit_of_work_left_without_commit_rolls_back_once(database):  # type: ignore[no-untyped-def]
+    async with database.unit_of_work() as uow:
+        await uow.statements.execute(ROW)
+    assert CALLS["rollback"] == 1  # was 2: the unit of work's own, then the pool's once more
+    async with database.unit_of_work() as uow:  # nothing was kept, and the write lock is free again
+        assert (await uow.statements.execute(select(STATE.c.key))).all() == []
+        await uow.statements.execute(ROW)
+        await uow.commit()
+
+
+async def test_a_connection_returned_inside_a_transaction_is_rolled_back(database):  # type: ignore[no-untyped-def]
+    # Raw SQL past SQLAlchemy's bookkeeping: only SQLite knows a transaction is open.
+    async with database.engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        await raw.driver_connection.execute("BEGIN IMMEDIATE")
+    assert CALLS["rollback"] >= 1
+    async with database.unit_of_work() as uow:  # the write lock was given back
+        await uow.statements.execute(ROW)
+        await uow.commit()
