@@ -152,7 +152,18 @@ def _sqlite_reset(dbapi_connection, record, state) -> None:  # type: ignore[no-u
         dbapi_connection.rollback()
 
 
+# The execution option that marks a read-only unit of work's connection (see storage.unit_of_work).
+READ_ONLY = "sparringbot_read_only"
+
+
 def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
+    # A read-only unit of work sends no BEGIN: each of its SELECTs is a transaction of its own and
+    # sees what was committed when it started, as every statement does on PostgreSQL (READ COMMITTED),
+    # so no code can count on more. The BEGIN took three trips through aiosqlite's thread (cursor,
+    # execute, close) and the write lock, for a unit of work that never writes (it cannot: see
+    # SqlUnitOfWork). Its rollback at the end is then a no-op in SQLite.
+    if connection.get_execution_options().get(READ_ONLY):
+        return
     # IMMEDIATE takes the write lock up front (retried while another process holds it). A deferred
     # transaction that read first and writes later fails at once with "database is locked"
     # when another connection committed in between; SQLite cannot upgrade a stale snapshot.

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select
 
+from storage.bot_state import SqlStorage
 from storage.database import open_database
 from storage.migrate import upgrade
 from storage.tables import BotStateRow
@@ -24,8 +25,15 @@ ROW = STATE.insert().values(key="k", data={}, e_tag="t", updated_at=datetime(202
 CALLS: Counter[str] = Counter()
 
 
+SQL: list[str] = []
+
+
 class CountingConnection(sqlite3.Connection):
     """SQLite's connection, counting commits, rollbacks and cursors as the driver asks for them."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.set_trace_callback(SQL.append)  # every statement SQLite runs, BEGIN included
 
     def commit(self) -> None:
         CALLS["commit"] += 1
@@ -51,6 +59,7 @@ async def database(tmp_path: Path):  # type: ignore[no-untyped-def]
         async with database.unit_of_work() as uow:  # the one connection is open and set up
             await uow.statements.execute(select(STATE.c.key))
         CALLS.clear()
+        SQL.clear()
         yield database
 
 
@@ -81,3 +90,13 @@ async def test_a_connection_returned_inside_a_transaction_is_rolled_back(databas
     async with database.unit_of_work() as uow:  # the write lock was given back
         await uow.statements.execute(ROW)
         await uow.commit()
+
+
+async def test_loading_bot_state_is_one_select_and_no_transaction(database):  # type: ignore[no-untyped-def]
+    storage = SqlStorage(database.sessions, dialect="sqlite")
+    await storage.write({"conv": {"v": 1}})
+    CALLS.clear()
+    SQL.clear()
+    assert (await storage.read(["conv"]))["conv"]["v"] == 1
+    assert [statement.split()[0] for statement in SQL] == ["SELECT"]  # was BEGIN IMMEDIATE, SELECT, ROLLBACK
+    assert CALLS["cursor"] == 1  # was 2: one more cursor (and trips) for the BEGIN
