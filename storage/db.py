@@ -154,6 +154,17 @@ def _sqlite_reset(dbapi_connection, record, state) -> None:  # type: ignore[no-u
 
 # The execution option that marks a read-only unit of work's connection (see storage.unit_of_work).
 READ_ONLY = "sparringbot_read_only"
+_READ_ONLY_OPTIONS = {
+    "sqlite": {READ_ONLY: True},  # _sqlite_begin sends no BEGIN
+    # asyncpg in autocommit sends no BEGIN and no ROLLBACK: two round trips fewer. Each SELECT
+    # sees what was committed when it started, as it does in a READ COMMITTED transaction.
+    "postgresql": {READ_ONLY: True, "isolation_level": "AUTOCOMMIT"},
+}
+
+
+def read_only_options(dialect: str) -> dict[str, object]:
+    """The execution options of a read-only unit of work's connection on ``dialect``."""
+    return _READ_ONLY_OPTIONS.get(dialect, {READ_ONLY: True})
 
 
 def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]

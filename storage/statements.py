@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ClauseElement
 
-from storage.db import READ_ONLY
+from storage.db import read_only_options
 
 
 class Rows(Sequence[Any]):
@@ -95,8 +95,8 @@ class SessionStatements:
                 raise ReadOnlyError("a read-only unit of work runs SELECT statements only")
             # The option reaches the connection before its transaction begins (storage.db's "begin"
             # event reads it); once the session has its connection, that connection already carries it.
-            connection = await session.connection(
-                execution_options=None if session.in_transaction() else {READ_ONLY: True})
+            connection = await session.connection(execution_options=None if session.in_transaction()
+                                                  else read_only_options(session.bind.dialect.name))
         else:
             if session.new or session.dirty or session.deleted:
                 await session.flush()

@@ -100,3 +100,31 @@ async def test_loading_bot_state_is_one_select_and_no_transaction(database):  # 
     assert (await storage.read(["conv"]))["conv"]["v"] == 1
     assert [statement.split()[0] for statement in SQL] == ["SELECT"]  # was BEGIN IMMEDIATE, SELECT, ROLLBACK
     assert CALLS["cursor"] == 1  # was 2: one more cursor (and trips) for the BEGIN
+
+
+async def test_loading_bot_state_on_either_database_runs_only_its_select(database_url):  # type: ignore[no-untyped-def]
+    # What the server (or SQLite) is sent, from the driver: SQLite's trace, asyncpg's query logger.
+    sent: list[str] = []
+    async with open_database(database_url) as opened:
+        def listen(_dialect, _record, _cargs, cparams) -> None:  # type: ignore[no-untyped-def]
+            cparams["factory"] = CountingConnection
+
+        def log_queries(_dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
+            record.driver_connection.add_query_logger(lambda query: sent.append(query.query))
+
+        if opened.engine.dialect.name == "sqlite":
+            event.listen(opened.engine.sync_engine, "do_connect", listen)
+        else:
+            event.listen(opened.engine.sync_engine, "connect", log_queries)
+        await upgrade(opened.engine)
+        storage = SqlStorage(opened.sessions, dialect=opened.engine.dialect.name)
+        await storage.write({"conv": {"v": 1}})
+        SQL.clear()
+        sent.clear()
+        assert (await storage.read(["conv"]))["conv"]["v"] == 1
+    if opened.engine.dialect.name == "sqlite":
+        assert [statement.split()[0] for statement in SQL] == ["SELECT"]  # was BEGIN IMMEDIATE, SELECT, ROLLBACK
+    else:
+        # asyncpg logs its simple queries (transaction control), not the prepared SELECT; the write's
+        # COMMIT may be reported after the list was cleared.
+        assert [query for query in sent if not query.startswith("COMMIT")] == []  # was BEGIN;, ROLLBACK;
