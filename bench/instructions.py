@@ -96,7 +96,7 @@ def _measure(name: str, start: Any, connector: processes.Process, keys: list[str
 
 
 def run_instructions(work: Path, *, participants: int = 10, count: int = 140, seeded: int = 10_000,
-                     agents_python: Path | None = None) -> list[Count]:
+                     agents_python: Path | None = None, echo: bool = True) -> list[Count]:
     """Count instructions per turn for ``serve`` on SQLite, the stock echo bot and the Agents SDK echo bot.
 
     Args:
@@ -105,6 +105,7 @@ def run_instructions(work: Path, *, participants: int = 10, count: int = 140, se
         count: Turns counted per bot (a multiple of the script's 7 steps is fair to all).
         seeded: Participants and requests in the database beforehand, as in the turn benchmark.
         agents_python: The Python of the Agents SDK peer's environment; without it the peer is not counted.
+        echo: Count the stock echo bot too (its count does not change with ours and takes the longest).
     """
     connector = processes.start_connector()
     try:
@@ -115,9 +116,10 @@ def run_instructions(work: Path, *, participants: int = 10, count: int = 140, se
             _measure("sqlite", lambda w: processes.start_serve(url, work / "sqlite", wrapper=w,
                                                                 start_timeout=START_TIMEOUT),
                      connector, [f"s{i}" for i in range(participants)], count, work / "sqlite.callgrind"),
-            _measure("echo", lambda w: processes.start_echo(work, wrapper=w, start_timeout=START_TIMEOUT),
-                     connector, [f"e{i}" for i in range(participants)], count, work / "echo.callgrind"),
         ]
+        if echo:
+            counts.append(_measure("echo", lambda w: processes.start_echo(work, wrapper=w, start_timeout=START_TIMEOUT),
+                     connector, [f"e{i}" for i in range(participants)], count, work / "echo.callgrind"))
         if agents_python is not None:
             counts.append(_measure(
                 "agents", lambda w: processes.start_agents(work, agents_python, wrapper=w,
@@ -135,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--participants", type=int, default=10)
     parser.add_argument("--seeded", type=int, default=10_000)
     parser.add_argument("--no-peer", action="store_true", help="leave the Agents SDK echo bot out")
+    parser.add_argument("--no-echo", action="store_true", help="leave the stock echo bot out")
     args = parser.parse_args(argv)
     if not available():
         print("valgrind (callgrind) is not installed")
@@ -143,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         peer = None if args.no_peer else processes.agents_python()
         counts = run_instructions(work, participants=args.participants, count=args.turns, seeded=args.seeded,
-                                  agents_python=peer)
+                                  agents_python=peer, echo=not args.no_echo)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     for count in counts:

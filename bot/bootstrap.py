@@ -101,6 +101,9 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
     closing = contextlib.AsyncExitStack()
     database = await closing.enter_async_context(open_database(settings.database_url))
     engine, sessions, uow_factory = database.engine, database.sessions, database.unit_of_work
+    # Use cases that only read (the sender's lookup on every turn, the recipient of every send, the
+    # programme's themes) take read-only units of work: no BEGIN and no write lock (storage.unit_of_work).
+    reads = database.read_only_unit_of_work
 
     texts = Catalogue.load()
     # Bot state goes through the same units of work as every repository (issue 17: one way to the database).
@@ -109,7 +112,8 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
     connector_http = ConnectorHttp()
     adapter = create_adapter(settings, ConnectorPool(connector_http))
     adapter.on_turn_error = make_turn_error_handler(texts)
-    messenger = TeamsMessenger(adapter=adapter, app_id=settings.app_id, uow_factory=uow_factory, clock=clock)
+    messenger = TeamsMessenger(adapter=adapter, app_id=settings.app_id, uow_factory=uow_factory, clock=clock,
+                               reads=reads)
     wake = asyncio.Event()
     queued = OutboxMessenger(uow_factory=uow_factory, clock=clock, wake=wake)
     schedule = ScheduleService(uow_factory=uow_factory, clock=clock, zone=settings.zone)
@@ -134,7 +138,7 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
     notifications = TeamsNotifications(outbox=queued, uow_factory=uow_factory, texts=texts,
                                        proposal_card=proposal_card)
     # Display-name look-alikes become proposals on the coordinators' cards (bot.domain.linking).
-    participants = ParticipantService(uow_factory, clock, link_notifications=notifications,
+    participants = ParticipantService(uow_factory, clock, reads=reads, link_notifications=notifications,
                                       trusted_tenants=settings.trusted_tenants)
     sparring_service = SparringService(uow_factory=uow_factory, clock=clock, notifications=notifications,
                                        suggest=Matcher(load_thesaurus()),
@@ -142,7 +146,7 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
     runner = DialogRunner(conversation_state)
     sparring = SparringHandlers(service=sparring_service, texts=texts, runner=runner, messenger=messenger,
                                 conversation_state=conversation_state, uow_factory=uow_factory, clock=clock,
-                                notifications=notifications)
+                                notifications=notifications, reads=reads)
     runner.add(QuestionDialog(texts=texts, themes=sparring.themes, submit=sparring.submit_draft,
                               confirm_card=functools.partial(confirm_card, texts)))
     roles = Roles(uow_factory)

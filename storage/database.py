@@ -27,6 +27,10 @@ class Database:
         """A new unit of work (one transaction per use case); this is the ``UnitOfWorkFactory``."""
         return SqlUnitOfWork(self.sessions)
 
+    def read_only_unit_of_work(self) -> SqlUnitOfWork:
+        """A new unit of work that only reads (see ``SqlUnitOfWork``); a ``UnitOfWorkFactory`` too."""
+        return SqlUnitOfWork(self.sessions, read_only=True)
+
 
 @asynccontextmanager
 async def open_database(database_url: str) -> AsyncIterator[Database]:

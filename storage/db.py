@@ -55,8 +55,9 @@ def create_engine(database_url: str) -> AsyncEngine:
         path = make_url(database_url).database
         if not path or path == ":memory:":
             raise ValueError("SQLite needs a database file (a path in DATABASE_URL)")
-        engine = create_async_engine(database_url, pool_size=1, max_overflow=0,
+        engine = create_async_engine(database_url, pool_size=1, max_overflow=0, pool_reset_on_return=None,
                                      connect_args={"timeout": SQLITE_LOCK_TIMEOUT_SECONDS})
+        event.listen(engine.sync_engine, "reset", _sqlite_reset)
         event.listen(engine.sync_engine, "do_connect", _create_file_private(path))
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
@@ -135,7 +136,45 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
+def _sqlite_reset(dbapi_connection, record, state) -> None:  # type: ignore[no-untyped-def]
+    # The pool's own reset-on-return (turned off for SQLite) sends a ROLLBACK for every connection
+    # returned, even one whose unit of work just committed or rolled back: one more trip through
+    # aiosqlite's thread per unit of work, for nothing. SQLAlchemy's documented "custom reset"
+    # recipe (pool_reset_on_return=None and this "reset" event) rolls back only a connection that
+    # is still in a transaction, as SQLite itself reports (aiosqlite's in_transaction, no trip).
+    if state.transaction_was_reset or not state.asyncio_safe:
+        return  # already rolled back, or being thrown away outside the event loop (then SQLite rolls back)
+    try:
+        idle = not record.driver_connection.in_transaction
+    except Exception:  # a broken connection: roll back as the pool would, which reports it
+        idle = False
+    if not idle:
+        dbapi_connection.rollback()
+
+
+# The execution option that marks a read-only unit of work's connection (see storage.unit_of_work).
+READ_ONLY = "sparringbot_read_only"
+_READ_ONLY_OPTIONS = {
+    "sqlite": {READ_ONLY: True},  # _sqlite_begin sends no BEGIN
+    # asyncpg in autocommit sends no BEGIN and no ROLLBACK: two round trips fewer. Each SELECT
+    # sees what was committed when it started, as it does in a READ COMMITTED transaction.
+    "postgresql": {READ_ONLY: True, "isolation_level": "AUTOCOMMIT"},
+}
+
+
+def read_only_options(dialect: str) -> dict[str, object]:
+    """The execution options of a read-only unit of work's connection on ``dialect``."""
+    return _READ_ONLY_OPTIONS.get(dialect, {READ_ONLY: True})
+
+
 def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
+    # A read-only unit of work sends no BEGIN: each of its SELECTs is a transaction of its own and
+    # sees what was committed when it started, as every statement does on PostgreSQL (READ COMMITTED),
+    # so no code can count on more. The BEGIN took three trips through aiosqlite's thread (cursor,
+    # execute, close) and the write lock, for a unit of work that never writes (it cannot: see
+    # SqlUnitOfWork). Its rollback at the end is then a no-op in SQLite.
+    if connection.get_execution_options().get(READ_ONLY):
+        return
     # IMMEDIATE takes the write lock up front (retried while another process holds it). A deferred
     # transaction that read first and writes later fails at once with "database is locked"
     # when another connection committed in between; SQLite cannot upgrade a stale snapshot.

@@ -14,6 +14,8 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ClauseElement
 
+from storage.db import read_only_options
+
 
 class Rows(Sequence[Any]):
     """What a statement returned: its rows and how many rows it changed.
@@ -59,6 +61,10 @@ class Rows(Sequence[Any]):
         return [row[0] for row in self._rows]
 
 
+class ReadOnlyError(RuntimeError):
+    """A read-only unit of work was asked to write (a programming error: nothing was written)."""
+
+
 class Statements(Protocol):
     """Where a repository runs its statements (its unit of work's session)."""
 
@@ -73,15 +79,28 @@ class SessionStatements:
     unflushed is flushed first, as its autoflush would before a statement of its own.
     """
 
-    def __init__(self, session: AsyncSession):
+    def __init__(self, session: AsyncSession, *, read_only: bool = False):
         self._session = session
+        self._read_only = read_only
 
     async def execute(self, statement: ClauseElement, values: Mapping[str, Any] | None = None) -> Rows:
-        """Run ``statement`` with ``values`` for its bind parameters in the unit of work's transaction."""
+        """Run ``statement`` with ``values`` for its bind parameters in the unit of work's transaction.
+
+        Raises:
+            ReadOnlyError: For anything but a SELECT in a read-only unit of work.
+        """
         session = self._session
-        if session.new or session.dirty or session.deleted:
-            await session.flush()
-        connection = await session.connection()
+        if self._read_only:
+            if not getattr(statement, "is_select", False):
+                raise ReadOnlyError("a read-only unit of work runs SELECT statements only")
+            # The option reaches the connection before its transaction begins (storage.db's "begin"
+            # event reads it); once the session has its connection, that connection already carries it.
+            connection = await session.connection(execution_options=None if session.in_transaction()
+                                                  else read_only_options(session.bind.dialect.name))
+        else:
+            if session.new or session.dirty or session.deleted:
+                await session.flush()
+            connection = await session.connection()
         result = await connection.execute(statement, dict(values) if values else None)
         rows = list(result.all()) if result.returns_rows else []
         return Rows(rows, result.rowcount)

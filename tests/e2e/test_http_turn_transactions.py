@@ -1,0 +1,58 @@
+"""What a plain turn asks of the database, through the real app: reads take no write transaction.
+
+Every transaction on SQLite costs trips through aiosqlite's thread and takes the one write lock
+that all instances share; a turn that only reads (``help``) needs neither, and a dialog answer
+needs one, for its state. Counted from SQLAlchemy's ``before_cursor_execute`` event: every
+statement the app sends, ``BEGIN IMMEDIATE`` included.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+
+from bot.components import COMPONENTS
+from tests import activities as build
+from tests.activities import member
+
+
+@pytest.fixture
+def database_url(tmp_path):  # type: ignore[no-untyped-def]
+    # SQLite only: PostgreSQL's BEGIN is asyncpg's own (tests/storage/test_round_trips.py counts it there).
+    return f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+
+
+async def turn(client, activity) -> list[str]:  # type: ignore[no-untyped-def]
+    """Post ``activity``; the first word of every statement it sent to the database."""
+    sent: list[str] = []
+
+    def record(_connection, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        sent.append(statement.split()[0].upper())
+
+    engine = client.server.app[COMPONENTS].engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = await client.post("/api/messages", json=activity)
+        assert response.status == 201, await response.text()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return sent
+
+
+async def test_a_help_turn_begins_no_transaction(bot_client, connector):  # type: ignore[no-untyped-def]
+    connector.members["a:personal-anna"] = [member("anna", name="Anna de Vries", email="anna@bieb.nl")]
+    await turn(bot_client, build.message(connector.url, "hallo", key="anna"))
+    connector.reset()
+    sent = await turn(bot_client, build.message(connector.url, "help", key="anna"))
+    assert sent == ["SELECT", "SELECT"]  # the sender, the dialog state; was BEGIN and SELECT, twice
+    assert connector.cards("a:personal-anna") or connector.texts("a:personal-anna")  # help was answered
+
+
+async def test_a_dialog_answer_begins_one_transaction_for_its_state(bot_client, connector):  # type: ignore[no-untyped-def]
+    connector.members["a:personal-anna"] = [member("anna", name="Anna de Vries", email="anna@bieb.nl")]
+    await turn(bot_client, build.message(connector.url, "hallo", key="anna"))
+    await turn(bot_client, build.message(connector.url, "vraag", key="anna"))
+    sent = await turn(bot_client, build.message(connector.url, "Hoe begin ik met de bibliotheek op school?",
+                                                key="anna"))
+    assert sent.count("BEGIN") == 1  # the state write; was four (sender, state, themes, state write)
+    assert sent[-1] == "UPDATE"  # the dialog moved on: its state was written
