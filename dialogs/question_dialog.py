@@ -64,6 +64,9 @@ class QuestionDialog(ComponentDialog):
             ``{"dialog": "question.send"}`` or ``{"dialog": "question.cancel"}``.
     """
 
+    # The confirmation card's buttons and the step they answer (``dialogs.runner.KnowsItsAnswers``).
+    BUTTONS = {"question.send": "question.confirm", "question.cancel": "question.confirm"}
+
     def __init__(self, *, texts: Catalogue, themes: ThemesProvider, submit: Submit, confirm_card: ConfirmCard):
         super().__init__(QUESTION_DIALOG)
         self._texts = texts
@@ -82,6 +85,18 @@ class QuestionDialog(ComponentDialog):
 
     def _language(self, turn_context: TurnContext) -> str:
         return language_for(turn_context.activity.locale)
+
+    def _retry(self, key: str, language: str) -> str:
+        """A step's "that does not fit" text, with the way out (help, stop) after it."""
+        return self._texts.text(key, language) + " " + self._texts.text("dialog.way_out", language)
+
+    async def is_choice(self, turn_context: TurnContext, text: str) -> bool:
+        """True when ``text`` is a theme or a preference as the choice buttons send them."""
+        wanted = " ".join(text.split()).casefold()
+        if not wanted or len(wanted) > MIN_CHOICE_ANSWER_CHARS:
+            return False
+        labels = {self._texts.text(f"preference.{p.value}", lang) for p in Preference for lang in ("nl", "en")}
+        return wanted in {label.casefold() for label in [*labels, *await self._themes()]}
 
     async def _ask_text(self, step: WaterfallStepContext) -> DialogTurnResult:
         options = step.options if isinstance(step.options, dict) else {}
@@ -105,7 +120,7 @@ class QuestionDialog(ComponentDialog):
         language = self._language(step.context)
         return await step.prompt("question.theme", PromptOptions(
             prompt=MessageFactory.text(self._texts.text("question.theme_prompt", language)),
-            retry_prompt=MessageFactory.text(self._texts.text("question.theme_retry", language)),
+            retry_prompt=MessageFactory.text(self._retry("question.theme_retry", language)),
             choices=[Choice(theme) for theme in await self._themes()], style=ListStyle.hero_card,
         ))
 
@@ -117,7 +132,7 @@ class QuestionDialog(ComponentDialog):
         language = self._language(step.context)
         return await step.prompt("question.preference", PromptOptions(
             prompt=MessageFactory.text(self._texts.text("question.preference_prompt", language)),
-            retry_prompt=MessageFactory.text(self._texts.text("question.preference_retry", language)),
+            retry_prompt=MessageFactory.text(self._retry("question.preference_retry", language)),
             choices=[Choice(self._texts.text(f"preference.{p.value}", language)) for p in Preference],
             style=ListStyle.hero_card,
         ))
@@ -130,7 +145,7 @@ class QuestionDialog(ComponentDialog):
         language = self._language(step.context)
         return await step.prompt("question.context", PromptOptions(
             prompt=MessageFactory.text(self._texts.text("question.context_prompt", language)),
-            retry_prompt=MessageFactory.text(self._texts.text("question.context_too_long", language)),
+            retry_prompt=MessageFactory.text(self._retry("question.context_too_long", language)),
         ))
 
     async def _confirm(self, step: WaterfallStepContext) -> DialogTurnResult:
@@ -140,7 +155,7 @@ class QuestionDialog(ComponentDialog):
         card = self._confirm_card(language, _draft(step.values), await self._themes())
         return await step.prompt("question.confirm", PromptOptions(
             prompt=MessageFactory.attachment(CardFactory.adaptive_card(card)),
-            retry_prompt=MessageFactory.text(self._texts.text("question.confirm_waiting", language)),
+            retry_prompt=MessageFactory.text(self._retry("question.confirm_waiting", language)),
         ))
 
     async def _finish(self, step: WaterfallStepContext) -> DialogTurnResult:
@@ -172,7 +187,7 @@ class QuestionDialog(ComponentDialog):
         problem = question_problem(text or "")
         if problem:
             language = self._language(prompt.context)
-            await prompt.context.send_activity(self._texts.text(problem, language))
+            await prompt.context.send_activity(self._retry(problem, language))
             return False
         return True
 

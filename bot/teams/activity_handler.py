@@ -216,19 +216,48 @@ class SparringBot(TeamsActivityHandler):
         if participant is not None and files_in(activity):
             await self._files.on_files(turn_context, participant)
             return
-        # A typed answer or a dialog card's button continues the dialog; other buttons start anew.
-        if (not submitted or "dialog" in submitted) and await self._runner.continue_active(turn_context):
+        if await self._inside_dialog(turn_context, language, command, submitted, typed=typed):
             return
         if submitted.get("offer") == OFFER_DECLINED and not typed:
             await turn_context.send_activity(self._texts.text("understood.offer_declined", language))
-        elif submitted and "dialog" in submitted and not typed:
-            # A dialog's button with no dialog running: the card is from a dialog that ended.
+        elif typed and command is None and await self._runner.is_old_choice(turn_context, activity.text or ""):
+            # A choice button of a dialog that is no longer running ("Netwerk & Beleid" after stop).
             await turn_context.send_activity(self._texts.text("dialog.expired", language))
         elif typed and (command is None or (command.name == "hello" and command.argument)):
             # Free text ("Deadlines?", "ik wil mijn accountplan insturen", "hallo, wat kun je?").
             await self._understand(turn_context, participant, language, activity.text or "")
         else:
             await self._run(turn_context, participant, language, command, data=submitted)
+
+    async def _inside_dialog(self, turn_context: TurnContext, language: str, command: ParsedCommand | None,
+                             submitted: dict[str, Any], *, typed: bool) -> bool:
+        """Give a running dialog what is its: typed answers and the buttons of the step now waiting.
+
+        ``help`` explains the step and asks it again (the dialog stays); a dialog card's button that
+        answers no waiting step (the dialog was stopped or that card was answered before) says the
+        card has expired. Other buttons start something new. Returns True when the turn ends here.
+        """
+        step = await self._runner.active_step(turn_context)
+        button = submitted.get("dialog") if not typed else None
+        if step is None:
+            if button is not None:
+                await turn_context.send_activity(self._texts.text("dialog.expired", language))
+                return True
+            return False
+        if typed and command is not None and command.name == "help":
+            try:
+                await turn_context.send_activity(self._texts.text(f"dialog.help.{step}", language))
+            except KeyError:  # a step without its own explanation: the question again says enough
+                log.warning("no help text for dialog step %s", step)
+            await self._runner.reprompt(turn_context)
+            return True
+        if button is not None and not await self._runner.button_fits(turn_context, str(button)):
+            await turn_context.send_activity(self._texts.text("dialog.expired_step", language))
+            await self._runner.reprompt(turn_context)
+            return True
+        if submitted and button is None and not typed:
+            return False  # another card's button: it starts something new
+        return await self._runner.continue_active(turn_context)
 
     async def _run(self, turn_context: TurnContext, participant: Participant | None, language: str,
                    command: ParsedCommand | None, *, data: dict[str, Any]) -> None:
