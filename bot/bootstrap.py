@@ -147,7 +147,8 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
                                 conversation_state=conversation_state, uow_factory=uow_factory, clock=clock,
                                 notifications=notifications)
     runner.add(QuestionDialog(texts=texts, themes=sparring.themes, submit=sparring.submit_draft,
-                              confirm_card=functools.partial(confirm_card, texts)))
+                              confirm_card=functools.partial(confirm_card, texts),
+                              suggest_theme=understander.suggest_theme))
     roles = Roles(uow_factory)
     documents_handlers = DocumentHandlers(service=documents, schedule=schedule, texts=texts,
                                           conversation_state=conversation_state, fetcher=fetcher,

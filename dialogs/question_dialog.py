@@ -33,6 +33,12 @@ Submit = Callable[[TurnContext, Draft], Awaitable[None]]
 # (language, draft, themes) -> the editable confirmation card; a feature's card, injected by the
 # composition root so that dialogs import nothing of the bot's edge.
 ConfirmCard = Callable[[str, Draft, list[str]], dict[str, Any]]
+# question -> the theme it is clearly about, or None (the understanding layer's suggestion).
+SuggestTheme = Callable[[str], str | None]
+
+
+def _no_suggestion(question: str) -> None:
+    return None
 
 
 class ShortAnswerChoicePrompt(ChoicePrompt):
@@ -62,13 +68,17 @@ class QuestionDialog(ComponentDialog):
         submit: Called with the confirmed draft.
         confirm_card: Builds the editable confirmation card; its buttons answer with
             ``{"dialog": "question.send"}`` or ``{"dialog": "question.cancel"}``.
+        suggest_theme: The theme a question is clearly about; then the theme is not asked but
+            pre-selected on the confirmation card (where it can still be changed).
     """
 
     # The confirmation card's buttons and the step they answer (``dialogs.runner.KnowsItsAnswers``).
     BUTTONS = {"question.send": "question.confirm", "question.cancel": "question.confirm"}
 
-    def __init__(self, *, texts: Catalogue, themes: ThemesProvider, submit: Submit, confirm_card: ConfirmCard):
+    def __init__(self, *, texts: Catalogue, themes: ThemesProvider, submit: Submit, confirm_card: ConfirmCard,
+                 suggest_theme: SuggestTheme = _no_suggestion):
         super().__init__(QUESTION_DIALOG)
+        self._suggest_theme = suggest_theme
         self._texts = texts
         self._themes = themes
         self._submit = submit
@@ -117,11 +127,17 @@ class QuestionDialog(ComponentDialog):
         step.values["text"] = " ".join(str(step.result).split())
         if "theme" in step.values:
             return await step.next(None)
+        themes = await self._themes()
+        suggested = (self._suggest_theme(step.values["text"]) or "").casefold()
+        clear = next((theme for theme in themes if theme.casefold() == suggested), None)
+        if clear is not None:  # clear from the question: not asked, pre-selected on the confirmation card
+            step.values["theme"] = clear
+            return await step.next(None)
         language = self._language(step.context)
         return await step.prompt("question.theme", PromptOptions(
             prompt=MessageFactory.text(self._texts.text("question.theme_prompt", language)),
             retry_prompt=MessageFactory.text(self._retry("question.theme_retry", language)),
-            choices=[Choice(theme) for theme in await self._themes()], style=ListStyle.hero_card,
+            choices=[Choice(theme) for theme in themes], style=ListStyle.hero_card,
         ))
 
     async def _ask_preference(self, step: WaterfallStepContext) -> DialogTurnResult:

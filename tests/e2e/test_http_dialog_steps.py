@@ -114,3 +114,34 @@ async def test_help_in_english(bot_client, connector):
     await bot_client.post("/api/messages", json=build.message(connector.url, "help", locale="en-US"))
     said = " ".join(connector.texts(ANNA))
     assert "You are asking a sparring question" in said
+
+
+@pytest.mark.parametrize(("question", "theme"), [
+    ("Hoe verdelen jullie de kosten van de leesconsulent tussen school en gemeente?", "Exploitatie"),
+    ("Welke bereikcijfers zetten andere bibliotheken in hun factsheet voor de gemeenteraad?", "Factsheet"),
+    ("Hoe krijg ik de wethouder en het schoolbestuur mee in ons jaarplan?", "Netwerk & Beleid"),
+    ("Wie heeft een goede offerte voor de subsidieaanvraag bij de provincie?", "Exploitatie"),
+])
+async def test_a_clear_theme_is_not_asked_and_is_preselected(bot_client, connector, question, theme):
+    await introduce_people(bot_client, connector)
+    await say(bot_client, connector, f"vraag: {question}")
+    said = answers(connector)
+    assert "Over welk thema" not in said and "Met wie" in said  # the theme step was skipped
+    await say(bot_client, connector, "Geen voorkeur")
+    await say(bot_client, connector, "nee")
+    [card] = connector.cards(ANNA)
+    assert {i["id"]: i.get("value") for i in card["body"] if i.get("id") == "theme"} == {"theme": theme}
+
+
+async def test_an_offered_question_gets_its_theme_too(bot_client, connector):
+    await introduce_people(bot_client, connector)
+    await say(bot_client, connector, "Hoe verdelen andere bibliotheken de kosten van de leesconsulent met de school?")
+    [offer] = connector.cards(ANNA)
+    await click(bot_client, connector, offer["actions"][0]["data"])
+    assert "Over welk thema" not in answers(connector) and "Met wie" in answers(connector)
+
+
+async def test_an_unclear_theme_is_asked(bot_client, connector):
+    await introduce_people(bot_client, connector)
+    await say(bot_client, connector, f"vraag: {QUESTION}")
+    assert "Over welk thema" in answers(connector)

@@ -189,6 +189,13 @@ class Understander:
         scores = self._scores(tokens, cleaned=read, greeted=greeted, role=role)
         return self._decide(scores, tokens, cleaned=cleaned)
 
+    def suggest_theme(self, question: str) -> str | None:
+        """The programme theme a question is clearly about, or ``None`` when that is not clear.
+
+        Reads at most :data:`MAX_READ_CHARS` characters, like :meth:`understand`.
+        """
+        return self._themes.guess(" ".join((question or "").split())[:MAX_READ_CHARS])
+
     def _tokens(self, cleaned: str) -> tuple[list[_Token], bool]:
         words = [self._spelling.correct(w.replace("'", "")) for w in _TOKEN.findall(normalise(cleaned))]
         greeted = False
