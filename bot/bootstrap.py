@@ -16,6 +16,7 @@ from botbuilder.core import ConversationState, UserState
 from bot.components import COMPONENTS, Components
 from bot.config import Settings
 from bot.domain.clock import Clock, SystemClock
+from bot.domain.models import Participant
 from bot.domain.rate_limit import SendRateLimiter
 from bot.domain.routing import load_thesaurus
 from bot.domain.services.dispatcher import Dispatcher
@@ -30,6 +31,7 @@ from bot.domain.services.retention import OutboxRetention
 from bot.domain.services.roles import Roles
 from bot.domain.services.schedule import ScheduleService
 from bot.domain.services.sparring import SparringService
+from bot.domain.understanding import Understander
 from bot.features.documents.downloads import FileFetcher, HostResolver
 from bot.features.documents.handlers import DocumentHandlers
 from bot.features.help.handlers import HelpHandlers
@@ -144,11 +146,13 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
                                        suggest=Matcher(load_thesaurus()),
                                        auto_approve_score=settings.auto_approve_score, zone=settings.zone)
     runner = DialogRunner(conversation_state)
+    understander = Understander()  # built once: it compiles its cues and indexes its vocabulary
     sparring = SparringHandlers(service=sparring_service, texts=texts, runner=runner, messenger=messenger,
                                 conversation_state=conversation_state, uow_factory=uow_factory, clock=clock,
                                 notifications=notifications, reads=reads)
     runner.add(QuestionDialog(texts=texts, themes=sparring.themes, submit=sparring.submit_draft,
-                              confirm_card=functools.partial(confirm_card, texts)))
+                              confirm_card=functools.partial(confirm_card, texts),
+                              suggest_theme=understander.suggest_theme))
     roles = Roles(uow_factory)
     documents_handlers = DocumentHandlers(service=documents, schedule=schedule, texts=texts,
                                           conversation_state=conversation_state, fetcher=fetcher,
@@ -172,10 +176,14 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
                                 *privacy_handlers.card_actions(),
                                 *identity_handlers.card_actions(coordinator_only=coordinator)],
                                texts=texts, typed_commands=COMMAND_WORDS)
+    async def role_of(participant: Participant | None) -> str:
+        return "coordinator" if await roles.is_coordinator(participant) else "participant"
+
     bot = SparringBot(
         conversation_state=conversation_state, user_state=user_state, runner=runner, participants=participants,
         uow_factory=uow_factory, clock=clock, texts=texts, commands=commands, card_actions=card_actions,
         files=documents_handlers, help=HelpHandlers(texts=texts, uow_factory=uow_factory),
+        understander=understander, role_of=role_of,
         allowed_tenants=settings.allowed_tenants,
         forced_locale=settings.forced_locale,
     )

@@ -33,6 +33,12 @@ Submit = Callable[[TurnContext, Draft], Awaitable[None]]
 # (language, draft, themes) -> the editable confirmation card; a feature's card, injected by the
 # composition root so that dialogs import nothing of the bot's edge.
 ConfirmCard = Callable[[str, Draft, list[str]], dict[str, Any]]
+# question -> the theme it is clearly about, or None (the understanding layer's suggestion).
+SuggestTheme = Callable[[str], str | None]
+
+
+def _no_suggestion(question: str) -> None:
+    return None
 
 
 class ShortAnswerChoicePrompt(ChoicePrompt):
@@ -62,10 +68,17 @@ class QuestionDialog(ComponentDialog):
         submit: Called with the confirmed draft.
         confirm_card: Builds the editable confirmation card; its buttons answer with
             ``{"dialog": "question.send"}`` or ``{"dialog": "question.cancel"}``.
+        suggest_theme: The theme a question is clearly about; then the theme is not asked but
+            pre-selected on the confirmation card (where it can still be changed).
     """
 
-    def __init__(self, *, texts: Catalogue, themes: ThemesProvider, submit: Submit, confirm_card: ConfirmCard):
+    # The confirmation card's buttons and the step they answer (``dialogs.runner.KnowsItsAnswers``).
+    BUTTONS = {"question.send": "question.confirm", "question.cancel": "question.confirm"}
+
+    def __init__(self, *, texts: Catalogue, themes: ThemesProvider, submit: Submit, confirm_card: ConfirmCard,
+                 suggest_theme: SuggestTheme = _no_suggestion):
         super().__init__(QUESTION_DIALOG)
+        self._suggest_theme = suggest_theme
         self._texts = texts
         self._themes = themes
         self._submit = submit
@@ -82,6 +95,18 @@ class QuestionDialog(ComponentDialog):
 
     def _language(self, turn_context: TurnContext) -> str:
         return language_for(turn_context.activity.locale)
+
+    def _retry(self, key: str, language: str) -> str:
+        """A step's "that does not fit" text, with the way out (help, stop) after it."""
+        return self._texts.text(key, language) + " " + self._texts.text("dialog.way_out", language)
+
+    async def is_choice(self, turn_context: TurnContext, text: str) -> bool:
+        """True when ``text`` is a theme or a preference as the choice buttons send them."""
+        wanted = " ".join(text.split()).casefold()
+        if not wanted or len(wanted) > MIN_CHOICE_ANSWER_CHARS:
+            return False
+        labels = {self._texts.text(f"preference.{p.value}", lang) for p in Preference for lang in ("nl", "en")}
+        return wanted in {label.casefold() for label in [*labels, *await self._themes()]}
 
     async def _ask_text(self, step: WaterfallStepContext) -> DialogTurnResult:
         options = step.options if isinstance(step.options, dict) else {}
@@ -102,11 +127,17 @@ class QuestionDialog(ComponentDialog):
         step.values["text"] = " ".join(str(step.result).split())
         if "theme" in step.values:
             return await step.next(None)
+        themes = await self._themes()
+        suggested = (self._suggest_theme(step.values["text"]) or "").casefold()
+        clear = next((theme for theme in themes if theme.casefold() == suggested), None)
+        if clear is not None:  # clear from the question: not asked, pre-selected on the confirmation card
+            step.values["theme"] = clear
+            return await step.next(None)
         language = self._language(step.context)
         return await step.prompt("question.theme", PromptOptions(
             prompt=MessageFactory.text(self._texts.text("question.theme_prompt", language)),
-            retry_prompt=MessageFactory.text(self._texts.text("question.theme_retry", language)),
-            choices=[Choice(theme) for theme in await self._themes()], style=ListStyle.hero_card,
+            retry_prompt=MessageFactory.text(self._retry("question.theme_retry", language)),
+            choices=[Choice(theme) for theme in themes], style=ListStyle.hero_card,
         ))
 
     async def _ask_preference(self, step: WaterfallStepContext) -> DialogTurnResult:
@@ -117,7 +148,7 @@ class QuestionDialog(ComponentDialog):
         language = self._language(step.context)
         return await step.prompt("question.preference", PromptOptions(
             prompt=MessageFactory.text(self._texts.text("question.preference_prompt", language)),
-            retry_prompt=MessageFactory.text(self._texts.text("question.preference_retry", language)),
+            retry_prompt=MessageFactory.text(self._retry("question.preference_retry", language)),
             choices=[Choice(self._texts.text(f"preference.{p.value}", language)) for p in Preference],
             style=ListStyle.hero_card,
         ))
@@ -130,7 +161,7 @@ class QuestionDialog(ComponentDialog):
         language = self._language(step.context)
         return await step.prompt("question.context", PromptOptions(
             prompt=MessageFactory.text(self._texts.text("question.context_prompt", language)),
-            retry_prompt=MessageFactory.text(self._texts.text("question.context_too_long", language)),
+            retry_prompt=MessageFactory.text(self._retry("question.context_too_long", language)),
         ))
 
     async def _confirm(self, step: WaterfallStepContext) -> DialogTurnResult:
@@ -140,7 +171,7 @@ class QuestionDialog(ComponentDialog):
         card = self._confirm_card(language, _draft(step.values), await self._themes())
         return await step.prompt("question.confirm", PromptOptions(
             prompt=MessageFactory.attachment(CardFactory.adaptive_card(card)),
-            retry_prompt=MessageFactory.text(self._texts.text("question.confirm_waiting", language)),
+            retry_prompt=MessageFactory.text(self._retry("question.confirm_waiting", language)),
         ))
 
     async def _finish(self, step: WaterfallStepContext) -> DialogTurnResult:
@@ -172,7 +203,7 @@ class QuestionDialog(ComponentDialog):
         problem = question_problem(text or "")
         if problem:
             language = self._language(prompt.context)
-            await prompt.context.send_activity(self._texts.text(problem, language))
+            await prompt.context.send_activity(self._retry(problem, language))
             return False
         return True
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from botbuilder.core import (
@@ -27,6 +28,7 @@ from bot.domain.models import Participant, ParticipantSeen
 from bot.domain.ports import UnitOfWorkFactory
 from bot.domain.services.once import first_time, welcome_key
 from bot.domain.services.participants import ParticipantService
+from bot.domain.understanding import Intent, Understander
 from bot.teams import gateway as teams_gateway
 from bot.teams import turn_sender
 from bot.teams.attachments import files_in
@@ -36,6 +38,14 @@ from bot.teams.commands import ParsedCommand, parse_command
 from bot.teams.proactive import address_from_turn
 from bot.teams.replies import send_card
 from bot.teams.typed_input import MAX_TYPED_CHARS, TooLong, clean_message, clean_values
+from bot.teams.understood import (
+    INTENT_COMMANDS,
+    OFFER_DECLINED,
+    command_data,
+    guesses_card,
+    offer_card,
+    question_of,
+)
 from bot.texts import Catalogue, language_for
 from dialogs.runner import DialogRunner
 
@@ -58,6 +68,14 @@ class HelpReplies(Protocol):
     async def help(self, turn_context: TurnContext, language: str, *, unknown: bool = False) -> None: ...
 
 
+# Who the sender is in the programme (``coordinator`` or ``participant``): it shifts what free text means.
+RoleOf = Callable[[Participant | None], Awaitable[str]]
+
+
+async def _participant_role(participant: Participant | None) -> str:
+    return "participant"
+
+
 class SparringBot(TeamsActivityHandler):
     """Sparringbot's Teams activity handler."""
 
@@ -65,7 +83,8 @@ class SparringBot(TeamsActivityHandler):
         self, *, conversation_state: ConversationState, user_state: UserState,
         runner: DialogRunner, participants: ParticipantService, uow_factory: UnitOfWorkFactory,
         clock: Clock, texts: Catalogue, commands: CommandTable, card_actions: CardActions,
-        files: FileReceiver, help: HelpReplies,
+        files: FileReceiver, help: HelpReplies, understander: Understander,
+        role_of: RoleOf = _participant_role,
         allowed_tenants: frozenset[str] = frozenset(),
         forced_locale: str | None = None,
     ):
@@ -83,6 +102,8 @@ class SparringBot(TeamsActivityHandler):
         self._commands = commands
         self._card_actions = card_actions
         self._forced_locale = forced_locale
+        self._understander = understander  # built once, at start-up: it compiles its cues
+        self._role_of = role_of
 
     @property
     def commands(self) -> tuple[str, ...]:
@@ -181,7 +202,9 @@ class SparringBot(TeamsActivityHandler):
                 await send_card(turn_context, reply)
             return
         if submitted.get("command") and not typed:
-            command: ParsedCommand | None = ParsedCommand(str(submitted["command"]))
+            # A button may carry the command's argument ("ask" with the question it offered to send).
+            argument = submitted.get("text") if isinstance(submitted.get("text"), str) else ""
+            command: ParsedCommand | None = ParsedCommand(str(submitted["command"]), argument)
         else:
             command = parse_command(activity.text or "")
         if command and command.name == "cancel":
@@ -193,16 +216,98 @@ class SparringBot(TeamsActivityHandler):
         if participant is not None and files_in(activity):
             await self._files.on_files(turn_context, participant)
             return
-        # A typed answer or a dialog card's button continues the dialog; other buttons start anew.
-        if (not submitted or "dialog" in submitted) and await self._runner.continue_active(turn_context):
+        if await self._inside_dialog(turn_context, language, command, submitted, typed=typed):
             return
+        if submitted.get("offer") == OFFER_DECLINED and not typed:
+            await turn_context.send_activity(self._texts.text("understood.offer_declined", language))
+        elif typed and command is None and await self._runner.is_old_choice(turn_context, activity.text or ""):
+            # A choice button of a dialog that is no longer running ("Netwerk & Beleid" after stop).
+            await turn_context.send_activity(self._texts.text("dialog.expired", language))
+        elif typed and (command is None or (command.name == "hello" and command.argument)):
+            # Free text ("Deadlines?", "ik wil mijn accountplan insturen", "hallo, wat kun je?").
+            await self._understand(turn_context, participant, language, activity.text or "")
+        else:
+            await self._run(turn_context, participant, language, command, data=submitted)
+
+    async def _inside_dialog(self, turn_context: TurnContext, language: str, command: ParsedCommand | None,
+                             submitted: dict[str, Any], *, typed: bool) -> bool:
+        """Give a running dialog what is its: typed answers and the buttons of the step now waiting.
+
+        ``help`` explains the step and asks it again (the dialog stays); a dialog card's button that
+        answers no waiting step (the dialog was stopped or that card was answered before) says the
+        card has expired. Other buttons start something new. Returns True when the turn ends here.
+        """
+        step = await self._runner.active_step(turn_context)
+        button = submitted.get("dialog") if not typed else None
+        if step is None:
+            if button is not None:
+                await turn_context.send_activity(self._texts.text("dialog.expired", language))
+                return True
+            return False
+        if typed and command is not None and command.name == "help":
+            try:
+                await turn_context.send_activity(self._texts.text(f"dialog.help.{step}", language))
+            except KeyError:  # a step without its own explanation: the question again says enough
+                log.warning("no help text for dialog step %s", step)
+            await self._runner.reprompt(turn_context)
+            return True
+        if button is not None and not await self._runner.button_fits(turn_context, str(button)):
+            await turn_context.send_activity(self._texts.text("dialog.expired_step", language))
+            await self._runner.reprompt(turn_context)
+            return True
+        if submitted and button is None and not typed:
+            return False  # another card's button: it starts something new
+        return await self._runner.continue_active(turn_context)
+
+    async def _run(self, turn_context: TurnContext, participant: Participant | None, language: str,
+                   command: ParsedCommand | None, *, data: dict[str, Any]) -> None:
+        """Run a command, typed exactly, clicked or understood: one code path for all three."""
         if command and command.name == "hello":
             await self._help.welcome(turn_context, participant, language)
         elif command and command.name == "help":
             await self._help.help(turn_context, language)
         elif command and command.name in self._commands and participant is not None:
             await self._commands.run(turn_context=turn_context, participant=participant, name=command.name,
-                                     argument=command.argument, data=submitted)
+                                     argument=command.argument, data=data)
+        else:
+            await self._help.help(turn_context, language, unknown=True)
+
+    async def _understand(self, turn_context: TurnContext, participant: Participant | None, language: str,
+                          typed: str) -> None:
+        """Read free text and act on what it means, or ask "Bedoel je ...?" when not sure.
+
+        The text reached here cleaned and bounded (``_bound_input``); the understander reads only
+        its first sentences. Nothing destructive happens on a guess: erasing goes through the
+        command, which asks for confirmation, and a running dialog never gets here.
+        """
+        role = await self._role_of(participant)
+        understanding = self._understander.understand(typed, role=role)
+        intent = understanding.intent
+        # The intent and the confidence only: what was typed is the person's.
+        log.info("free text read as %s (confidence %.2f)", intent.value, understanding.confidence)
+        if not understanding.sure:
+            card = guesses_card(self._texts, language, understanding, typed=typed,
+                                commands=frozenset(self._commands.names), coordinator=role == "coordinator")
+            if card is None:
+                await self._help.help(turn_context, language, unknown=True)
+            else:
+                await send_card(turn_context, card)
+            return
+        if intent is Intent.GREETING:
+            name = participant.name.split()[0] if participant and participant.name else ""
+            await turn_context.send_activity(self._texts.text("understood.greeting" if name else
+                                                              "understood.greeting_anonymous", language, name=name))
+        elif intent is Intent.THANKS:
+            await turn_context.send_activity(self._texts.text("understood.thanks", language))
+        elif intent is Intent.CANCEL:
+            # No dialog is running (it would have had this text); breaking off is only ever typed exactly.
+            await turn_context.send_activity(self._texts.text("cancel.nothing", language))
+        elif intent is Intent.ASK_QUESTION:
+            await send_card(turn_context, offer_card(self._texts, language,
+                                                     question=question_of(understanding, typed)))
+        elif intent in INTENT_COMMANDS:
+            await self._run(turn_context, participant, language, ParsedCommand(INTENT_COMMANDS[intent]),
+                            data=command_data(understanding))
         else:
             await self._help.help(turn_context, language, unknown=True)
 

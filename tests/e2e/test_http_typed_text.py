@@ -19,6 +19,7 @@ from tests import activities as build
 from tests.e2e.test_http_sparring import deliver, introduce_people, post, requests, texts_of
 
 QUESTION = "Hoe pakt Stichting Één de dBos po aan met ÉÉN coördinator voor Zuid-Holland en Noord-Brabant?"
+UNCLEAR_THEME = "Hoe krijgen andere bibliotheken de leesconsulenten op alle scholen tegelijk aan de slag?"
 CONTEXT = "Bibliotheek Oost-Achterhoek (OBA), São Paulo-Straat; we Zijn met Drie Vestigingen"
 
 
@@ -108,7 +109,8 @@ async def test_a_message_over_the_limit_is_refused_whole_and_says_the_limit(bot_
     assert connector.texts("a:personal-anna")[-1].startswith(
         "Dat bericht is te lang: ik lees hoogstens 4.000 tekens per bericht of veld.")
     # The dialog waits where it was: the next answer is the question.
-    await post(bot_client, build.message(connector.url, QUESTION, key="anna"))
+    # (a question whose theme is not clear, so the theme is asked)
+    await post(bot_client, build.message(connector.url, UNCLEAR_THEME, key="anna"))
     assert "Over welk thema" in str(connector.activities("a:personal-anna")[-1])
     # A long reply at a choice is no choice: asked again (and never handed to the number recognizer).
     await post(bot_client, build.message(connector.url, "1 2 3 " * 300, key="anna"))

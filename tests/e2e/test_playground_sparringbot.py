@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -101,13 +102,13 @@ async def test_a_question_travels_from_asker_to_coordinator_to_expert(live_bot):
         await anna.send_text("vraag")
         await anna.wait_for_message(lambda m: m.text.startswith("Wat is je sparringvraag?"))
         await anna.send_text(QUESTION)
-        await anna.wait_for_message(lambda m: "Over welk thema" in str(m.raw))
-        await anna.send_text("Netwerk & Beleid")
+        # The theme is clear from the question: not asked, pre-selected on the confirmation card.
         await anna.wait_for_message(lambda m: "Met wie wil je" in str(m.raw))
         await anna.send_text("Geen voorkeur")
         await anna.wait_for_message(lambda m: m.text.startswith("Wil je nog iets toelichten"))
         await anna.send_text("nee")
         confirm = await anna.wait_for_message(lambda m: "Klopt je vraag zo?" in card_text(m))
+        assert '"value": "Netwerk & Beleid"' in json.dumps(confirm.cards[0], ensure_ascii=False)
         await anna.submit({"dialog": "question.send", "text": QUESTION, "theme": "Netwerk & Beleid",
                            "preference": "any", "context": ""}, reply_to_id=confirm.id)
         thanks = await anna.wait_for_message(lambda m: m.text.startswith("Dank je!"))
@@ -222,3 +223,41 @@ async def test_the_team_roster_is_read_and_someone_who_never_chatted_is_reached(
         async with components.sessions() as session:
             sanne = await session.get(ParticipantRow, members["Sanne Smit"].id)
         assert sanne.conversation_reference is not None  # stored for the next message
+
+
+async def test_plain_dutch_phrasings_get_the_right_flows(live_bot):
+    """The issue's phrasings, typed in the Playground as participants type them (issue 16)."""
+    endpoint, _ = live_bot
+    async with playground_for("anna", endpoint) as anna:
+        await anna.send_text("Hallo, Sparringbot!")
+        await anna.wait_for_message(lambda m: m.text.startswith("Hallo Anna!"))
+        await anna.send_text("Deadlines?")
+        await anna.wait_for_message(lambda m: "Deadline" in card_text(m) or "deadline" in card_text(m))
+        await anna.send_text("wanneer moet ik mijn kostenberekening inleveren?")
+        await anna.wait_for_message(lambda m: "Deadline" in card_text(m) or "deadline" in card_text(m))
+        await anna.send_text("Mijn vragen?")
+        await anna.wait_for_message(lambda m: "vragen" in card_text(m).lower())
+        await anna.send_text("wat kun je?")
+        help_card = await anna.wait_for_message(lambda m: "Wat kan Sparringbot voor je doen?" in card_text(m))
+        assert "Dat begreep ik niet" not in card_text(help_card)
+        await anna.send_text("ik wil mijn accountplan insturen")
+        await anna.wait_for_message(lambda m: "Accountplan" in m.text and "bijlage" in m.text)
+        await anna.send_text("zijn er voorbeelden van ambitiebrieven?")
+        await anna.wait_for_message(lambda m: "Voorbeelden" in card_text(m))
+        await anna.send_text("bedankt!")
+        await anna.wait_for_message(lambda m: m.text.startswith("Graag gedaan!"))
+        typed = "De boekenkratten komen te laat aan, hoe doen anderen dat?"
+        await anna.send_text(typed)
+        offer = await anna.wait_for_message(lambda m: "Wil je dit als sparringvraag aan Dia sturen?" in card_text(m))
+        yes = offer.cards[0]["actions"][0]
+        assert yes["data"] == {"command": "ask", "text": typed}
+        await anna.submit(yes["data"], reply_to_id=offer.id)
+        await anna.wait_for_message(lambda m: "Over welk thema" in str(m.raw) or "Met wie wil je" in str(m.raw))
+        await anna.send_text("help")
+        await anna.wait_for_message(lambda m: m.text.startswith("Kies"))
+        await anna.send_text("stop")
+        await anna.wait_for_message(lambda m: m.text.startswith("Oké, ik ben gestopt."))
+        await anna.send_text("verwijder al mijn gegevens")
+        confirm = await anna.wait_for_message(lambda m: any(a.get("data", {}).get("verb") == "erase_confirm"
+                                                            for c in m.cards for a in c.get("actions", [])))
+        assert confirm.cards

@@ -26,6 +26,10 @@ UNKNOWN_SCORE = 1.6  # below this nothing was recognised: the pseudo-score of "u
 TEMPERATURE = 0.5  # softmax temperature: a lead of one point is about 7 to 1
 SURE = 0.6  # below this confidence the bot asks "Bedoel je ...?"
 ROLE_PRIOR = 0.6
+# What a message asks for is said in its first sentences; reading further only costs time (the
+# spelling corrector and the cues grow with the words). A longer text is read up to here, and a
+# question keeps every character in its ``question`` slot.
+MAX_READ_CHARS = 400
 
 
 @dataclass(frozen=True)
@@ -180,9 +184,17 @@ class Understander:
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r} (expected one of {', '.join(ROLES)})")
         cleaned = " ".join(_MENTION.sub(" ", text or "").split())
-        tokens, greeted = self._tokens(cleaned)
-        scores = self._scores(tokens, cleaned=cleaned, greeted=greeted, role=role)
+        read = cleaned[:MAX_READ_CHARS].rsplit(" ", 1)[0] if len(cleaned) > MAX_READ_CHARS else cleaned
+        tokens, greeted = self._tokens(read)
+        scores = self._scores(tokens, cleaned=read, greeted=greeted, role=role)
         return self._decide(scores, tokens, cleaned=cleaned)
+
+    def suggest_theme(self, question: str) -> str | None:
+        """The programme theme a question is clearly about, or ``None`` when that is not clear.
+
+        Reads at most :data:`MAX_READ_CHARS` characters, like :meth:`understand`.
+        """
+        return self._themes.guess(" ".join((question or "").split())[:MAX_READ_CHARS])
 
     def _tokens(self, cleaned: str) -> tuple[list[_Token], bool]:
         words = [self._spelling.correct(w.replace("'", "")) for w in _TOKEN.findall(normalise(cleaned))]
@@ -339,7 +351,7 @@ class Understander:
             topical = [t for t in tokens if t.word not in STOP_WORDS and t.word not in lexicon.FILLER]
             if question and len(topical) >= 2:
                 slots["question"] = question
-                theme = self._themes.guess(question)
+                theme = self._themes.guess(question[:MAX_READ_CHARS])
                 if theme:
                     slots["theme"] = theme
         return slots

@@ -26,8 +26,8 @@ def size_label(size: int) -> str:
 
 
 def submission_form(texts: Catalogue, language: str, upload: PendingUpload, token: str,
-                    deadlines: Sequence[Deadline], suggested: str | None) -> Card:
-    """Asks what the file is, which deadline it answers and who may see it."""
+                    deadlines: Sequence[Deadline], suggested: str | None, kind: str | None = None) -> Card:
+    """Asks what the file is (``kind`` pre-selected when the person said it), which deadline and who may see it."""
     t = texts.text
     deadline_choices = [{"title": t("submission.no_deadline", language), "value": ""}] + [
         {"title": d.title, "value": d.id} for d in deadlines]
@@ -35,7 +35,7 @@ def submission_form(texts: Catalogue, language: str, upload: PendingUpload, toke
         heading(t("submission.title", language, file=escape(upload.file_name))),
         paragraph(size_label(upload.size), isSubtle=True),
         {"type": "Input.ChoiceSet", "id": "category", "label": t("submission.category", language),
-         "isRequired": True, "value": "",
+         "isRequired": True, "value": kind if kind in CATEGORIES else "",
          "choices": [{"title": t(f"category.{c}", language), "value": c} for c in CATEGORIES]},
         {"type": "Input.ChoiceSet", "id": "deadline", "label": t("submission.deadline", language),
          "value": suggested or "", "choices": deadline_choices},
@@ -66,13 +66,19 @@ def receipt_card(texts: Catalogue, language: str, document: Document, *, duplica
 
 
 def examples_card(texts: Catalogue, language: str, documents: Sequence[Document], link: Callable[[Document], str],
-                  owners: Mapping[int, str]) -> Card:
-    """Shared examples by category, each with a signed link."""
+                  owners: Mapping[int, str], *, kind: str | None = None) -> Card:
+    """Shared examples by category, each with a signed link; only ``kind``'s when asked for and there are any."""
     t = texts.text
     if not documents:
         return adaptive_card([heading(t("examples.title", language)), paragraph(t("examples.none", language))])
     body: list[Card] = [heading(t("examples.title", language))]
-    for category in CATEGORIES:
+    categories: Sequence[str] = CATEGORIES
+    if kind in CATEGORIES:
+        if any(d.category == kind for d in documents):
+            categories = [kind]
+        else:
+            body.append(paragraph(t("examples.kind_none", language, kind=t(f"category.{kind}", language))))
+    for category in categories:
         items = [d for d in documents if d.category == category]
         if not items:
             continue

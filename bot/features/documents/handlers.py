@@ -15,6 +15,7 @@ from bot.cards import adaptive_card, heading, paragraph
 from bot.domain.clock import Clock
 from bot.domain.cost_split import CostSplitInvalid
 from bot.domain.documents import (
+    CATEGORIES,
     COST_CATEGORY,
     Consent,
     Document,
@@ -57,6 +58,8 @@ class DocumentHandlers:
         self._schedule = schedule
         self._texts = texts
         self._pending = conversation_state.create_property("PendingUploads")
+        # The kind someone said they would send ("ik wil mijn accountplan insturen"), for the next file's form.
+        self._announced = conversation_state.create_property("AnnouncedKind")
         self._fetcher = fetcher
         self._uow_factory = uow_factory
         self._clock = clock
@@ -89,6 +92,7 @@ class DocumentHandlers:
         deadlines = [s.deadline for s in statuses if s.deadline.fulfilment.document_categories]
         suggested = next((s.deadline.id for s in statuses if not s.done and s.deadline.fulfilment.document_categories
                           and s.due_at > self._clock.now()), None)
+        kind = await self._announced.get(turn_context, lambda: None)
         for name, url in files:
             try:
                 self._fetcher.check(url)  # a refused source: no request, no temporary file
@@ -104,8 +108,10 @@ class DocumentHandlers:
                 continue
             token = secrets.token_urlsafe(9)
             pending[token] = upload.to_json()
-            await send_card(turn_context, submission_form(self._texts, language, upload, token, deadlines, suggested))
+            await send_card(turn_context, submission_form(self._texts, language, upload, token, deadlines, suggested,
+                                                          kind=kind))
         await self._pending.set(turn_context, pending)
+        await self._announced.delete(turn_context)
 
     COMMANDS = DOCUMENT_COMMANDS
 
@@ -113,12 +119,17 @@ class DocumentHandlers:
                          data: dict[str, Any]) -> None:
         """Run one of :data:`DOCUMENT_COMMANDS`."""
         language = language_for(turn_context.activity.locale)
-        if name == "submit":
+        kind = data.get("kind") if data.get("kind") in CATEGORIES else None  # said in plain words
+        if name == "submit" and kind:
+            await self._announced.set(turn_context, kind)
+            await turn_context.send_activity(self._texts.text("upload.how_kind", language,
+                                                              kind=self._texts.text(f"category.{kind}", language)))
+        elif name == "submit":
             await turn_context.send_activity(self._texts.text("upload.how", language))
         elif name == "examples":
             documents = await self._service.shared()
             await send_card(turn_context, examples_card(self._texts, language, documents, self._link,
-                                                         await self._owner_labels()))
+                                                         await self._owner_labels(), kind=kind))
         elif name == "submissions":
             await self._submissions(turn_context, participant, language)
         elif name == "costs":
