@@ -284,7 +284,7 @@ class SparringBot(TeamsActivityHandler):
         understanding = self._understander.understand(typed, role=role)
         intent = understanding.intent
         # The intent and the confidence only: what was typed is the person's.
-        log.info("free text read as %s (confidence %.2f)", intent.value, understanding.confidence)
+        log.info("free text read as %s (confidence %.2f)", intent, understanding.confidence)
         if not understanding.sure:
             card = guesses_card(self._texts, language, understanding, typed=typed,
                                 commands=frozenset(self._commands.names), coordinator=role == "coordinator")
