@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO, TypeVar
@@ -35,3 +36,14 @@ def read_line_file(path: Path, *, parse: Callable[[list[str]], tuple[Sequence[Pa
             print(f"  - {problem}", file=err)
         return None
     return parsed
+
+
+def json_object(line: str) -> dict[str, object]:
+    """One line as a JSON object with an ``id`` and a ``text``; ``ValueError`` says what is wrong."""
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"not valid JSON ({error.msg})") from None
+    if not isinstance(data, dict):
+        raise ValueError("expected a JSON object with 'id' and 'text'")
+    return data

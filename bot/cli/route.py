@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from bot.cli.line_files import read_line_file
+from bot.cli.line_files import json_object, read_line_file
 from bot.directory_file import load_directory_file, refusal_message
 from bot.domain.errors import DirectoryFileError
 from bot.domain.routing import Preference, Router, load_thesaurus
@@ -73,12 +73,7 @@ def _parse_lines(lines: list[str]) -> tuple[list[Question], list[str]]:
 
 
 def _parse_question(line: str) -> Question:
-    try:
-        data = json.loads(line)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"not valid JSON ({error.msg})") from None
-    if not isinstance(data, dict):
-        raise ValueError("expected a JSON object with 'id' and 'text'")
+    data = json_object(line)
     for key in ("id", "text"):
         if not isinstance(data.get(key), str) or not data[key].strip():
             raise ValueError(f"'{key}' is missing or not a non-empty text")

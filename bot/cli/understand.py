@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from bot.cli.line_files import read_line_file
+from bot.cli.line_files import json_object, read_line_file
 from bot.domain.understanding import ROLES, Understander
 from bot.teams.typed_input import MAX_TYPED_CHARS
 
@@ -68,12 +68,7 @@ def _parse_lines(lines: list[str]) -> tuple[list[Utterance], list[str]]:
 
 
 def _parse_utterance(line: str) -> Utterance:
-    try:
-        data = json.loads(line)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"not valid JSON ({error.msg})") from None
-    if not isinstance(data, dict):
-        raise ValueError("expected a JSON object with 'id' and 'text'")
+    data = json_object(line)
     identifier = data.get("id")
     if isinstance(identifier, bool) or not isinstance(identifier, str | int) or (
             isinstance(identifier, str) and not identifier.strip()):
