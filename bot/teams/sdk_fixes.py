@@ -29,7 +29,6 @@ import copy
 from typing import Any
 
 from botbuilder.core import bot_state, serializer_helper, turn_context
-from botbuilder.core.bot_assert import BotAssert
 from msrest.serialization import Model
 
 from bot.teams.signing_keys import fetch_signing_keys_off_the_loop
@@ -47,12 +46,12 @@ def speed_up_state_hash() -> None:
     """Make the state change check cheap (coupled to ``storage.state_codec``: its JSON form is the fingerprint).
 
     ``BotState`` keeps a fingerprint of the state it loaded and compares it with a new one
-    on save, to skip writing unchanged state; after a write it takes the fingerprint once more.
-    The SDK's fingerprint is jsonpickle's flattening of the whole state (dialog stack included).
-    The store's own JSON form (``storage.state_codec.fingerprint``, without the ``e_tag``, which
-    only the store changes) is a fingerprint too, and cheaper; the one taken to decide about a
-    write is kept as the state's after it. Objects the codec cannot store fall back to the SDK's
-    way (the write then reports them). Idempotent.
+    on save, to skip writing unchanged state. The SDK's fingerprint is jsonpickle's flattening
+    of the whole state (dialog stack included). The store's own JSON form
+    (``storage.state_codec.fingerprint``, without the ``e_tag``, which only the store changes)
+    is a fingerprint too, and cheaper. Objects the codec cannot store fall back to the SDK's
+    way (the write then reports them). Only ``CachedBotState.compute_hash``, a public method,
+    is replaced; ``BotState.save_changes`` stays the SDK's. Idempotent.
     """
     if getattr(bot_state.CachedBotState.compute_hash, "_sparringbot", False):
         return
@@ -62,19 +61,8 @@ def speed_up_state_hash() -> None:
         text = fingerprint(obj)
         return text if text is not None else original(self, obj)
 
-    async def save_changes(self: Any, turn_context: Any, force: bool = False) -> None:
-        # The SDK's save_changes, with the fingerprint taken once instead of before and after the write.
-        BotAssert.context_not_none(turn_context)
-        cached_state = self.get_cached_state(turn_context)
-        state_fingerprint = cached_state.compute_hash(cached_state.state) if cached_state is not None else None
-        if force or (cached_state is not None and cached_state.hash != state_fingerprint):
-            storage_key = self.get_storage_key(turn_context)
-            await self._storage.write({storage_key: cached_state.state})
-            cached_state.hash = state_fingerprint
-
     compute_hash._sparringbot = True  # type: ignore[attr-defined]
     bot_state.CachedBotState.compute_hash = compute_hash
-    bot_state.BotState.save_changes = save_changes
 
 
 def copy_replies_shallowly() -> None:

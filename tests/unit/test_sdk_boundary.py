@@ -45,7 +45,8 @@ def test_what_was_dropped_stays_dropped(name):
 
 
 def test_creating_the_adapter_patches_only_what_sdk_fixes_lists():
-    """msrest's retry policy and the dialog context stay the SDK's own after the adapter is built."""
+    """msrest's retry policy, the dialog context and BotState's save stay the SDK's own after the adapter is built."""
+    from botbuilder.core import BotState
     from botbuilder.dialogs import DialogContext
     from msrest.universal_http.requests import ClientRetryPolicy
 
@@ -57,3 +58,4 @@ def test_creating_the_adapter_patches_only_what_sdk_fixes_lists():
     create_adapter(load_settings({}, env_file=None), ConnectorPool(ConnectorHttp()))
     assert type(ClientRetryPolicy.safe_codes) is list
     assert not isinstance(DialogContext.__dict__.get("state"), property)
+    assert BotState.save_changes.__module__ == "botbuilder.core.bot_state"
