@@ -25,7 +25,6 @@ for a copy of ``DialogContext.__init__`` that an upgrade would silently undo).
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from botbuilder.core import (
@@ -36,7 +35,6 @@ from botbuilder.core import (
     UserState,
     bot_state,
     serializer_helper,
-    turn_context,
 )
 from botbuilder.core.bot_assert import BotAssert
 from msrest.serialization import Model
@@ -48,7 +46,6 @@ from storage.state_codec import fingerprint
 def apply_sdk_fixes() -> None:
     """Install every process-wide change to the SDK listed in this module's docstring. Idempotent."""
     speed_up_state_hash()
-    copy_replies_shallowly()
     fetch_signing_keys_off_the_loop()
 
 
@@ -111,19 +108,6 @@ class SavedOnceConversationState(_SavedWithOneFingerprint, ConversationState):
 
 class SavedOnceUserState(_SavedWithOneFingerprint, UserState):
     """The SDK's ``UserState``, fingerprinted once a save (see :class:`_SavedWithOneFingerprint`)."""
-
-
-def copy_replies_shallowly() -> None:
-    """Copy each outgoing activity one level deep instead of all the way down.
-
-    ``TurnContext.send_activities`` deep-copies every activity before addressing it, so that
-    addressing cannot change the caller's object; for a reply with a card that is a copy of the
-    whole card, value by value (a fifth of a help turn). Addressing (``apply_conversation_reference``
-    and the SDK's own checks) only assigns attributes of the activity itself, so a copy of the
-    activity's attributes protects the caller just as well; the card it shares is only read.
-    ``deepcopy`` is used nowhere else in that module. Idempotent.
-    """
-    turn_context.deepcopy = copy.copy
 
 
 def invoke_body_to_json(body: Any) -> Any:
