@@ -1,26 +1,35 @@
-"""Everything we change about the archived botbuilder SDK's behaviour, applied in one place.
+"""Everything we change about the archived botbuilder SDK's behaviour, in one module.
+
+Each change is kept because a measured figure or a safety problem justifies it (instructions a
+turn from ``python -m bench.instructions --turns 70 --participants 10 --seeded 1000``;
+``docs/architecture.md``, "Where the SDK is changed"), and each has a test that fails when the
+SDK changes under it (``tests/unit/test_sdk_fixes.py``, ``tests/unit/test_signing_keys.py``):
+
+- :class:`SavedOnceConversationState` and :class:`SavedOnceUserState` (built by ``bot.bootstrap``
+  only): ordinary subclasses of the SDK's state classes whose public ``save_changes`` takes the
+  state's fingerprint once a save instead of twice (about 1.3 M of 25 M a turn).
 
 :func:`apply_sdk_fixes` (called once, by ``bot.teams.adapter.create_adapter``) installs the only
-process-wide changes, each kept because a measured figure or a safety problem justifies it
-(instructions a turn from ``python -m bench.instructions``, 140 turns; ``docs/architecture.md``):
+process-wide changes:
 
-- :func:`speed_up_state_hash`: the state change check fingerprints with a pickle instead of
-  jsonpickle. Without it a turn took 12.5 M instructions instead of 6.4 M.
-- :func:`copy_replies_shallowly`: replies copied one level deep, not value by value (7.1 M -> 6.4 M).
+- :func:`speed_up_state_hash`: the state change check fingerprints with the store's JSON form
+  instead of jsonpickle, by replacing the public ``CachedBotState.compute_hash`` (about 0.9 M a
+  turn; the states above rely on the fingerprint leaving out the ``e_tag`` the store sets).
+  ``CachedBotState`` is built inside ``BotState.load``, so there is no public way to choose it.
 - ``bot.teams.signing_keys.fetch_signing_keys_off_the_loop``: a safety fix, not a speed-up. The SDK
   downloads its token signing keys with blocking calls without a timeout inside the turn;
   they are fetched in a worker thread within 10 s instead (``bot/teams/signing_keys.py``).
 
 :func:`invoke_body_to_json` patches nothing: ``bot.teams.adapter`` calls it to answer invokes whose
-handler returned a dict (the SDK answers those with a 500). The connector clients' msrest
-shortcuts are applied per client in ``bot/teams/connector_http.py``.
+handler returned a dict (the SDK answers those with a 500). The connector clients' one msrest
+shortcut (an aiohttp sender) is applied per client in ``bot/teams/connector_http.py``.
 
-Each fix has a test (``tests/unit/test_sdk_fixes.py``, ``tests/unit/test_signing_keys.py``)
-that fails when the SDK changes under it, so the channel layer can be upgraded or swapped
-(Microsoft 365 Agents SDK) knowingly. Dropped on purpose, with what they had bought: msrest's
-retry-policy speed-up (nothing once connector and user-token clients are kept, see
-``bot/teams/connector_pool.py``) and dialog memory built only when asked (0.2 M of 6.7 M a turn,
-for a copy of ``DialogContext.__init__`` that an upgrade would silently undo).
+Dropped on purpose, with what they had bought (``docs/benchmarks.md``): replies copied one level
+deep instead of the SDK's deep copy (a replaced module global of ``botbuilder.core.turn_context``,
+0.5 M a turn), a replaced ``BotState.save_changes`` that read the SDK's private ``_storage``
+(now the subclasses above), msrest's retry-policy speed-up (nothing once connector and user-token
+clients are kept, see ``bot/teams/connector_pool.py``) and dialog memory built only when asked
+(0.2 M of 6.7 M a turn, for a copy of ``DialogContext.__init__`` that an upgrade would silently undo).
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ from __future__ import annotations
 from typing import Any
 
 from botbuilder.core import (
+    BotAssert,
     BotState,
     ConversationState,
     Storage,
@@ -36,7 +46,6 @@ from botbuilder.core import (
     bot_state,
     serializer_helper,
 )
-from botbuilder.core.bot_assert import BotAssert
 from msrest.serialization import Model
 
 from bot.teams.signing_keys import fetch_signing_keys_off_the_loop
@@ -58,7 +67,8 @@ def speed_up_state_hash() -> None:
     (``storage.state_codec.fingerprint``, without the ``e_tag``, which only the store changes)
     is a fingerprint too, and cheaper. Objects the codec cannot store fall back to the SDK's
     way (the write then reports them). Only ``CachedBotState.compute_hash``, a public method,
-    is replaced; ``BotState.save_changes`` stays the SDK's. Idempotent.
+    is replaced; ``BotState.save_changes`` stays the SDK's (the states of this module override
+    it in their own class). Idempotent.
     """
     if getattr(bot_state.CachedBotState.compute_hash, "_sparringbot", False):
         return
