@@ -105,8 +105,29 @@ def write(results: dict[str, Any], out: Path) -> Path:
              f"{info.get('peer_packages', '?')}",
              *_steadiness_line(results.get("steadiness")), "", *sections]
     path = out / "benchmarks.md"
+    lines += _kept_sections(path)
     path.write_text("\n".join(lines).rstrip("\n") + "\n")
     return path
+
+
+# Sections of the page written by hand from measurements outside ``make bench`` (before and after a
+# change, from ``python -m bench.instructions``): a new run keeps them, at the end of the page.
+KEPT_SECTIONS = ("## What the removed shortcuts bought",)
+
+
+def _kept_sections(path: Path) -> list[str]:
+    """The :data:`KEPT_SECTIONS` of the page at ``path`` as it is, each up to the next ``## `` heading."""
+    if not path.exists():
+        return []
+    text = path.read_text()
+    kept: list[str] = []
+    for heading in KEPT_SECTIONS:
+        start = text.find(f"\n{heading}\n")
+        if start < 0:
+            continue
+        end = text.find("\n## ", start + 1)
+        kept += ["", text[start + 1:end if end >= 0 else len(text)].rstrip("\n")]
+    return kept
 
 
 def _method(config: dict[str, Any]) -> list[str]:

@@ -11,7 +11,6 @@ import socket
 from collections.abc import AsyncIterator
 
 from aiohttp import web
-from botbuilder.core import ConversationState, UserState
 
 from bot.components import COMPONENTS, Components
 from bot.config import Settings
@@ -54,6 +53,7 @@ from bot.teams.connector_pool import ConnectorPool
 from bot.teams.delivery_failures import FailureReporter
 from bot.teams.outbox_messenger import MESSAGE_KIND, OutboxMessenger, compose_stored_message
 from bot.teams.proactive import TeamsMessenger
+from bot.teams.sdk_fixes import SavedOnceConversationState, SavedOnceUserState
 from bot.teams.turn_errors import make_turn_error_handler
 from bot.texts import Catalogue
 from bot.web.routes import request_id_middleware, setup_routes
@@ -110,7 +110,7 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
     texts = Catalogue.load()
     # Bot state goes through the same units of work as every repository (issue 17: one way to the database).
     storage = SqlStorage(sessions, dialect=engine.dialect.name)
-    conversation_state, user_state = ConversationState(storage), UserState(storage)
+    conversation_state, user_state = SavedOnceConversationState(storage), SavedOnceUserState(storage)
     connector_http = ConnectorHttp()
     adapter = create_adapter(settings, ConnectorPool(connector_http))
     adapter.on_turn_error = make_turn_error_handler(texts)

@@ -13,7 +13,6 @@ from botbuilder.schema import Activity
 
 from bot.config import Settings
 from bot.teams.connector_pool import ConnectorPool, PooledAuthentication
-from bot.teams.model_reader import schema_reader
 from bot.teams.sdk_fixes import apply_sdk_fixes, invoke_body_to_json
 
 log = logging.getLogger(__name__)
@@ -61,8 +60,8 @@ async def process_activity_request(
     if len(raw) > max_body_bytes:
         return _error(413, f"body larger than {max_body_bytes} bytes")
     try:
-        activity = _read_activity(raw)
-    except _BadBody as refusal:
+        activity = read_activity(raw)
+    except BadBody as refusal:
         return _error(400, str(refusal))
     except RecursionError:  # anything recursive over the body that the depth check missed: still the body's fault
         return _error(400, "body is not a valid activity")
@@ -86,32 +85,35 @@ async def process_activity_request(
     return web.Response(status=201)
 
 
-class _BadBody(Exception):
+class BadBody(Exception):
     """The body cannot be an activity; the message is the reason the caller gets."""
 
 
-def _read_activity(raw: bytes) -> Activity:
-    """The activity in ``raw``, read the way msrest reads it.
+def read_activity(raw: bytes) -> Activity:
+    """The activity in ``raw``, read as the SDK's own ``CloudAdapter.process`` reads it (msrest's ``deserialize``).
+
+    Args:
+        raw: The request body.
 
     Raises:
-        _BadBody: Not JSON, not an object, nested deeper than ``MAX_JSON_DEPTH``, or not an activity.
+        BadBody: Not JSON, not an object, nested deeper than ``MAX_JSON_DEPTH``, or not an activity.
     """
     try:
         body = json.loads(raw.decode("utf-8"))  # strict: json.loads(bytes) would let lone surrogates in
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise _BadBody("body is not valid JSON") from error
+        raise BadBody("body is not valid JSON") from error
     except RecursionError as error:  # json's own guard gives up about a thousand levels deep
-        raise _BadBody(f"body nests arrays and objects deeper than {MAX_JSON_DEPTH} levels") from error
+        raise BadBody(f"body nests arrays and objects deeper than {MAX_JSON_DEPTH} levels") from error
     if not isinstance(body, dict):
-        raise _BadBody("body must be a JSON object (an activity)")
+        raise BadBody("body must be a JSON object (an activity)")
     if nested_deeper_than(body, MAX_JSON_DEPTH):
-        raise _BadBody(f"body nests arrays and objects deeper than {MAX_JSON_DEPTH} levels")
+        raise BadBody(f"body nests arrays and objects deeper than {MAX_JSON_DEPTH} levels")
     try:
-        activity = schema_reader()("Activity", body)
+        activity = Activity.deserialize(body)
     except Exception as error:  # msrest raises several unrelated types for wrong-typed fields
-        raise _BadBody("body is not a valid activity") from error
+        raise BadBody("body is not a valid activity") from error
     if not activity.type or not isinstance(activity.type, str):
-        raise _BadBody("activity has no type")
+        raise BadBody("activity has no type")
     return activity
 
 

@@ -7,13 +7,12 @@ pipeline classes (``AsyncPipeline``, ``AsyncHTTPPolicy``, ``AsyncHTTPSender``, `
 let a client send another way, so :func:`send_with_aiohttp` builds msrest's own pipeline with
 two parts swapped: :class:`AiohttpSender` (one shared aiohttp session on the loop) and
 :class:`BearerToken` (the token fetched in a worker thread, reused two minutes, dropped after
-a 401). Requests, models, serialisation and errors (``ErrorResponseException`` with the status
-and headers) stay msrest's and the SDK's.
+a 401). Requests, models, serialisation (msrest's own ``Serializer``, model checks included) and
+errors (``ErrorResponseException`` with the status and headers) stay msrest's and the SDK's.
 
 Measured (``docs/architecture.md``, "Where the SDK is changed"): msrest's ``requests`` sender
-took a turn from 11.0 M to 15.2 M instructions, its ``Serializer.body`` from 6.4 M to 11.0 M.
-``tests/unit/test_connector_pool.py`` (same requests, answers and errors as a client msrest
-builds itself) and ``tests/unit/test_model_serializer.py`` fail when msrest changes under them.
+took a turn from 11.0 M to 15.2 M instructions. ``tests/unit/test_connector_pool.py`` (same
+requests, answers and errors as a client msrest builds itself) fails when msrest changes under it.
 """
 
 from __future__ import annotations
@@ -27,8 +26,6 @@ from botframework.connector.auth import AuthenticationConstants
 from msrest.pipeline import AsyncHTTPPolicy, AsyncHTTPSender, AsyncPipeline, Request, Response
 from msrest.pipeline.universal import RawDeserializer
 from msrest.universal_http import HTTPClientResponse
-
-from bot.teams.model_serializer import FastBody
 
 # Tokens from Entra ID live at least an hour and MSAL hands out a cached one until five
 # minutes before it expires, so a token kept for two minutes is always still valid.
@@ -161,15 +158,14 @@ class BearerToken(AsyncHTTPPolicy):
         return response
 
 
-def make_cheap(client: Any, *, http: ConnectorHttp, clock: Callable[[], float]) -> None:
-    """Apply the msrest shortcuts to ``client`` (a ``ConnectorClient``): the only place they are applied.
+def send_with_aiohttp(client: Any, *, http: ConnectorHttp, clock: Callable[[], float]) -> None:
+    """Make ``client`` (a ``ConnectorClient``) send over ``http``: the only place the msrest shortcut is applied.
 
-    1. The pipeline is msrest's default one (``ServiceClientAsync._create_default_pipeline``) with
-       the credentials policy and the sender replaced, built from the client's own configuration:
-       replies go over ``http`` instead of ``requests`` in a worker thread.
-    2. The operations' serializer writes a reply's body with :class:`bot.teams.model_serializer.FastBody`
-       and leaves the model checks to the connector: msrest's ``Serializer.body`` re-reads the
-       activity, checks it and copies the card value by value.
+    The pipeline is msrest's default one (as ``ServiceClientAsync`` builds it: user agent,
+    credentials, raw deserializer, HTTP logger) with the credentials policy and the sender
+    replaced, built from the client's own public configuration, so replies go over ``http``
+    instead of ``requests`` in a worker thread. Everything else about the client stays as the
+    SDK's factory built it.
 
     Args:
         client: A connector client as the SDK's factory built it.
@@ -182,8 +178,3 @@ def make_cheap(client: Any, *, http: ConnectorHttp, clock: Callable[[], float]) 
          config.http_logger_policy],
         AiohttpSender(http, timeout=config.connection.timeout),
     )
-    # ``_serialize`` is the one serializer the generated operations share (the client hands it
-    # to each); tests/unit/test_model_serializer.py fails when that or msrest's output changes.
-    serializer = client._serialize
-    serializer.client_side_validation = False
-    serializer.body = FastBody(serializer, serializer.body)

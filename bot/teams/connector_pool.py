@@ -31,7 +31,7 @@ from botframework.connector.auth import (
     UserTokenClient,
 )
 
-from bot.teams.connector_http import ConnectorHttp, make_cheap
+from bot.teams.connector_http import ConnectorHttp, send_with_aiohttp
 
 MAX_CLIENTS = 64
 
@@ -83,7 +83,7 @@ class ConnectorPool:
             self._clients.move_to_end(key)
             return client
         client = await create()
-        make_cheap(client, http=self._http, clock=self._clock)
+        send_with_aiohttp(client, http=self._http, clock=self._clock)
         self._clients[key] = client
         if len(self._clients) > self._max:
             self._clients.popitem(last=False)

@@ -12,6 +12,7 @@ from botbuilder.schema import (
     Activity,
     ChannelAccount,
     ConversationParameters,
+    ConversationReference,
     ErrorResponseException,
 )
 from msrest.exceptions import ClientRequestError
@@ -21,7 +22,6 @@ from bot.domain.errors import NotReachable
 from bot.domain.models import Address, OutgoingMessage
 from bot.domain.outbox import DeliveryError
 from bot.domain.ports import UnitOfWorkFactory
-from bot.teams.model_reader import schema_reader
 
 log = logging.getLogger(__name__)
 Logic = Callable[[TurnContext], Awaitable[None]]
@@ -128,7 +128,7 @@ class TeamsMessenger:
         if participant is None:
             raise NotReachable(f"participant {participant_id} does not exist")
         if address is not None:
-            reference = schema_reader()("ConversationReference", address.reference)
+            reference = ConversationReference.deserialize(address.reference)
             await self._adapter.continue_conversation(reference, logic, bot_app_id=self._app_id)
             return
         if not participant.service_url or not participant.tenant_id:

@@ -196,3 +196,15 @@ def test_the_agents_sdk_peer_answers_turns_through_the_fake_connector(tmp_path: 
 async def _stats(url: str) -> dict[str, Any]:
     async with ClientSession() as session, session.get(url + "_stats") as response:
         return json.loads(await response.text())
+
+
+def test_a_new_run_keeps_the_hand_written_section_on_removed_shortcuts(tmp_path: Path) -> None:
+    report.write(_results(peer=True, sqlite_max=500, postgres_max=400), tmp_path)
+    page = tmp_path / "benchmarks.md"
+    section = "## What the removed shortcuts bought\n\n| change | before | after |\n|---|---|---|\n| x | 1 M | 2 M |"
+    page.write_text(page.read_text() + "\n" + section + "\n\n## Later heading\n\nnot kept\n")
+
+    report.write(_results(peer=True, sqlite_max=500, postgres_max=400), tmp_path)
+    text = page.read_text()
+    assert text.count("## What the removed shortcuts bought") == 1 and text.rstrip().endswith(section)
+    assert "not kept" not in text

@@ -31,13 +31,16 @@ def test_the_check_sees_a_private_import():
     assert PRIVATE_IMPORT.search("from botframework.connector.auth import ConnectorFactory\n") is None
 
 
-@pytest.mark.parametrize("name", ["connector_sends", "sdk_fixes_retry", "sdk_fixes_memory"])
+@pytest.mark.parametrize("name", ["connector_sends", "sdk_fixes_retry", "sdk_fixes_memory", "model_reader",
+                                  "model_serializer", "sdk_fixes_copy"])
 def test_what_was_dropped_stays_dropped(name):
     """The re-implemented send path and two process-wide patches are gone (docs/architecture.md)."""
     import bot.teams.sdk_fixes as fixes
 
-    if name == "connector_sends":
-        assert not (ROOT / "bot" / "connector_sends.py").exists()
+    if name in ("connector_sends", "model_reader", "model_serializer"):
+        assert not list(ROOT.glob(f"bot/**/{name}.py"))
+    elif name == "sdk_fixes_copy":
+        assert not hasattr(fixes, "copy_replies_shallowly")
     elif name == "sdk_fixes_retry":
         assert not hasattr(fixes, "speed_up_retry_policy")
     else:
@@ -45,7 +48,10 @@ def test_what_was_dropped_stays_dropped(name):
 
 
 def test_creating_the_adapter_patches_only_what_sdk_fixes_lists():
-    """msrest's retry policy and the dialog context stay the SDK's own after the adapter is built."""
+    """msrest's retry policy, the dialog context, BotState's save and the reply copy stay the SDK's own."""
+    import copy
+
+    from botbuilder.core import BotState, turn_context
     from botbuilder.dialogs import DialogContext
     from msrest.universal_http.requests import ClientRetryPolicy
 
@@ -57,3 +63,5 @@ def test_creating_the_adapter_patches_only_what_sdk_fixes_lists():
     create_adapter(load_settings({}, env_file=None), ConnectorPool(ConnectorHttp()))
     assert type(ClientRetryPolicy.safe_codes) is list
     assert not isinstance(DialogContext.__dict__.get("state"), property)
+    assert BotState.save_changes.__module__ == "botbuilder.core.bot_state"
+    assert turn_context.deepcopy is copy.deepcopy  # replies are copied as the SDK copies them

@@ -1,5 +1,6 @@
 """These fail when the botbuilder/msrest behaviour we patch around changes."""
 
+from botbuilder.core import MemoryStorage
 from botbuilder.schema import InvokeResponse
 
 from bot.teams.sdk_fixes import invoke_body_to_json
@@ -63,28 +64,64 @@ def test_the_sdk_fingerprints_state_with_jsonpickle():
     assert "return str(Pickler().flatten(obj))" in inspect.getsource(module)
 
 
-async def test_replies_are_copied_so_that_addressing_leaves_the_callers_activity_alone():
+def test_the_sdk_still_saves_as_the_saved_once_states_assume():
+    """When this fails the SDK's save changed: look again at sdk_fixes._SavedWithOneFingerprint."""
     import inspect
 
-    from botbuilder.core import MessageFactory, TurnContext, turn_context
+    from botbuilder.core import BotState
+
+    source = inspect.getsource(BotState.save_changes)
+    assert "cached_state.is_changed" in source
+    assert "await self._storage.write(changes)" in source
+    assert source.rstrip().endswith("cached_state.hash = cached_state.compute_hash(cached_state.state)")
+
+
+class CountingStorage(MemoryStorage):
+    """botbuilder's MemoryStorage that counts writes (a fake over the public Storage interface)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    async def write(self, changes):  # type: ignore[no-untyped-def]
+        self.writes += 1
+        await super().write(changes)
+
+
+async def test_saved_once_states_write_changes_only_and_fingerprint_once_a_save(monkeypatch):
+    from botbuilder.core import TurnContext
     from botbuilder.core.adapters import TestAdapter
+    from botbuilder.core.bot_state import CachedBotState
     from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
 
-    from bot.teams.sdk_fixes import copy_replies_shallowly
+    from bot.teams.sdk_fixes import SavedOnceConversationState, SavedOnceUserState
 
-    copy_replies_shallowly()
-    copy_replies_shallowly()  # idempotent
-    # When this fails the SDK copies (or addresses) differently: look again at the fix.
-    source = inspect.getsource(turn_context)
-    assert source.count("deepcopy(") == 1 and "apply_conversation_reference(deepcopy(act), ref)" in source
-    adapter = TestAdapter()
-    incoming = Activity(type="message", id="in-1", channel_id="msteams", service_url="http://x/",
-                        from_property=ChannelAccount(id="29:anna"), recipient=ChannelAccount(id="28:bot"),
-                        conversation=ConversationAccount(id="a:1"))
-    card = {"type": "AdaptiveCard", "body": [{"type": "TextBlock", "text": "Hallo"}]}
-    reply = MessageFactory.attachment({"contentType": "application/vnd.microsoft.card.adaptive", "content": card})
-    await TurnContext(adapter, incoming).send_activity(reply)
-    sent = adapter.activity_buffer[-1]
-    assert sent is not reply and sent.conversation.id == "a:1" and sent.reply_to_id == "in-1"
-    assert reply.conversation is None and reply.reply_to_id is None and reply.recipient is None
-    assert card == {"type": "AdaptiveCard", "body": [{"type": "TextBlock", "text": "Hallo"}]}
+    fingerprints = []
+    original = CachedBotState.compute_hash
+
+    def counting(self, obj):  # type: ignore[no-untyped-def]
+        fingerprints.append(1)
+        return original(self, obj)
+
+    monkeypatch.setattr(CachedBotState, "compute_hash", counting)
+    incoming = Activity(type="message", channel_id="msteams", from_property=ChannelAccount(id="29:anna"),
+                        conversation=ConversationAccount(id="a:1"), recipient=ChannelAccount(id="28:bot"))
+    for make in (SavedOnceConversationState, SavedOnceUserState):
+        storage = CountingStorage()
+        state = make(storage)
+        context = TurnContext(TestAdapter(), incoming)
+        await state.load(context)
+        await state.save_changes(context)  # the SDK writes a new (empty) document once
+        await state.save_changes(context)
+        assert storage.writes == 1  # unchanged: nothing written
+        await state.create_property("locale").set(context, "nl")
+        fingerprints.clear()
+        await state.save_changes(context)
+        assert storage.writes == 2 and len(fingerprints) == 1  # the SDK's own save takes two
+        await state.save_changes(context)
+        assert storage.writes == 2  # what was written is remembered as unchanged
+        await state.save_changes(context, force=True)
+        assert storage.writes == 3
+        reread, fresh = make(storage), TurnContext(TestAdapter(), incoming)
+        await reread.load(fresh)
+        assert await reread.create_property("locale").get(fresh) == "nl"
