@@ -4,8 +4,10 @@
 process-wide changes, each kept because a measured figure or a safety problem justifies it
 (instructions a turn from ``python -m bench.instructions``, 140 turns; ``docs/architecture.md``):
 
-- :func:`speed_up_state_hash`: the state change check fingerprints with a pickle instead of
-  jsonpickle. Without it a turn took 12.5 M instructions instead of 6.4 M.
+- :func:`let_the_store_skip_unchanged_state`: the state change check is left to the store, which
+  compares with what it read, instead of jsonpickle fingerprints on every load and save. Without
+  any such fix a turn took 12.5 M instructions instead of 6.4 M (140 turns); the store's comparison
+  instead of the codec's JSON fingerprints cut a further 0.0 M (issue 17, ``docs/benchmarks.md``).
 - :func:`copy_replies_shallowly`: replies copied one level deep, not value by value (7.1 M -> 6.4 M).
 - ``bot.teams.signing_keys.fetch_signing_keys_off_the_loop``: a safety fix, not a speed-up. The SDK
   downloads its token signing keys with blocking calls without a timeout inside the turn;
@@ -33,46 +35,47 @@ from botbuilder.core.bot_assert import BotAssert
 from msrest.serialization import Model
 
 from bot.teams.signing_keys import fetch_signing_keys_off_the_loop
-from storage.state_codec import fingerprint
 
 
 def apply_sdk_fixes() -> None:
     """Install every process-wide change to the SDK listed in this module's docstring. Idempotent."""
-    speed_up_state_hash()
+    let_the_store_skip_unchanged_state()
     copy_replies_shallowly()
     fetch_signing_keys_off_the_loop()
 
 
-def speed_up_state_hash() -> None:
-    """Make the state change check cheap (coupled to ``storage.state_codec``: its JSON form is the fingerprint).
+# What every loaded state's SDK fingerprint is: the store compares documents itself (see below).
+_STORE_DECIDES = "compared by the store"
 
-    ``BotState`` keeps a fingerprint of the state it loaded and compares it with a new one
-    on save, to skip writing unchanged state; after a write it takes the fingerprint once more.
-    The SDK's fingerprint is jsonpickle's flattening of the whole state (dialog stack included).
-    The store's own JSON form (``storage.state_codec.fingerprint``, without the ``e_tag``, which
-    only the store changes) is a fingerprint too, and cheaper; the one taken to decide about a
-    write is kept as the state's after it. Objects the codec cannot store fall back to the SDK's
-    way (the write then reports them). Idempotent.
+
+def let_the_store_skip_unchanged_state() -> None:
+    """Leave the "did the state change?" check to the store, which compares with what it read.
+
+    ``BotState`` fingerprints the state it loads and again on every save (jsonpickle's flattening
+    of the whole state, dialog stack included) to skip writing unchanged state. The store does
+    that comparison better and once: ``storage.bot_state.SqlStorage`` remembers the JSON it read
+    under each e_tag and skips a write whose encoded document is still that JSON, so a save
+    encodes the state once and a load not at all. Here the SDK's fingerprint becomes a constant
+    and ``save_changes`` hands every loaded state to the store. Idempotent.
     """
-    if getattr(bot_state.CachedBotState.compute_hash, "_sparringbot", False):
+    if getattr(bot_state.BotState.save_changes, "_sparringbot", False):
         return
-    original = bot_state.CachedBotState.compute_hash
 
     def compute_hash(self: Any, obj: object) -> Any:
-        text = fingerprint(obj)
-        return text if text is not None else original(self, obj)
+        return _STORE_DECIDES
 
     async def save_changes(self: Any, turn_context: Any, force: bool = False) -> None:
-        # The SDK's save_changes, with the fingerprint taken once instead of before and after the write.
+        # The SDK's save_changes without its own change check: every loaded state goes to the
+        # store, which writes only what changed. ``force`` and ``clear_state`` keep their meaning:
+        # both write, the store skipping only a document it holds unchanged.
         BotAssert.context_not_none(turn_context)
         cached_state = self.get_cached_state(turn_context)
-        state_fingerprint = cached_state.compute_hash(cached_state.state) if cached_state is not None else None
-        if force or (cached_state is not None and cached_state.hash != state_fingerprint):
+        if cached_state is not None:
             storage_key = self.get_storage_key(turn_context)
             await self._storage.write({storage_key: cached_state.state})
-            cached_state.hash = state_fingerprint
+            cached_state.hash = _STORE_DECIDES
 
-    compute_hash._sparringbot = True  # type: ignore[attr-defined]
+    save_changes._sparringbot = True  # type: ignore[attr-defined]
     bot_state.CachedBotState.compute_hash = compute_hash
     bot_state.BotState.save_changes = save_changes
 
