@@ -155,18 +155,16 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
                               suggest_theme=understander.suggest_theme))
     roles = Roles(uow_factory)
     documents_handlers = DocumentHandlers(service=documents, schedule=schedule, texts=texts,
-                                          conversation_state=conversation_state, fetcher=fetcher,
-                                          uow_factory=uow_factory, clock=clock, zone=settings.zone,
-                                          link_secret=settings.link_secret, public_url=settings.public_url,
-                                          roles=roles)
+                                          conversation_state=conversation_state, fetcher=fetcher, clock=clock,
+                                          zone=settings.zone, link_secret=settings.link_secret,
+                                          public_url=settings.public_url, roles=roles)
     schedule_handlers = ScheduleHandlers(service=schedule, planner=planner, texts=texts, clock=clock,
                                          zone=settings.zone)
     privacy_handlers = PrivacyHandlers(service=PrivacyService(uow_factory=uow_factory, store=store, clock=clock,
                                                               wake=wake.set),
                                        texts=texts, conversation_state=conversation_state, user_state=user_state,
                                        retention_days=settings.outbox_retention_days)
-    identity_handlers = IdentityHandlers(decisions=LinkDecisions(uow_factory=uow_factory, clock=clock),
-                                         texts=texts, uow_factory=uow_factory)
+    identity_handlers = IdentityHandlers(decisions=LinkDecisions(uow_factory=uow_factory, clock=clock), texts=texts)
     # Typed commands and card actions: two registries, each name in one only (checked here, at start-up).
     commands = CommandTable([sparring, documents_handlers, schedule_handlers, privacy_handlers, identity_handlers],
                             texts=texts)
