@@ -62,6 +62,7 @@ from dialogs.runner import DialogRunner
 from storage.bot_state import SqlStorage
 from storage.database import open_database
 from storage.local_file_store import LocalFileStore
+from storage.turn_reads import TurnReads
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +182,7 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
         conversation_state=conversation_state, user_state=user_state, runner=runner, participants=participants,
         uow_factory=uow_factory, clock=clock, texts=texts, commands=commands, card_actions=card_actions,
         files=documents_handlers, help=HelpHandlers(texts=texts, uow_factory=uow_factory),
-        understander=understander, role_of=role_of,
+        understander=understander, role_of=role_of, first_reads=TurnReads(sessions, storage),
         allowed_tenants=settings.allowed_tenants,
         forced_locale=settings.forced_locale,
     )

@@ -16,6 +16,7 @@ import logging
 import uuid
 from collections import OrderedDict
 from collections.abc import Mapping
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,6 +41,8 @@ STATE = BotStateRow.__table__
 # Documents read and not yet saved again, kept to compare with (one per conversation taking a turn).
 # Past this many the oldest go: a document no longer remembered is simply written.
 REMEMBERED_READS = 512
+# The rows this turn read ahead (key -> row, None when there is none), until it takes them.
+_HELD: ContextVar[dict[str, Any] | None] = ContextVar("sparringbot_state_read_ahead", default=None)
 
 
 class SqlStorage(Storage):
@@ -58,15 +61,44 @@ class SqlStorage(Storage):
         self._stored: OrderedDict[tuple[str, str], Any] = OrderedDict()
 
     async def read(self, keys: list[str]) -> dict[str, Any]:
-        """Return the stored documents for ``keys``; each carries its current ``e_tag``."""
+        """Return the stored documents for ``keys``; each carries its current ``e_tag``.
+
+        Documents this turn read already (:meth:`read_ahead`) are taken from there, once.
+        """
         if not keys:
             return {}
-        rows = []
+        held = _HELD.get()
+        if held is not None and all(key in held for key in keys):
+            return self._documents([row for key in dict.fromkeys(keys) if (row := held.pop(key)) is not None])
         # Read-only: on SQLite no BEGIN and no write lock, three trips through aiosqlite's thread
         # fewer on every turn. The e_tag read with each document still guards the write.
         async with SqlUnitOfWork(self._sessions, read_only=True) as uow:
-            for key in dict.fromkeys(keys):  # one key per read in practice: each BotState reads its own
-                rows += await uow.statements.execute(self._statements.read, {"state_key": key})
+            rows = await self._rows(uow.statements, keys)
+        return self._documents(rows)
+
+    async def read_ahead(self, statements: Statements, keys: list[str]) -> None:
+        """Read ``keys`` now, in the caller's unit of work, for this turn's :meth:`read` to take.
+
+        A turn reads its sender and its conversation's state first thing; one read-only unit of
+        work for both is one session and one connection checkout fewer (``storage.turn_reads``).
+        What is read ahead belongs to the current task (a ``ContextVar``) until :meth:`read` takes
+        it or :meth:`drop_read_ahead` drops it, so concurrent turns never see each other's.
+        """
+        rows = {row.key: row for row in await self._rows(statements, keys)}
+        _HELD.set({key: rows.get(key) for key in keys})
+
+    @staticmethod
+    def drop_read_ahead() -> None:
+        """Forget what this turn read ahead and did not use (called when the turn ends)."""
+        _HELD.set(None)
+
+    async def _rows(self, statements: Statements, keys: list[str]) -> list[Any]:
+        rows: list[Any] = []
+        for key in dict.fromkeys(keys):  # one key per read in practice: each BotState reads its own
+            rows += await statements.execute(self._statements.read, {"state_key": key})
+        return rows
+
+    def _documents(self, rows: list[Any]) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for row in rows:
             try:

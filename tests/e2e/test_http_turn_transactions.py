@@ -102,3 +102,21 @@ async def test_a_link_decision_names_its_actor_without_reading_again(bot_client,
         event.remove(engine, "before_cursor_execute", record)
     assert "Dia Wesseling" in str(answer)  # the card names who decided
     assert sent.count("BEGIN") <= 2  # the coordinator check and the decision; was four (names read after it)
+
+
+async def test_a_turn_reads_its_sender_and_state_on_one_connection(bot_client, connector):  # type: ignore[no-untyped-def]
+    connector.members["a:personal-anna"] = [member("anna", name="Anna de Vries", email="anna@bieb.nl")]
+    await turn(bot_client, build.message(connector.url, "hallo", key="anna"))
+    checkouts: list[object] = []
+
+    def checkout(_dbapi_connection, record, _proxy) -> None:  # type: ignore[no-untyped-def]
+        checkouts.append(record)
+
+    pool = bot_client.server.app[COMPONENTS].engine.sync_engine.pool
+    event.listen(pool, "checkout", checkout)
+    try:
+        sent = await turn(bot_client, build.message(connector.url, "help", key="anna"))
+    finally:
+        event.remove(pool, "checkout", checkout)
+    assert sent == ["SELECT", "SELECT"]
+    assert len(checkouts) == 1  # one read-only unit of work for both; was one each

@@ -264,3 +264,24 @@ async def test_the_migration_converts_pickled_rows_and_drops_crafted_ones_withou
         assert loaded.state["options"].prompt.text == "Waarover gaat je vraag?" and loaded.state["stepIndex"] == 1
     finally:
         await engine.dispose()
+
+
+async def test_state_read_ahead_is_taken_once_by_the_same_turn_only(storage, sessions):
+    import asyncio
+    import contextvars
+
+    from storage.unit_of_work import SqlUnitOfWork
+
+    await storage.write({"k": {"v": 1}})
+    async with SqlUnitOfWork(sessions, read_only=True) as uow:
+        await storage.read_ahead(uow.statements, ["k", "none"])
+    await storage.write({"k": {"v": 2, "e_tag": "*"}})  # written after the turn read it
+    # Another turn (aiohttp runs each request in a task of its own, started from the server's context).
+    assert (await asyncio.create_task(storage.read(["k"]), context=contextvars.Context()))["k"]["v"] == 2
+    taken = await storage.read(["k", "none"])
+    assert taken["k"]["v"] == 1 and "none" not in taken  # this turn takes what it read, e_tag included
+    assert (await storage.read(["k"]))["k"]["v"] == 2  # once: a second read goes to the store
+    async with SqlUnitOfWork(sessions, read_only=True) as uow:
+        await storage.read_ahead(uow.statements, ["k"])
+    storage.drop_read_ahead()
+    assert (await storage.read(["k"]))["k"]["v"] == 2
