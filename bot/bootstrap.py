@@ -136,7 +136,7 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
                                        zone=settings.zone).mapping(),
                    **PrivacyComposers(uow_factory=uow_factory, texts=texts).mapping()},
         limiter=SendRateLimiter(settings.global_send_rate),
-        on_failed=FailureReporter(uow_factory=uow_factory, messenger=queued, texts=texts),
+        on_failed=FailureReporter(uow_factory=uow_factory, messenger=queued, texts=texts), reads=reads,
     )
     notifications = TeamsNotifications(outbox=queued, uow_factory=uow_factory, texts=texts,
                                        proposal_card=proposal_card)
