@@ -38,9 +38,10 @@ class StateConflictError(Exception):
 
 
 STATE = BotStateRow.__table__
-# Documents read and not yet saved again, kept to compare with (one per conversation taking a turn).
-# Past this many the oldest go: a document no longer remembered is simply written.
-REMEMBERED_READS = 512
+# Documents read or written lately, kept to compare the next save with. A turn adds one or two and
+# needs its own only until it saves, so this covers well over a hundred turns in flight; past it the
+# oldest go, and a document no longer remembered is simply written.
+REMEMBERED_READS = 256
 # The rows this turn read ahead (key -> row, None when there is none), until it takes them.
 _HELD: ContextVar[dict[str, Any] | None] = ContextVar("sparringbot_state_read_ahead", default=None)
 
