@@ -12,12 +12,10 @@ from botbuilder.core import (
 )
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import (
-    Activity,
     ActivityTypes,
     AdaptiveCardInvokeResponse,
     AdaptiveCardInvokeValue,
     ChannelAccount,
-    InvokeResponse,
 )
 from botbuilder.schema.teams import TeamInfo
 
@@ -35,9 +33,9 @@ from bot.teams.command_table import CommandTable
 from bot.teams.commands import ParsedCommand, parse_command
 from bot.teams.dialog_turns import DialogTurns
 from bot.teams.free_text import FreeTextReplies, RoleOf, participant_role
+from bot.teams.input_bounds import clean_in_place, refuse_too_long
 from bot.teams.replies import send_card
 from bot.teams.turn_sender import SenderAndState, Senders
-from bot.teams.typed_input import MAX_TYPED_CHARS, TooLong, clean_message, clean_values
 from bot.teams.understood import OFFER_DECLINED
 from bot.texts import Catalogue, language_for
 from dialogs.runner import DialogRunner
@@ -142,36 +140,16 @@ class SparringBot(TeamsActivityHandler):
                 activity.locale = known.locale
 
     async def _bound_input(self, turn_context: TurnContext) -> bool:
-        """Clean what the person typed, once, before any command parser, prompt or recognizer sees it.
+        """Clean what the person sent, once, before any parser, prompt or recognizer sees it.
 
-        Text and card fields keep their case and accents (see ``bot.teams.typed_input``). Input over
-        the limit is refused whole: the person is told the limit, nothing runs and nothing is
-        stored. Returns False when the turn ends here.
+        Input over the limit is refused whole (``bot.teams.input_bounds``). Returns False when the
+        turn ends here.
         """
-        activity = turn_context.activity
-        if activity.type not in (ActivityTypes.message, ActivityTypes.invoke):
+        if clean_in_place(turn_context.activity):
             return True
-        try:
-            typed = activity.type == ActivityTypes.message and activity.text is not None
-            text = clean_message(activity.text) if typed else activity.text
-            value = clean_values(activity.value)
-        except TooLong:
-            pass
-        else:
-            activity.text, activity.value = text, value
-            return True
-        # Logged without the text: it is what the person wrote.
-        log.info("refused a %s over %d characters", activity.type, MAX_TYPED_CHARS)
         # The sender is still recorded as on any turn (it reads who wrote, not what).
         language = self._language(turn_context, await self._who_is_who(turn_context))
-        message = self._texts.text("input.too_long", language, limit=_count(MAX_TYPED_CHARS, language))
-        await turn_context.send_activity(message)
-        if activity.type == ActivityTypes.invoke:
-            # Teams shows an invoke's error on the card; the chat message is for clients that do not.
-            error = AdaptiveCardInvokeResponse(status_code=400, type="application/vnd.microsoft.error",
-                                               value={"code": "BadRequest", "message": message})
-            await turn_context.send_activity(Activity(type=ActivityTypes.invoke_response,
-                                                      value=InvokeResponse(status=200, body=error)))
+        await refuse_too_long(turn_context, self._texts, language)
         return False
 
     def _tenant_allowed(self, turn_context: TurnContext) -> bool:
@@ -309,8 +287,3 @@ class SparringBot(TeamsActivityHandler):
     def _language(turn_context: TurnContext, participant: Participant | None) -> str:
         return language_for(turn_context.activity.locale or (participant.locale if participant else None))
 
-
-def _count(number: int, language: str) -> str:
-    """A whole number as people write it: 4.000 in Dutch, 4,000 in English."""
-    written = f"{number:,}"
-    return written if language == "en" else written.replace(",", ".")

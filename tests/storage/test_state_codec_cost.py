@@ -1,7 +1,7 @@
 """The state codec's cost does not grow with the cards a prompt holds: msrest never walks them.
 
 A confirmation prompt keeps its whole Adaptive Card in dialog state, and the state is encoded
-three times a turn (fingerprint on load, fingerprint on save, the write). Counted in Python calls
+on every save (the store compares the encoding with what it read, then writes it if it changed). Counted in Python calls
 into msrest (``sys.setprofile``): a count, not a time, so a loaded machine cannot change it.
 """
 
