@@ -11,6 +11,7 @@ import socket
 from collections.abc import AsyncIterator
 
 from aiohttp import web
+from botbuilder.core import ConversationState, UserState
 
 from bot.components import COMPONENTS, Components
 from bot.config import Settings
@@ -53,7 +54,6 @@ from bot.teams.connector_pool import ConnectorPool
 from bot.teams.delivery_failures import FailureReporter
 from bot.teams.outbox_messenger import MESSAGE_KIND, OutboxMessenger, compose_stored_message
 from bot.teams.proactive import TeamsMessenger
-from bot.teams.sdk_fixes import SavedOnceConversationState, SavedOnceUserState
 from bot.teams.turn_errors import make_turn_error_handler
 from bot.texts import Catalogue
 from bot.web.routes import request_id_middleware, setup_routes
@@ -62,6 +62,7 @@ from dialogs.runner import DialogRunner
 from storage.bot_state import SqlStorage
 from storage.database import open_database
 from storage.local_file_store import LocalFileStore
+from storage.turn_reads import TurnReads
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
     texts = Catalogue.load()
     # Bot state goes through the same units of work as every repository (issue 17: one way to the database).
     storage = SqlStorage(sessions, dialect=engine.dialect.name)
-    conversation_state, user_state = SavedOnceConversationState(storage), SavedOnceUserState(storage)
+    conversation_state, user_state = ConversationState(storage), UserState(storage)
     connector_http = ConnectorHttp()
     adapter = create_adapter(settings, ConnectorPool(connector_http))
     adapter.on_turn_error = make_turn_error_handler(texts)
@@ -135,7 +136,7 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
                                        zone=settings.zone).mapping(),
                    **PrivacyComposers(uow_factory=uow_factory, texts=texts).mapping()},
         limiter=SendRateLimiter(settings.global_send_rate),
-        on_failed=FailureReporter(uow_factory=uow_factory, messenger=queued, texts=texts),
+        on_failed=FailureReporter(uow_factory=uow_factory, messenger=queued, texts=texts), reads=reads,
     )
     notifications = TeamsNotifications(outbox=queued, uow_factory=uow_factory, texts=texts,
                                        proposal_card=proposal_card)
@@ -155,18 +156,16 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
                               suggest_theme=understander.suggest_theme))
     roles = Roles(uow_factory)
     documents_handlers = DocumentHandlers(service=documents, schedule=schedule, texts=texts,
-                                          conversation_state=conversation_state, fetcher=fetcher,
-                                          uow_factory=uow_factory, clock=clock, zone=settings.zone,
-                                          link_secret=settings.link_secret, public_url=settings.public_url,
-                                          roles=roles)
+                                          conversation_state=conversation_state, fetcher=fetcher, clock=clock,
+                                          zone=settings.zone, link_secret=settings.link_secret,
+                                          public_url=settings.public_url, roles=roles)
     schedule_handlers = ScheduleHandlers(service=schedule, planner=planner, texts=texts, clock=clock,
                                          zone=settings.zone)
     privacy_handlers = PrivacyHandlers(service=PrivacyService(uow_factory=uow_factory, store=store, clock=clock,
                                                               wake=wake.set),
                                        texts=texts, conversation_state=conversation_state, user_state=user_state,
                                        retention_days=settings.outbox_retention_days)
-    identity_handlers = IdentityHandlers(decisions=LinkDecisions(uow_factory=uow_factory, clock=clock),
-                                         texts=texts, uow_factory=uow_factory)
+    identity_handlers = IdentityHandlers(decisions=LinkDecisions(uow_factory=uow_factory, clock=clock), texts=texts)
     # Typed commands and card actions: two registries, each name in one only (checked here, at start-up).
     commands = CommandTable([sparring, documents_handlers, schedule_handlers, privacy_handlers, identity_handlers],
                             texts=texts)
@@ -183,7 +182,7 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
         conversation_state=conversation_state, user_state=user_state, runner=runner, participants=participants,
         uow_factory=uow_factory, clock=clock, texts=texts, commands=commands, card_actions=card_actions,
         files=documents_handlers, help=HelpHandlers(texts=texts, uow_factory=uow_factory),
-        understander=understander, role_of=role_of,
+        understander=understander, role_of=role_of, first_reads=TurnReads(sessions, storage),
         allowed_tenants=settings.allowed_tenants,
         forced_locale=settings.forced_locale,
     )

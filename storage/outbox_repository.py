@@ -45,6 +45,10 @@ class SqlOutboxRepository:
             return len(await self._sql.execute(statement, rows[0]))
         return len((await self._session.execute(statement, rows)).all())
 
+    async def any_due(self, *, now: datetime) -> bool:
+        """True when :meth:`claim_due` would find a row now (a read: nothing is claimed)."""
+        return bool(await self._sql.execute(_any_due(), {"now": now}))
+
     async def claim_due(self, *, now: datetime, limit: int, worker: str, lease_until: datetime) -> list[OutboxMessage]:
         """Take up to ``limit`` due rows for ``worker``; other workers skip them.
 
@@ -171,13 +175,23 @@ def _message_columns() -> list[Any]:
             for name in _MESSAGE_COLUMNS]
 
 
+def _due() -> Any:
+    """Rows to send now: due ones, and ones whose sender's lease ran out."""
+    now = bindparam("now")
+    return or_(and_(OutboxRow.state == PENDING, OutboxRow.due_at <= now),
+               and_(OutboxRow.state == SENDING, OutboxRow.lease_until < now))
+
+
+@cache
+def _any_due() -> Any:
+    # Built once: the dispatcher asks every couple of seconds, idle or not.
+    return select(OutboxRow.id).where(_due()).limit(1)
+
+
 @cache
 def _claim(dialect: str) -> Any:
-    # Built once: the dispatcher claims every couple of seconds, idle or not.
-    now = bindparam("now")
-    due = or_(and_(OutboxRow.state == PENDING, OutboxRow.due_at <= now),
-              and_(OutboxRow.state == SENDING, OutboxRow.lease_until < now))
-    candidates = select(OutboxRow.id).where(due).order_by(OutboxRow.due_at, OutboxRow.id).limit(bindparam("limit"))
+    # Built once: the dispatcher claims whenever something is due.
+    candidates = select(OutboxRow.id).where(_due()).order_by(OutboxRow.due_at, OutboxRow.id).limit(bindparam("limit"))
     if dialect == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
     return (update(OutboxRow)

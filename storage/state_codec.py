@@ -235,25 +235,28 @@ def encode(document: Any) -> Any:
     return encode_value(_without_e_tag(document))
 
 
+def parse(data: Any) -> Any:
+    """The JSON-ready data of a stored document (``data`` itself, or its JSON text parsed).
+
+    Raises:
+        StateFormatError: For text that is not JSON.
+    """
+    if isinstance(data, str | bytes):
+        try:
+            return json.loads(data)
+        except ValueError as error:
+            raise StateFormatError("not JSON") from error
+    return data
+
+
 def decode(data: Any) -> Any:
     """The document stored as ``data`` (JSON-ready data, or its JSON text).
 
     Raises:
         StateFormatError: For anything :func:`encode` did not write.
     """
-    if isinstance(data, str | bytes):
-        try:
-            data = json.loads(data)
-        except ValueError as error:
-            raise StateFormatError("not JSON") from error
+    data = parse(data)
     if not isinstance(data, dict):
         raise StateFormatError("a state document is a JSON object")  # what BotState stores
     return decode_value(data)
 
-
-def fingerprint(document: Any) -> str | None:
-    """A text that changes whenever ``document`` (without its ``e_tag``) does, or None if it cannot be stored."""
-    try:
-        return json.dumps(encode(document), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    except (TypeError, ValueError):
-        return None

@@ -114,6 +114,10 @@ class OutboxRepository(Protocol):
     """Planned proactive messages (see ``bot.domain.outbox``)."""
 
     async def plan(self, messages: Iterable[OutboxMessage], *, now: datetime) -> int: ...
+    async def any_due(self, *, now: datetime) -> bool:
+        """True when :meth:`claim_due` would find something (a read: no row is claimed)."""
+        ...
+
     async def claim_due(self, *, now: datetime, limit: int, worker: str,
                         lease_until: datetime) -> list[OutboxMessage]: ...
     async def record(self, message_id: int, *, worker: str, outcome: str, error: str, now: datetime,

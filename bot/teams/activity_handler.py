@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from botbuilder.core import (
@@ -13,39 +12,31 @@ from botbuilder.core import (
 )
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import (
-    Activity,
     ActivityTypes,
     AdaptiveCardInvokeResponse,
     AdaptiveCardInvokeValue,
     ChannelAccount,
-    InvokeResponse,
 )
 from botbuilder.schema.teams import TeamInfo
 
 from bot.cards import CARD_CONTENT_TYPE
 from bot.domain.clock import Clock
-from bot.domain.models import Participant, ParticipantSeen
+from bot.domain.models import Participant
 from bot.domain.ports import UnitOfWorkFactory
 from bot.domain.services.once import first_time, welcome_key
 from bot.domain.services.participants import ParticipantService
-from bot.domain.understanding import Intent, Understander
+from bot.domain.understanding import Understander
 from bot.teams import gateway as teams_gateway
-from bot.teams import turn_sender
 from bot.teams.attachments import files_in
 from bot.teams.card_actions import CardActions
 from bot.teams.command_table import CommandTable
 from bot.teams.commands import ParsedCommand, parse_command
-from bot.teams.proactive import address_from_turn
+from bot.teams.dialog_turns import DialogTurns
+from bot.teams.free_text import FreeTextReplies, RoleOf, participant_role
+from bot.teams.input_bounds import clean_in_place, refuse_too_long
 from bot.teams.replies import send_card
-from bot.teams.typed_input import MAX_TYPED_CHARS, TooLong, clean_message, clean_values
-from bot.teams.understood import (
-    INTENT_COMMANDS,
-    OFFER_DECLINED,
-    command_data,
-    guesses_card,
-    offer_card,
-    question_of,
-)
+from bot.teams.turn_sender import SenderAndState, Senders
+from bot.teams.understood import OFFER_DECLINED
 from bot.texts import Catalogue, language_for
 from dialogs.runner import DialogRunner
 
@@ -68,14 +59,6 @@ class HelpReplies(Protocol):
     async def help(self, turn_context: TurnContext, language: str, *, unknown: bool = False) -> None: ...
 
 
-# Who the sender is in the programme (``coordinator`` or ``participant``): it shifts what free text means.
-RoleOf = Callable[[Participant | None], Awaitable[str]]
-
-
-async def _participant_role(participant: Participant | None) -> str:
-    return "participant"
-
-
 class SparringBot(TeamsActivityHandler):
     """Sparringbot's Teams activity handler."""
 
@@ -84,14 +67,13 @@ class SparringBot(TeamsActivityHandler):
         runner: DialogRunner, participants: ParticipantService, uow_factory: UnitOfWorkFactory,
         clock: Clock, texts: Catalogue, commands: CommandTable, card_actions: CardActions,
         files: FileReceiver, help: HelpReplies, understander: Understander,
-        role_of: RoleOf = _participant_role,
+        role_of: RoleOf = participant_role, first_reads: SenderAndState | None = None,
         allowed_tenants: frozenset[str] = frozenset(),
         forced_locale: str | None = None,
     ):
         super().__init__()
         self._conversation_state = conversation_state
         self._user_state = user_state
-        self._runner = runner
         self._participants = participants
         self._uow_factory = uow_factory
         self._clock = clock
@@ -102,8 +84,10 @@ class SparringBot(TeamsActivityHandler):
         self._commands = commands
         self._card_actions = card_actions
         self._forced_locale = forced_locale
-        self._understander = understander  # built once, at start-up: it compiles its cues
-        self._role_of = role_of
+        self._senders = Senders(participants, first_reads)
+        self._dialogs = DialogTurns(runner=runner, texts=texts)
+        self._free_text = FreeTextReplies(texts=texts, understander=understander, role_of=role_of, help=help,
+                                          commands=frozenset(commands.names), run=self._run_understood)
 
     @property
     def commands(self) -> tuple[str, ...]:
@@ -119,12 +103,24 @@ class SparringBot(TeamsActivityHandler):
         """Refuse foreign tenants before anything is stored; save state once, after the turn."""
         if not self._tenant_allowed(turn_context):
             return
-        await self._settle_locale(turn_context)
-        if not await self._bound_input(turn_context):
-            return
-        await super().on_turn(turn_context)
-        await self._conversation_state.save_changes(turn_context)
-        await self._user_state.save_changes(turn_context)
+        try:
+            if turn_context.activity.type in (ActivityTypes.message, ActivityTypes.invoke):
+                await self._senders.read_first(turn_context, self._state_keys(turn_context))
+            await self._settle_locale(turn_context)
+            if not await self._bound_input(turn_context):
+                return
+            await super().on_turn(turn_context)
+            await self._conversation_state.save_changes(turn_context)
+            await self._user_state.save_changes(turn_context)
+        finally:
+            self._senders.turn_ended()
+
+    def _state_keys(self, turn_context: TurnContext) -> list[str]:
+        """The conversation state's key, which nearly every message and click loads (none without a conversation)."""
+        activity = turn_context.activity
+        if not activity.channel_id or not activity.conversation or not activity.conversation.id:
+            return []
+        return [self._conversation_state.get_storage_key(turn_context)]
 
     async def _settle_locale(self, turn_context: TurnContext) -> None:
         """Decide the turn's language once; everything downstream reads ``activity.locale``.
@@ -138,43 +134,22 @@ class SparringBot(TeamsActivityHandler):
             activity.locale = self._forced_locale
             return
         is_click = activity.type == "invoke" or (activity.type == "message" and activity.value and not activity.text)
-        if is_click and activity.from_property and activity.from_property.id:
-            known = await self._participants.by_teams_id(activity.from_property.id)
-            turn_sender.remember(turn_context, known)
+        if is_click:
+            known = await self._senders.look_up(turn_context)
             if known is not None and known.locale:
                 activity.locale = known.locale
 
     async def _bound_input(self, turn_context: TurnContext) -> bool:
-        """Clean what the person typed, once, before any command parser, prompt or recognizer sees it.
+        """Clean what the person sent, once, before any parser, prompt or recognizer sees it.
 
-        Text and card fields keep their case and accents (see ``bot.teams.typed_input``). Input over
-        the limit is refused whole: the person is told the limit, nothing runs and nothing is
-        stored. Returns False when the turn ends here.
+        Input over the limit is refused whole (``bot.teams.input_bounds``). Returns False when the
+        turn ends here.
         """
-        activity = turn_context.activity
-        if activity.type not in (ActivityTypes.message, ActivityTypes.invoke):
+        if clean_in_place(turn_context.activity):
             return True
-        try:
-            typed = activity.type == ActivityTypes.message and activity.text is not None
-            text = clean_message(activity.text) if typed else activity.text
-            value = clean_values(activity.value)
-        except TooLong:
-            pass
-        else:
-            activity.text, activity.value = text, value
-            return True
-        # Logged without the text: it is what the person wrote.
-        log.info("refused a %s over %d characters", activity.type, MAX_TYPED_CHARS)
         # The sender is still recorded as on any turn (it reads who wrote, not what).
         language = self._language(turn_context, await self._who_is_who(turn_context))
-        message = self._texts.text("input.too_long", language, limit=_count(MAX_TYPED_CHARS, language))
-        await turn_context.send_activity(message)
-        if activity.type == ActivityTypes.invoke:
-            # Teams shows an invoke's error on the card; the chat message is for clients that do not.
-            error = AdaptiveCardInvokeResponse(status_code=400, type="application/vnd.microsoft.error",
-                                               value={"code": "BadRequest", "message": message})
-            await turn_context.send_activity(Activity(type=ActivityTypes.invoke_response,
-                                                      value=InvokeResponse(status=200, body=error)))
+        await refuse_too_long(turn_context, self._texts, language)
         return False
 
     def _tenant_allowed(self, turn_context: TurnContext) -> bool:
@@ -208,56 +183,22 @@ class SparringBot(TeamsActivityHandler):
         else:
             command = parse_command(activity.text or "")
         if command and command.name == "cancel":
-            cancelled = await self._runner.cancel_all(turn_context)
-            await turn_context.send_activity(
-                self._texts.text("cancel.done" if cancelled else "cancel.nothing", language)
-            )
+            await self._dialogs.cancel(turn_context, language)
             return
         if participant is not None and files_in(activity):
             await self._files.on_files(turn_context, participant)
             return
-        if await self._inside_dialog(turn_context, language, command, submitted, typed=typed):
+        if await self._dialogs.take(turn_context, language, command, submitted, typed=typed):
             return
         if submitted.get("offer") == OFFER_DECLINED and not typed:
             await turn_context.send_activity(self._texts.text("understood.offer_declined", language))
-        elif typed and command is None and await self._runner.is_old_choice(turn_context, activity.text or ""):
-            # A choice button of a dialog that is no longer running ("Netwerk & Beleid" after stop).
-            await turn_context.send_activity(self._texts.text("dialog.expired", language))
+        elif typed and command is None and await self._dialogs.old_choice(turn_context, language, activity.text or ""):
+            return  # a choice button of a dialog that is no longer running: said so
         elif typed and (command is None or (command.name == "hello" and command.argument)):
             # Free text ("Deadlines?", "ik wil mijn accountplan insturen", "hallo, wat kun je?").
-            await self._understand(turn_context, participant, language, activity.text or "")
+            await self._free_text.answer(turn_context, participant, language, activity.text or "")
         else:
             await self._run(turn_context, participant, language, command, data=submitted)
-
-    async def _inside_dialog(self, turn_context: TurnContext, language: str, command: ParsedCommand | None,
-                             submitted: dict[str, Any], *, typed: bool) -> bool:
-        """Give a running dialog what is its: typed answers and the buttons of the step now waiting.
-
-        ``help`` explains the step and asks it again (the dialog stays); a dialog card's button that
-        answers no waiting step (the dialog was stopped or that card was answered before) says the
-        card has expired. Other buttons start something new. Returns True when the turn ends here.
-        """
-        step = await self._runner.active_step(turn_context)
-        button = submitted.get("dialog") if not typed else None
-        if step is None:
-            if button is not None:
-                await turn_context.send_activity(self._texts.text("dialog.expired", language))
-                return True
-            return False
-        if typed and command is not None and command.name == "help":
-            try:
-                await turn_context.send_activity(self._texts.text(f"dialog.help.{step}", language))
-            except KeyError:  # a step without its own explanation: the question again says enough
-                log.warning("no help text for dialog step %s", step)
-            await self._runner.reprompt(turn_context)
-            return True
-        if button is not None and not await self._runner.button_fits(turn_context, str(button)):
-            await turn_context.send_activity(self._texts.text("dialog.expired_step", language))
-            await self._runner.reprompt(turn_context)
-            return True
-        if submitted and button is None and not typed:
-            return False  # another card's button: it starts something new
-        return await self._runner.continue_active(turn_context)
 
     async def _run(self, turn_context: TurnContext, participant: Participant | None, language: str,
                    command: ParsedCommand | None, *, data: dict[str, Any]) -> None:
@@ -272,44 +213,9 @@ class SparringBot(TeamsActivityHandler):
         else:
             await self._help.help(turn_context, language, unknown=True)
 
-    async def _understand(self, turn_context: TurnContext, participant: Participant | None, language: str,
-                          typed: str) -> None:
-        """Read free text and act on what it means, or ask "Bedoel je ...?" when not sure.
-
-        The text reached here cleaned and bounded (``_bound_input``); the understander reads only
-        its first sentences. Nothing destructive happens on a guess: erasing goes through the
-        command, which asks for confirmation, and a running dialog never gets here.
-        """
-        role = await self._role_of(participant)
-        understanding = self._understander.understand(typed, role=role)
-        intent = understanding.intent
-        # The intent and the confidence only: what was typed is the person's.
-        log.info("free text read as %s (confidence %.2f)", intent, understanding.confidence)
-        if not understanding.sure:
-            card = guesses_card(self._texts, language, understanding, typed=typed,
-                                commands=frozenset(self._commands.names), coordinator=role == "coordinator")
-            if card is None:
-                await self._help.help(turn_context, language, unknown=True)
-            else:
-                await send_card(turn_context, card)
-            return
-        if intent is Intent.GREETING:
-            name = participant.name.split()[0] if participant and participant.name else ""
-            await turn_context.send_activity(self._texts.text("understood.greeting" if name else
-                                                              "understood.greeting_anonymous", language, name=name))
-        elif intent is Intent.THANKS:
-            await turn_context.send_activity(self._texts.text("understood.thanks", language))
-        elif intent is Intent.CANCEL:
-            # No dialog is running (it would have had this text); breaking off is only ever typed exactly.
-            await turn_context.send_activity(self._texts.text("cancel.nothing", language))
-        elif intent is Intent.ASK_QUESTION:
-            await send_card(turn_context, offer_card(self._texts, language,
-                                                     question=question_of(understanding, typed)))
-        elif intent in INTENT_COMMANDS:
-            await self._run(turn_context, participant, language, ParsedCommand(INTENT_COMMANDS[intent]),
-                            data=command_data(understanding))
-        else:
-            await self._help.help(turn_context, language, unknown=True)
+    async def _run_understood(self, turn_context: TurnContext, participant: Participant | None, language: str,
+                              command: ParsedCommand, data: dict[str, Any]) -> None:
+        await self._run(turn_context, participant, language, command, data=data)
 
     async def on_adaptive_card_invoke(  # type: ignore[override]
         self, turn_context: TurnContext, invoke_value: AdaptiveCardInvokeValue
@@ -375,64 +281,9 @@ class SparringBot(TeamsActivityHandler):
                                      team=bool(team_id))
 
     async def _who_is_who(self, turn_context: TurnContext) -> Participant | None:
-        """Upsert the sender, asking Teams for name and e-mail only while we lack them."""
-        activity = turn_context.activity
-        account = activity.from_property
-        if account is None or not account.id or account.role == "bot":
-            return None
-        if turn_sender.looked_up(turn_context):
-            known = turn_sender.sender(turn_context)
-        else:
-            known = await self._participants.by_teams_id(account.id)
-        seen = teams_gateway.seen_from_account(
-            account, tenant_id=teams_gateway.tenant_of(activity), locale=activity.locale,
-            service_url=activity.service_url,
-        )
-        if known is None or not known.email:
-            fetched = await teams_gateway.fetch_member(turn_context, account)
-            if fetched is not None:
-                seen = _merge(seen, fetched)
-        personal = (activity.conversation.conversation_type or "personal") == "personal"
-        if known is not None and _nothing_new(known, seen, activity.conversation.id if personal else None):
-            participant = known  # the common case: no write at all on this turn
-        else:
-            participant = await self._participants.record_seen(
-                seen, address_from_turn(turn_context) if personal else None)
-        turn_sender.remember(turn_context, participant)
-        return participant
+        return await self._senders.who_is_who(turn_context)
 
     @staticmethod
     def _language(turn_context: TurnContext, participant: Participant | None) -> str:
         return language_for(turn_context.activity.locale or (participant.locale if participant else None))
 
-
-def _count(number: int, language: str) -> str:
-    """A whole number as people write it: 4.000 in Dutch, 4,000 in English."""
-    written = f"{number:,}"
-    return written if language == "en" else written.replace(",", ".")
-
-
-def _nothing_new(known: Participant, seen: ParticipantSeen, personal_conversation: str | None) -> bool:
-    """True when the activity tells nothing the participant record does not already hold."""
-    if not known.active or (personal_conversation and personal_conversation != known.conversation_id):
-        return False
-    fields = ("tenant_id", "aad_object_id", "name", "locale", "service_url")
-    if any(getattr(seen, f) and getattr(seen, f) != getattr(known, f) for f in fields):
-        return False
-    if seen.upn and seen.upn.strip().lower() != known.upn:
-        return False
-    return not seen.email or seen.email.strip().lower() == known.email
-
-
-def _merge(seen: ParticipantSeen, fetched: ParticipantSeen) -> ParticipantSeen:
-    """Prefer what Teams told us; keep the activity's values where Teams had none."""
-    return ParticipantSeen(
-        teams_id=seen.teams_id,
-        tenant_id=fetched.tenant_id or seen.tenant_id,
-        aad_object_id=fetched.aad_object_id or seen.aad_object_id,
-        name=fetched.name or seen.name,
-        email=fetched.email,  # only Teams' member API vouches for an address
-        upn=fetched.upn,
-        locale=seen.locale,
-        service_url=seen.service_url,
-    )

@@ -115,6 +115,7 @@ async def test_shared_examples_never_show_unshared_files_and_links_expire(bot_cl
     await post(bot_client, build.message(connector.url, "voorbeelden", key="maarten"))
     examples = texts_of(form_of(connector, "maarten"))
     assert "plan.pdf" in examples and "kosten.pdf" not in examples
+    assert "· Anna de Vries" in examples  # whose it is: her library, or her Teams name while unlinked
     link = examples.split("](")[1].split(")")[0]
     path = link.split("127.0.0.1", 1)[1].split("/", 1)[1]
     response = await bot_client.get("/" + path)
@@ -127,6 +128,7 @@ async def test_shared_examples_never_show_unshared_files_and_links_expire(bot_cl
     await post(bot_client, build.message(connector.url, "inzendingen", key="dia"))
     overview = texts_of(form_of(connector, "dia"))
     assert "Accountplan: Anna de Vries" in overview
+    assert "Nog niet ingestuurd: Maarten Jansen" in overview  # a deadline asking for a document he still owes
     assert "Kostenberekening, offerte of factuur: Anna de Vries" in overview
 
 

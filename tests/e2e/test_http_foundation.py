@@ -105,18 +105,15 @@ async def test_proactive_message_reaches_someone_who_never_chatted(bot_client, c
     assert len(connector.created_conversations) == 1 and connector.texts()[-1] == "Tweede"
 
 
-async def test_a_failing_turn_tells_the_user_in_dutch_without_a_stack_trace(bot_client, connector):
-    components = bot_client.server.app[COMPONENTS]
-    original = components.participants.by_teams_id
+async def test_a_failing_turn_tells_the_user_in_dutch_without_a_stack_trace(bot_client, connector, monkeypatch):
+    from storage.turn_reads import TurnReads
 
-    async def broken(_teams_id):  # type: ignore[no-untyped-def]
+    async def broken(_self, _teams_id, _state_keys):  # type: ignore[no-untyped-def]
         raise RuntimeError("database is gone")
 
-    components.participants.by_teams_id = broken  # type: ignore[method-assign]
-    try:
-        await post(bot_client, build.message(connector.url, "help"))
-    finally:
-        components.participants.by_teams_id = original  # type: ignore[method-assign]
+    # The first thing every message reads: its sender and its conversation's state.
+    monkeypatch.setattr(TurnReads, "sender_and_state", broken)
+    await post(bot_client, build.message(connector.url, "help"))
     [text] = connector.texts()
     assert text.startswith("Sorry, er ging aan mijn kant iets mis")
     assert "Traceback" not in text and "database is gone" not in text

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from storage.bot_state import SqlStorage, StateConflictError
@@ -163,23 +165,15 @@ async def test_an_object_the_codec_does_not_know_is_refused_on_write(storage):
     assert await storage.read(["k"]) == {}
 
 
-async def test_state_is_written_when_it_changed_and_only_then(storage, monkeypatch):
+async def test_state_is_written_when_it_changed_and_only_then(storage, engine):
     from botbuilder.core import ConversationState, TurnContext
     from botbuilder.core.adapters import TestAdapter
     from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
+    from sqlalchemy import text
 
-    from bot.teams.sdk_fixes import speed_up_state_hash
-    from storage import state_codec
+    from bot.teams.sdk_fixes import let_the_store_skip_unchanged_state
 
-    speed_up_state_hash()
-    writes: list[dict] = []
-    real_write = storage.write
-
-    async def counting_write(changes):  # type: ignore[no-untyped-def]
-        writes.append({key: dict(value) for key, value in changes.items()})
-        await real_write(changes)
-
-    monkeypatch.setattr(storage, "write", counting_write)
+    let_the_store_skip_unchanged_state()
     state = ConversationState(storage)
     counter = state.create_property("counter")
 
@@ -188,23 +182,46 @@ async def test_state_is_written_when_it_changed_and_only_then(storage, monkeypat
                                                    from_property=ChannelAccount(id="29:anna"),
                                                    conversation=ConversationAccount(id="a:1")))
 
-    async def run(change: bool) -> None:
+    async def stored() -> tuple[str, str]:
+        async with engine.connect() as connection:
+            row = (await connection.execute(text("SELECT e_tag, data FROM bot_state"))).one()
+        return row.e_tag, row.data
+
+    async def run(change: bool, nested: bool = False) -> None:
         context = turn()
-        value = await counter.get(context, lambda: {"n": 0})
+        value = await counter.get(context, lambda: {"n": 0, "deep": {"list": [1]}})
         if change:
             value["n"] += 1
         await state.save_changes(context)
-        await state.save_changes(context)  # nothing new since the first save: no second write
+        if nested:
+            value["deep"]["list"].append(2)  # a change deep inside, after a first save of this turn
+        await state.save_changes(context)
 
     await run(change=True)  # a new conversation: written
-    fingerprints: list[object] = []
-    real_fingerprint = state_codec.fingerprint
-    monkeypatch.setattr("bot.teams.sdk_fixes.fingerprint",
-                        lambda obj: fingerprints.append(obj) or real_fingerprint(obj))
-    await run(change=False)  # read back unchanged: not written
-    assert len(fingerprints) == 3  # loading, and the two saves (each takes one, not one before and after)
-    await run(change=True)
-    assert [w["msteams/conversations/a:1"]["counter"]["n"] for w in writes] == [1, 2]
+    first = await stored()
+    await run(change=False)  # read back unchanged: not written, the row keeps its e_tag
+    assert await stored() == first
+    await run(change=True, nested=True)  # both saves write: each had something new
+    second = await stored()
+    assert second[0] != first[0]
+    data = second[1] if isinstance(second[1], dict) else json.loads(second[1])  # PostgreSQL: jsonb
+    assert data["counter"] == {"n": 2, "deep": {"list": [1, 2]}}
+    await run(change=False)
+    assert await stored() == second
+
+
+async def test_an_unchanged_document_is_not_refused_when_another_turn_wrote_meanwhile(storage):
+    # As the SDK's own check did: a turn that changed nothing writes nothing, so it cannot conflict.
+    await storage.write({"k": {"v": 1}})
+    turn_a = await storage.read(["k"])
+    turn_b = await storage.read(["k"])
+    turn_a["k"]["v"] = 2
+    await storage.write({"k": turn_a["k"]})
+    await storage.write({"k": turn_b["k"]})  # unchanged: skipped, no StateConflictError
+    turn_b["k"]["v"] = 3
+    with pytest.raises(StateConflictError):
+        await storage.write({"k": turn_b["k"]})
+    assert (await storage.read(["k"]))["k"]["v"] == 2
 
 
 async def test_the_migration_converts_pickled_rows_and_drops_crafted_ones_without_running_them(tmp_path, caplog):
@@ -247,3 +264,24 @@ async def test_the_migration_converts_pickled_rows_and_drops_crafted_ones_withou
         assert loaded.state["options"].prompt.text == "Waarover gaat je vraag?" and loaded.state["stepIndex"] == 1
     finally:
         await engine.dispose()
+
+
+async def test_state_read_ahead_is_taken_once_by_the_same_turn_only(storage, sessions):
+    import asyncio
+    import contextvars
+
+    from storage.unit_of_work import SqlUnitOfWork
+
+    await storage.write({"k": {"v": 1}})
+    async with SqlUnitOfWork(sessions, read_only=True) as uow:
+        await storage.read_ahead(uow.statements, ["k", "none"])
+    await storage.write({"k": {"v": 2, "e_tag": "*"}})  # written after the turn read it
+    # Another turn (aiohttp runs each request in a task of its own, started from the server's context).
+    assert (await asyncio.create_task(storage.read(["k"]), context=contextvars.Context()))["k"]["v"] == 2
+    taken = await storage.read(["k", "none"])
+    assert taken["k"]["v"] == 1 and "none" not in taken  # this turn takes what it read, e_tag included
+    assert (await storage.read(["k"]))["k"]["v"] == 2  # once: a second read goes to the store
+    async with SqlUnitOfWork(sessions, read_only=True) as uow:
+        await storage.read_ahead(uow.statements, ["k"])
+    storage.drop_read_ahead()
+    assert (await storage.read(["k"]))["k"]["v"] == 2

@@ -464,3 +464,27 @@ async def test_a_stopping_dispatcher_claims_nothing_more_and_hands_back_what_it_
     assert (await dispatcher(uow_factory, clock, messenger, worker="next").run_once()).sent == 40 - len(sent)
     texts = [m.text for _, m in messenger.sent]
     assert len(texts) == len(set(texts)) == 40
+
+
+async def test_an_idle_round_asks_in_a_read_and_claims_nothing(engine, sessions, uow_factory, clock, recipients):  # type: ignore[no-untyped-def]
+    from sqlalchemy import event
+
+    from storage.unit_of_work import SqlUnitOfWork
+
+    messenger = FakeMessenger()
+    worker = dispatcher(uow_factory, clock, messenger, reads=lambda: SqlUnitOfWork(sessions, read_only=True))
+    await plan(uow_factory, clock, [message("later", recipients[0], clock, minutes=5)])
+    sent: list[str] = []
+
+    def record(_connection, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        sent.append(statement.split()[0].upper())
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        report = await worker.run_once()
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+    assert report.sent == 0 and sent == ["SELECT"]  # no BEGIN, no claim: nothing was due
+    clock.advance(timedelta(minutes=5))
+    assert (await worker.run_once()).sent == 1  # once due, the next round claims and sends it
+    assert await states(uow_factory) == {"later": OutboxState.SENT}

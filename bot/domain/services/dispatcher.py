@@ -107,8 +107,10 @@ class Dispatcher:
                  policy: RetryPolicy | None = None, sleep: Sleep = asyncio.sleep, batch: int = 50,
                  lease: timedelta = timedelta(minutes=2),
                  on_failed: Callable[[OutboxMessage, str], Awaitable[None]] | None = None,
-                 concurrency: int = 8):
+                 concurrency: int = 8, reads: UnitOfWorkFactory | None = None):
         self._uow_factory = uow_factory
+        # Units of work that only read: whether anything is due is asked in one (no write lock).
+        self._reads = reads or uow_factory
         self._messenger = messenger
         self._composers = composers
         self._clock = clock
@@ -133,6 +135,11 @@ class Dispatcher:
             stop: When set, claim nothing more, finish the sends under way and hand back the rest.
         """
         report = DispatchReport()
+        # Most rounds find nothing due. Asking first, in a read, spares an idle round the write
+        # transaction of a claim (on SQLite the one write lock that every turn's state write needs).
+        async with self._reads() as uow:
+            if not await uow.outbox.any_due(now=self._clock.now()):
+                return report
         while stop is None or not stop.is_set():
             now = self._clock.now()
             async with self._uow_factory() as uow:

@@ -25,7 +25,7 @@ from bot.domain.file_store import FileStore
 from bot.domain.models import Participant
 from bot.domain.ports import UnitOfWorkFactory
 from bot.domain.requests import NotAllowed
-from bot.domain.services.roles import is_coordinator, require_coordinator
+from bot.domain.services.roles import is_coordinator, people_by_id, require_coordinator
 
 ZIP_BASED = ("docx", "xlsx", "pptx", "odt", "ods", "odp")
 UPLOAD_WINDOW = timedelta(days=1)  # MAX_UPLOADS_PER_DAY counts the files of the last 24 hours
@@ -44,6 +44,14 @@ class PendingUpload:
     def to_json(self) -> dict[str, object]:
         """Plain data for the conversation state."""
         return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class Examples:
+    """What the examples card shows: the shared documents and their owners' labels by participant id."""
+
+    documents: list[Document]
+    owners: dict[int, str]
 
 
 class DocumentService:
@@ -137,6 +145,16 @@ class DocumentService:
         """Documents handed in with consent to share with participants."""
         async with self._uow_factory() as uow:
             return await uow.documents.shared(category)
+
+    async def examples(self, category: str | None = None) -> Examples:
+        """The shared documents with whose they are (the library, else the Teams name), read at once."""
+        async with self._uow_factory() as uow:
+            documents = await uow.documents.shared(category)
+            people = await people_by_id(uow)
+            participants = await uow.participants.active()
+        owners = {p.id: people[p.person_id].organisation if p.person_id in people else (p.name or "")
+                  for p in participants}
+        return Examples(documents, owners)
 
     async def all_for_coordinator(self, actor: Participant) -> list[Document]:
         """Every document (coordinator only)."""

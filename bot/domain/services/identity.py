@@ -7,6 +7,7 @@ and when the coordinator answers a proposal (``LinkDecisions``).
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import logging
 from collections.abc import Collection
@@ -131,12 +132,17 @@ class LinkOutcome(enum.StrEnum):
 
 @dataclass(frozen=True)
 class LinkDecision:
-    """The outcome, with the proposal and both sides as they are now (for the updated card)."""
+    """The outcome, with the proposal and both sides as they are now (for the updated card).
+
+    ``actor_name`` is who decided, as the card names them: their directory person's name, else
+    their Teams name, else ``"?"``.
+    """
 
     outcome: LinkOutcome
     proposal: LinkProposal | None
     participant: Participant | None
     person: Person | None
+    actor_name: str = "?"
 
 
 class LinkDecisions:
@@ -178,34 +184,40 @@ class LinkDecisions:
         now = self._clock.now()
         async with self._uow_factory() as uow:
             await require_coordinator(uow, actor)
-            proposal = await uow.links.get(proposal_id)
-            if proposal is None:
-                return LinkDecision(LinkOutcome.ALREADY, None, None, None)
-            participant = await uow.participants.get(proposal.participant_id)
-            person = await uow.directory.person(proposal.person_id)
-            if proposal.state is not LinkState.PENDING:
-                return LinkDecision(LinkOutcome.ALREADY, proposal, participant, person)
-            if not confirm:
-                decided = await uow.links.decide(proposal.id, LinkState.REJECTED, by=actor.id, now=now)
-                await uow.commit()
-                return LinkDecision(LinkOutcome.REJECTED if decided else LinkOutcome.ALREADY, proposal,
-                                    participant, person)
-            others = [p for p in await uow.participants.linked(proposal.person_id)
-                      if participant is None or p.id != participant.id]
-            if (participant is None or person is None or not person.active or person.has_identifiers
-                    or participant.person_id or others):
-                await uow.links.decide(proposal.id, LinkState.WITHDRAWN, by=actor.id, now=now)
-                await uow.commit()
-                return LinkDecision(LinkOutcome.IMPOSSIBLE, proposal, participant, person)
-            if not await uow.links.decide(proposal.id, LinkState.CONFIRMED, by=actor.id, now=now):
-                return LinkDecision(LinkOutcome.ALREADY, proposal, participant, person)
-            await uow.participants.link_person(participant.id, person.id, now=now, method=LinkMethod.COORDINATOR)
-            await _withdraw_overtaken(uow, participant.id, person, now=now)
-            await uow.commit()
-            log.info("proposal %d confirmed: participant %d linked to %s by participant %d", proposal.id,
-                     participant.id, person.id, actor.id)
-            return LinkDecision(LinkOutcome.CONFIRMED, proposal, await self._get(participant.id), person)
+            # Read before deciding: after the decision's commit a read would begin a write transaction.
+            actor_person = await uow.directory.person(actor.person_id) if actor.person_id else None
+            decision = await self._decide(uow, actor, proposal_id, confirm=confirm, now=now)
+        return dataclasses.replace(decision, actor_name=actor_person.name if actor_person else (actor.name or "?"))
 
-    async def _get(self, participant_id: int) -> Participant | None:
-        async with self._uow_factory() as uow:
-            return await uow.participants.get(participant_id)
+    @staticmethod
+    async def _decide(uow: UnitOfWork, actor: Participant, proposal_id: int, *, confirm: bool,
+                      now: datetime) -> LinkDecision:
+        """The decision inside ``decide``'s unit of work (committed here when something changed)."""
+        proposal = await uow.links.get(proposal_id)
+        if proposal is None:
+            return LinkDecision(LinkOutcome.ALREADY, None, None, None)
+        participant = await uow.participants.get(proposal.participant_id)
+        person = await uow.directory.person(proposal.person_id)
+        if proposal.state is not LinkState.PENDING:
+            return LinkDecision(LinkOutcome.ALREADY, proposal, participant, person)
+        if not confirm:
+            decided = await uow.links.decide(proposal.id, LinkState.REJECTED, by=actor.id, now=now)
+            await uow.commit()
+            return LinkDecision(LinkOutcome.REJECTED if decided else LinkOutcome.ALREADY, proposal,
+                                participant, person)
+        others = [p for p in await uow.participants.linked(proposal.person_id)
+                  if participant is None or p.id != participant.id]
+        if (participant is None or person is None or not person.active or person.has_identifiers
+                or participant.person_id or others):
+            await uow.links.decide(proposal.id, LinkState.WITHDRAWN, by=actor.id, now=now)
+            await uow.commit()
+            return LinkDecision(LinkOutcome.IMPOSSIBLE, proposal, participant, person)
+        if not await uow.links.decide(proposal.id, LinkState.CONFIRMED, by=actor.id, now=now):
+            return LinkDecision(LinkOutcome.ALREADY, proposal, participant, person)
+        await uow.participants.link_person(participant.id, person.id, now=now, method=LinkMethod.COORDINATOR)
+        await _withdraw_overtaken(uow, participant.id, person, now=now)
+        linked = await uow.participants.get(participant.id)  # as the link left it, in the same transaction
+        await uow.commit()
+        log.info("proposal %d confirmed: participant %d linked to %s by participant %d", proposal.id,
+                 participant.id, person.id, actor.id)
+        return LinkDecision(LinkOutcome.CONFIRMED, proposal, linked, person)

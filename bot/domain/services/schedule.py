@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.clock import Clock
 from bot.domain.deadlines import Deadline, Event, is_fulfilled
+from bot.domain.documents import Document
 from bot.domain.errors import DomainError
 from bot.domain.localtime import local_to_utc
 from bot.domain.models import Participant
@@ -80,6 +81,17 @@ class DeadlineStatus:
 
 
 @dataclass(frozen=True)
+class Submissions:
+    """The coordinator's submissions view: documents, deadlines, names by participant id, and per
+    deadline that asks for documents the participants who have not met it."""
+
+    documents: list[Document]
+    deadlines: list[Deadline]
+    names: dict[int, str]
+    missing: dict[str, list[Participant]]
+
+
+@dataclass(frozen=True)
 class _Evidence:
     """What participants handed in: question themes, document categories, documents per deadline."""
 
@@ -88,9 +100,10 @@ class _Evidence:
     answered: dict[str, set[int]]
 
     @classmethod
-    async def load(cls, uow: Any) -> _Evidence:
+    async def load(cls, uow: Any, documents: list[Document] | None = None) -> _Evidence:
+        """Read the evidence; ``documents``: every document, when the caller read them already."""
         answered: dict[str, set[int]] = {}
-        for document in await uow.documents.listing():
+        for document in documents if documents is not None else await uow.documents.listing():
             if document.deadline_id:
                 answered.setdefault(document.deadline_id, set()).add(document.owner_id)
         return cls(await uow.requests.themes_by_asker(), await uow.documents.categories_by_owner(), answered)
@@ -137,6 +150,28 @@ class ScheduleService:
             statuses.append(DeadlineStatus(deadline, local_to_utc(deadline.due_local, self._zone),
                                            done_ids=tuple(done), open_ids=tuple(m for m in members if m not in done)))
         return statuses, [p for p in participants if not p.reminders_enabled]
+
+    async def submissions(self, actor: Participant) -> Submissions:
+        """Coordinator: every document, the deadlines, who still owes a document and everyone's name, read at once.
+
+        Raises:
+            NotAllowed: ``actor`` is not a coordinator (checked before anything else is read).
+        """
+        async with self._uow_factory() as uow:
+            await require_coordinator(uow, actor)
+            documents = await uow.documents.listing()
+            people = await people_by_id(uow)
+            participants = await uow.participants.active()
+            evidence = await _Evidence.load(uow, documents)
+            deadlines = await uow.schedule.deadlines()
+        by_id = {p.id: p for p in participants}
+        missing: dict[str, list[Participant]] = {}
+        for deadline in deadlines:
+            if deadline.fulfilment.document_categories:
+                members = audience_members(deadline.audience, participants, people)
+                missing[deadline.id] = [by_id[m] for m in members if not evidence.met(deadline, m) and m in by_id]
+        names = {p.id: p.name or p.email or "?" for p in participants}
+        return Submissions(documents, deadlines, names, missing)
 
     async def is_fulfilled_by(self, deadline_id: str, participant_id: int) -> bool | None:
         """Whether the participant met the deadline (``None``: no such deadline any more)."""

@@ -25,10 +25,9 @@ from bot.domain.documents import (
 )
 from bot.domain.localtime import format_moment
 from bot.domain.models import Participant
-from bot.domain.ports import UnitOfWorkFactory
 from bot.domain.requests import NotAllowed
 from bot.domain.services.documents import DocumentService, PendingUpload
-from bot.domain.services.roles import Roles, people_by_id
+from bot.domain.services.roles import Roles
 from bot.domain.services.schedule import ScheduleService
 from bot.domain.signed_links import LINK_LIFETIME, sign
 from bot.features.documents.cards import examples_card, receipt_card, submission_form, submissions_card
@@ -51,7 +50,7 @@ class DocumentHandlers:
     """The edge of :class:`DocumentService`."""
 
     def __init__(self, *, service: DocumentService, schedule: ScheduleService, texts: Catalogue,
-                 conversation_state: ConversationState, fetcher: FileFetcher, uow_factory: UnitOfWorkFactory,
+                 conversation_state: ConversationState, fetcher: FileFetcher,
                  clock: Clock, zone: ZoneInfo, link_secret: bytes, public_url: str, roles: Roles):
         self._service = service
         self._roles = roles
@@ -61,7 +60,6 @@ class DocumentHandlers:
         # The kind someone said they would send ("ik wil mijn accountplan insturen"), for the next file's form.
         self._announced = conversation_state.create_property("AnnouncedKind")
         self._fetcher = fetcher
-        self._uow_factory = uow_factory
         self._clock = clock
         self._zone = zone
         self._secret = link_secret
@@ -127,9 +125,9 @@ class DocumentHandlers:
         elif name == "submit":
             await turn_context.send_activity(self._texts.text("upload.how", language))
         elif name == "examples":
-            documents = await self._service.shared()
-            await send_card(turn_context, examples_card(self._texts, language, documents, self._link,
-                                                         await self._owner_labels(), kind=kind))
+            examples = await self._service.examples()
+            await send_card(turn_context, examples_card(self._texts, language, examples.documents, self._link,
+                                                         examples.owners, kind=kind))
         elif name == "submissions":
             await self._submissions(turn_context, participant, language)
         elif name == "costs":
@@ -205,22 +203,9 @@ class DocumentHandlers:
             await send_card(turn_context, cost_form(self._texts, language, document.public_ref))
 
     async def _submissions(self, turn_context: TurnContext, participant: Participant, language: str) -> None:
-        documents = await self._service.all_for_coordinator(participant)  # CoordinatorOnly for the others
-        statuses, _ = await self._schedule.overview()
-        async with self._uow_factory() as uow:
-            participants = {p.id: p for p in await uow.participants.active()}
-        missing = {s.deadline.id: [participants[i] for i in s.open_ids if i in participants]
-                   for s in statuses if s.deadline.fulfilment.document_categories}
-        names = {i: p.name or p.email or "?" for i, p in participants.items()}
-        await send_card(turn_context, submissions_card(self._texts, language, documents,
-                                                        [s.deadline for s in statuses], names, missing))
-
-    async def _owner_labels(self) -> dict[int, str]:
-        async with self._uow_factory() as uow:
-            people = await people_by_id(uow)
-            participants = await uow.participants.active()
-        return {p.id: people[p.person_id].organisation if p.person_id in people else (p.name or "")
-                for p in participants}
+        view = await self._schedule.submissions(participant)  # CoordinatorOnly for the others
+        await send_card(turn_context, submissions_card(self._texts, language, view.documents, view.deadlines,
+                                                        view.names, view.missing))
 
     def _link(self, document: Document) -> str:
         return self._signed(f"doc-{document.id}")

@@ -9,7 +9,6 @@ from botbuilder.core import TurnContext
 
 from bot.cards import person_label
 from bot.domain.models import Participant
-from bot.domain.ports import UnitOfWorkFactory
 from bot.domain.services.identity import LinkDecisions, LinkOutcome
 from bot.features.identity.cards import CONFIRM_VERB, REJECT_VERB, decided_card, proposal_card
 from bot.teams.card_actions import COORDINATOR_ONLY, CardAction, CardClick, WhoMay
@@ -28,10 +27,9 @@ class IdentityHandlers:
     COMMANDS = ("links",)
     VERBS = (CONFIRM_VERB, REJECT_VERB)
 
-    def __init__(self, *, decisions: LinkDecisions, texts: Catalogue, uow_factory: UnitOfWorkFactory):
+    def __init__(self, *, decisions: LinkDecisions, texts: Catalogue):
         self._decisions = decisions
         self._texts = texts
-        self._uow_factory = uow_factory
 
     async def on_command(self, turn_context: TurnContext, participant: Participant, name: str, argument: str,
                          data: dict[str, Any]) -> None:
@@ -61,19 +59,14 @@ class IdentityHandlers:
         t = self._texts.text
         label = person_label(decision.person)
         if decision.outcome is LinkOutcome.CONFIRMED:
-            status = t("link.done_confirmed", language, actor=await self._actor_name(participant), person=label)
+            status = t("link.done_confirmed", language, actor=decision.actor_name, person=label)
         elif decision.outcome is LinkOutcome.REJECTED:
-            status = t("link.done_rejected", language, actor=await self._actor_name(participant))
+            status = t("link.done_rejected", language, actor=decision.actor_name)
         elif decision.outcome is LinkOutcome.IMPOSSIBLE:
             status = t("link.impossible", language, person=label)
         else:
             status = t("link.already", language)
         return decided_card(self._texts, language, status)
-
-    async def _actor_name(self, actor: Participant) -> str:
-        async with self._uow_factory() as uow:
-            person = await uow.directory.person(actor.person_id) if actor.person_id else None
-        return person.name if person else (actor.name or "?")
 
 
 def _int(value: Any) -> int | None:
