@@ -6,10 +6,11 @@ and profiles go through the same analyser, so they meet on the same features.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.domain.routing.compounds import CompoundSplitter
+from bot.domain.routing.reading import ReadWord
 from bot.domain.routing.stemmer import stem
 from bot.domain.routing.text import content_words, is_content_word, tokenise
 from bot.domain.routing.thesaurus import Thesaurus
@@ -46,14 +47,38 @@ class Analyser:
         vocabulary = {key for key in thesaurus.keys if " " not in key}
         for text in vocabulary_texts:
             vocabulary.update(stem(token) for token in content_words(text))
+        self._vocabulary = frozenset(vocabulary)
         self._splitter = CompoundSplitter(vocabulary)
         self._phrase = thesaurus.longest_phrase
 
+    def known(self, word: str) -> bool:
+        """True when a normalised word gives a feature of the vocabulary (its stem, or its compound parts)."""
+        key = stem(word)
+        return key in self._vocabulary or bool(self._splitter.split(word))
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        """The known stems: the directory texts' and the thesaurus' single words."""
+        return self._vocabulary
+
     def analyse(self, text: str) -> Analysis:
-        """The features of ``text``.
+        """The features of ``text``, its words taken as written.
 
         Args:
             text: A question or a profile field, in Dutch.
+
+        Returns:
+            Its features with weights and the words behind each feature.
+        """
+        words = [ReadWord(token, 1.0, token) for token in tokenise(text) if is_content_word(token)]
+        return self.analyse_read([words])
+
+    def analyse_read(self, clauses: Iterable[Sequence[ReadWord]]) -> Analysis:
+        """The features of a text already read (see ``reading.QuestionReader``).
+
+        Args:
+            clauses: Per clause its words, each with the weight of its reading; thesaurus
+                phrases are looked for within a clause.
 
         Returns:
             Its features with weights and the words behind each feature.
@@ -74,15 +99,16 @@ class Analyser:
             for concept in self._thesaurus.concepts(key):
                 add(f"c:{concept}", weight * CONCEPT, word)
 
-        words = [token for token in tokenise(text) if is_content_word(token)]
-        stems = [stem(word) for word in words]
-        for index, (word, key) in enumerate(zip(words, stems, strict=True)):
-            add_stem(key, WORD, word)
-            for part in self._splitter.split(word):
-                add_stem(part, PART, word)
-            for length in range(2, self._phrase + 1):
-                if index + length <= len(stems):
-                    phrase = " ".join(stems[index : index + length])
-                    if self._thesaurus.concepts(phrase):
-                        add_stem(phrase, WORD, " ".join(words[index : index + length]))
+        for words in clauses:
+            stems = [stem(read.word) for read in words]
+            for index, (read, key) in enumerate(zip(words, stems, strict=True)):
+                add_stem(key, read.weight, read.source)
+                for part in self._splitter.split(read.word):
+                    add_stem(part, PART * read.weight, read.source)
+                for length in range(2, self._phrase + 1):
+                    if index + length <= len(stems):
+                        phrase = " ".join(stems[index : index + length])
+                        if self._thesaurus.concepts(phrase):
+                            weight = min(item.weight for item in words[index : index + length])
+                            add_stem(phrase, weight, " ".join(item.source for item in words[index : index + length]))
         return Analysis(weights, {feature: tuple(found) for feature, found in sources.items()})

@@ -8,7 +8,10 @@ from dataclasses import dataclass
 
 from bot.domain.models import Person, Role
 from bot.domain.routing.analyser import Analyser
+from bot.domain.routing.glossary import Glossary, default_glossary
 from bot.domain.routing.index import Index, Profile, build_profile
+from bot.domain.routing.reading import QuestionReader
+from bot.domain.routing.text import tokenise
 from bot.domain.routing.thesaurus import Thesaurus
 
 # Below this BM25 score the best match shares only a generic word or a loose synonym with the
@@ -51,7 +54,7 @@ class Router:
     """Ranks people for questions; build once per directory, then call :meth:`rank`."""
 
     def __init__(self, people: Sequence[Person], thesaurus: Thesaurus,
-                 feedback: Sequence[RoutingFeedback] = ()):
+                 feedback: Sequence[RoutingFeedback] = (), glossary: Glossary | None = None):
         """Index the directory.
 
         Args:
@@ -59,9 +62,14 @@ class Router:
             thesaurus: Synonym groups (see ``load_thesaurus``).
             feedback: Earlier redirections by the coordinator; their questions join the
                 profile of the person they were sent to, so similar questions go there too.
+            glossary: English words read as Dutch (see ``glossary``); ``None``: the packaged one.
         """
         texts = [text for p in people for text in (*p.topics, p.expertise)]
         self._analyser = Analyser(thesaurus, texts)
+        words = {token for text in (*texts, *(entry for group in thesaurus.groups for entry in group))
+                 for token in tokenise(text)}
+        self._reader = QuestionReader(known=self._analyser.known, vocabulary_words=words,
+                                      glossary=glossary if glossary is not None else default_glossary())
         learned: dict[str, list[str]] = {}
         for record in feedback:
             learned.setdefault(record.person, []).append(record.question)
@@ -84,7 +92,7 @@ class Router:
             ``MIN_SCORE``, the coordinator alone with reason ``FALLBACK_REASON``.
         """
         load = load or {}
-        analysis = self._analyser.analyse(question)
+        analysis = self._analyser.analyse_read(self._reader.read(question))
         roles = _ROLES[Preference(preference)]
         found: list[tuple[float, int, str, Profile]] = []
         for number, raw in self._index.score(analysis.weights).items():

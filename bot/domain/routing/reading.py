@@ -1,0 +1,156 @@
+"""Read a question the way the directory is written before it is analysed.
+
+Profiles are written with care, in Dutch; questions are typed quickly, sometimes in English,
+with typos and with Dutch separable verbs split over the sentence ("hoe schaal je dat op?").
+The reader turns a question into the Dutch words it means, each with how sure the reading is:
+
+- English words and phrases are read as their Dutch translation (``glossary``);
+- a separable verb's particle is joined to its verb again (``schaal ... op`` → ``opschaal``)
+  when that makes a word the directory or thesaurus knows;
+- an unknown word one edit from a known word (two for long words) is read as that word, with
+  the understanding layer's spelling corrector (``spelling``): ``factuuur`` → ``factuur``.
+
+Words it does not recognise pass through unchanged: they may still match a profile.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from bot.domain.routing.compounds import PARTICLES
+from bot.domain.routing.glossary import ENGLISH_STOP_WORDS, Glossary, english_stem
+from bot.domain.routing.spelling import SpellingCorrector, distance
+from bot.domain.routing.stopwords import STOP_WORDS
+from bot.domain.routing.text import content_words, is_content_word, tokenise
+
+TRANSLATED = 0.9  # a glossary translation: sure of the concept, less of the exact Dutch word
+CORRECTED = 0.8  # a typo put right: a guess, though a close one
+LONG_TYPO = 10  # from this many letters a word may be two edits off; shorter ones only one
+PARTICLE_REACH = 6  # a particle closes its verb's clause; look back this many words
+# Particles of separable verbs, and "samen" (werken ... samen). Stop words in themselves.
+VERB_PARTICLES = frozenset(PARTICLES) | {"samen", "weg", "vast", "terug"}
+_CLAUSE = re.compile(r"[.,;:!?()\[\]\n]+")
+# Letters next to each other on a QWERTY keyboard: a slip of the finger swaps one for a
+# neighbour, while a vowel swapped for another vowel is usually a different word
+# ("factoren" is no typo of "facturen", "verhalen" none of "verdelen").
+_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_NEIGHBOURS = {
+    char: {row[i - 1] if i else "", row[i + 1] if i + 1 < len(row) else ""}
+    | {other[j] for other in _ROWS if other != row for j in (i - 1, i, i + 1) if 0 <= j < len(other)}
+    for row in _ROWS for i, char in enumerate(row)
+}
+
+
+@dataclass(frozen=True)
+class ReadWord:
+    """One word of a question as read.
+
+    Attributes:
+        word: The normalised Dutch word to analyse.
+        weight: How sure the reading is (1.0 as typed).
+        source: What the asker typed, for the reasons shown to people.
+    """
+
+    word: str
+    weight: float
+    source: str
+
+
+class QuestionReader:
+    """Reads questions against one directory's vocabulary; built once per router."""
+
+    def __init__(self, *, known: Callable[[str], bool], vocabulary_words: Iterable[str], glossary: Glossary):
+        """Build a reader.
+
+        Args:
+            known: True for a normalised word the analyser has features for (a directory or
+                thesaurus stem, or a compound of those).
+            vocabulary_words: The directory's and thesaurus' words as written (normalised),
+                the words a typo is put right to.
+            glossary: English → Dutch.
+        """
+        self._known = known
+        self._glossary = glossary
+        targets = {word for word in vocabulary_words if is_content_word(word)}
+        self._corrector = SpellingCorrector(targets=targets,
+                                            known=STOP_WORDS | ENGLISH_STOP_WORDS | glossary.words)
+
+    def read(self, text: str) -> list[list[ReadWord]]:
+        """The question's words, clause by clause (phrases never span a comma or full stop).
+
+        Args:
+            text: The question as typed.
+
+        Returns:
+            Per clause its read words, in order; stop words left out.
+        """
+        clauses = []
+        for clause in _CLAUSE.split(text):
+            tokens = tokenise(clause)
+            if tokens:
+                clauses.append(self._read_clause(tokens))
+        return clauses
+
+    def _read_clause(self, tokens: list[str]) -> list[ReadWord]:
+        read: list[ReadWord] = []
+        index = 0
+        while index < len(tokens):
+            token = tokens[index]
+            if token in VERB_PARTICLES:
+                read.extend(self._separable(tokens, index))
+            length, dutch = self._glossary.match(tokens, index)
+            # An English phrase always; a single English word only when it is no Dutch word we know.
+            if length > 1 or (length == 1 and is_content_word(token) and not self._known(token)):
+                source = " ".join(tokens[index : index + length])
+                read.extend(ReadWord(word, TRANSLATED, source) for word in content_words(" ".join(dutch)))
+                index += length
+                continue
+            if is_content_word(token) and (token not in ENGLISH_STOP_WORDS or self._known(token)):
+                read.append(self._word(token))
+            index += 1
+        return read
+
+    def _word(self, token: str) -> ReadWord:
+        if self._known(token) or english_stem(token) in self._glossary.words:
+            return ReadWord(token, 1.0, token)
+        corrected = self._corrector.correct(token)
+        if corrected != token and plausible_typo(token, corrected):
+            return ReadWord(corrected, CORRECTED, token)
+        return ReadWord(token, 1.0, token)
+
+    def _separable(self, tokens: list[str], index: int) -> list[ReadWord]:
+        # "hoe schaal je dat op" → opschaal; "werken we samen" → samenwerken. A verb form with
+        # -t ("schaalt ... op") is tried without it too.
+        particle = tokens[index]
+        found = []
+        for verb in tokens[max(0, index - PARTICLE_REACH) : index]:
+            if not is_content_word(verb):
+                continue
+            for form in (verb, verb[:-1] if verb.endswith("t") else None):
+                if form and self._known(particle + form):
+                    found.append(ReadWord(particle + form, 1.0, f"{verb} {particle}"))
+                    break
+        return found
+
+
+def plausible_typo(typed: str, meant: str) -> bool:
+    """True when ``typed`` reads as a slip in typing ``meant`` rather than as another word.
+
+    Args:
+        typed: The word as typed (normalised).
+        meant: The known word the spelling corrector proposes.
+
+    Returns:
+        One edit: a letter left out, doubled or added, two letters swapped, or one letter
+        replaced by a keyboard neighbour. Two edits only in words of ``LONG_TYPO`` letters or
+        more, and not two replaced letters (that is usually another word).
+    """
+    edits = distance(typed, meant)
+    if edits == 1 and len(typed) == len(meant):
+        changed = [(a, b) for a, b in zip(typed, meant, strict=True) if a != b]
+        return len(changed) == 2 or changed[0][1] in _NEIGHBOURS.get(changed[0][0], ())
+    if edits == 2:
+        return len(typed) >= LONG_TYPO and len(typed) != len(meant)
+    return edits == 1
