@@ -53,8 +53,10 @@ class Analyser:
 
     def known(self, word: str) -> bool:
         """True when a normalised word gives a feature of the vocabulary (its stem, or its compound parts)."""
-        key = stem(word)
-        return key in self._vocabulary or bool(self._splitter.split(word))
+        if stem(word) in self._vocabulary:
+            return True
+        parts = self._splitter.split(word)  # a guessed part ("wissel" in "wisselcollecties") is not known
+        return bool(parts) and all(part in self._vocabulary for part in parts)
 
     @property
     def vocabulary(self) -> frozenset[str]:
