@@ -22,12 +22,15 @@ from dataclasses import dataclass
 from bot.domain.routing.compounds import PARTICLES
 from bot.domain.routing.glossary import ENGLISH_STOP_WORDS, Glossary, english_stem
 from bot.domain.routing.spelling import SpellingCorrector, distance
+from bot.domain.routing.stemmer import stem
 from bot.domain.routing.stopwords import STOP_WORDS
 from bot.domain.routing.text import content_words, is_content_word, tokenise
 
 TRANSLATED = 0.9  # a glossary translation: sure of the concept, less of the exact Dutch word
 CORRECTED = 0.8  # a typo put right: a guess, though a close one
 LONG_TYPO = 10  # from this many letters a word may be two edits off; shorter ones only one
+# Endings that make another form of a word rather than a typo of it.
+INFLECTIONS = frozenset({"t", "d", "e", "s", "n", "en", "te", "de"})
 PARTICLE_REACH = 6  # a particle closes its verb's clause; look back this many words
 # Particles of separable verbs, and "samen" (werken ... samen). Stop words in themselves.
 VERB_PARTICLES = frozenset(PARTICLES) | {"samen", "weg", "vast", "terug"}
@@ -61,17 +64,21 @@ class ReadWord:
 class QuestionReader:
     """Reads questions against one directory's vocabulary; built once per router."""
 
-    def __init__(self, *, known: Callable[[str], bool], vocabulary_words: Iterable[str], glossary: Glossary):
+    def __init__(self, *, known: Callable[[str], bool], vocabulary: frozenset[str], vocabulary_words: Iterable[str],
+                 glossary: Glossary):
         """Build a reader.
 
         Args:
             known: True for a normalised word the analyser has features for (a directory or
                 thesaurus stem, or a compound of those).
+            vocabulary: The known stems themselves; a rejoined separable verb must be one of
+                them (``voor`` + ``geld`` is no verb, though both parts are known).
             vocabulary_words: The directory's and thesaurus' words as written (normalised),
                 the words a typo is put right to.
             glossary: English → Dutch.
         """
         self._known = known
+        self._vocabulary = vocabulary
         self._glossary = glossary
         targets = {word for word in vocabulary_words if is_content_word(word)}
         self._corrector = SpellingCorrector(targets=targets,
@@ -129,7 +136,7 @@ class QuestionReader:
             if not is_content_word(verb):
                 continue
             for form in (verb, verb[:-1] if verb.endswith("t") else None):
-                if form and self._known(particle + form):
+                if form and stem(particle + form) in self._vocabulary:
                     found.append(ReadWord(particle + form, 1.0, f"{verb} {particle}"))
                     break
         return found
@@ -143,10 +150,13 @@ def plausible_typo(typed: str, meant: str) -> bool:
         meant: The known word the spelling corrector proposes.
 
     Returns:
-        One edit: a letter left out, doubled or added, two letters swapped, or one letter
+        Not when ``typed`` is ``meant`` with an inflection added ("geldt", "werkt"). One
+        edit: a letter left out, doubled or added, two letters swapped, or one letter
         replaced by a keyboard neighbour. Two edits only in words of ``LONG_TYPO`` letters or
         more, and not two replaced letters (that is usually another word).
     """
+    if typed.startswith(meant) and typed[len(meant):] in INFLECTIONS:
+        return False  # "geldt" is a form of "gelden", not a slip in "geld"
     edits = distance(typed, meant)
     if edits == 1 and len(typed) == len(meant):
         changed = [(a, b) for a, b in zip(typed, meant, strict=True) if a != b]

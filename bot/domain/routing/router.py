@@ -68,7 +68,8 @@ class Router:
         self._analyser = Analyser(thesaurus, texts)
         words = {token for text in (*texts, *(entry for group in thesaurus.groups for entry in group))
                  for token in tokenise(text)}
-        self._reader = QuestionReader(known=self._analyser.known, vocabulary_words=words,
+        self._reader = QuestionReader(known=self._analyser.known, vocabulary=self._analyser.vocabulary,
+                                      vocabulary_words=words,
                                       glossary=glossary if glossary is not None else default_glossary())
         learned: dict[str, list[str]] = {}
         for record in feedback:
