@@ -18,6 +18,7 @@ from bot.domain.routing.thesaurus import Thesaurus
 WORD = 1.0  # the word itself
 CONCEPT = 0.8  # a synonym: slightly less sure than the same word
 PART = 0.6  # part of a compound: "koepel" in "koepeldirecteur" says less than "koepel" alone
+VERB_T = 5  # shortest word whose final -t may be the present tense ("kost" is a noun too)
 
 
 @dataclass(frozen=True)
@@ -51,9 +52,19 @@ class Analyser:
         self._splitter = CompoundSplitter(vocabulary)
         self._phrase = thesaurus.longest_phrase
 
+    def _stem(self, word: str) -> str:
+        # Snowball leaves the present tense's -t on ("betaalt", "oplevert"); when the verb
+        # without it is a known stem ("betaal" of "betalen"), the word is that verb.
+        key = stem(word)
+        if key not in self._vocabulary and len(word) >= VERB_T and word.endswith("t") and not word.endswith("dt"):
+            for bare in (stem(word[:-1] + "en"), stem(word[:-1])):  # "oplever-en" keeps Snowball's long vowel
+                if bare in self._vocabulary:
+                    return bare
+        return key
+
     def known(self, word: str) -> bool:
         """True when a normalised word gives a feature of the vocabulary (its stem, or its compound parts)."""
-        if stem(word) in self._vocabulary:
+        if self._stem(word) in self._vocabulary:
             return True
         parts = self._splitter.split(word)  # a guessed part ("wissel" in "wisselcollecties") is not known
         return bool(parts) and all(part in self._vocabulary for part in parts)
@@ -102,7 +113,7 @@ class Analyser:
                 add(f"c:{concept}", weight * CONCEPT, word)
 
         for words in clauses:
-            stems = [stem(read.word) for read in words]
+            stems = [self._stem(read.word) for read in words]
             for index, (read, key) in enumerate(zip(words, stems, strict=True)):
                 add_stem(key, read.weight, read.source)
                 for part in self._splitter.split(read.word):
