@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import snowballstemmer
@@ -60,12 +60,20 @@ class Glossary:
 
     entries: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def longest(self) -> int:
         """The most words in one English entry, so readers know how far to look ahead."""
         return max((len(key) for key in self.entries), default=1)
 
-    @property
+    @cached_property
+    def _longest_from(self) -> dict[str, int]:
+        # First stem → the most words of an entry starting with it: most tokens start none.
+        longest: dict[str, int] = {}
+        for key in self.entries:
+            longest[key[0]] = max(longest.get(key[0], 0), len(key))
+        return longest
+
+    @cached_property
     def words(self) -> frozenset[str]:
         """Every English stem in the glossary (kept away from the Dutch spelling corrector)."""
         return frozenset(part for key in self.entries for part in key)
@@ -80,7 +88,8 @@ class Glossary:
         Returns:
             (how many tokens it covers, its Dutch words), or ``(0, ())`` when none starts there.
         """
-        for length in range(min(self.longest, len(tokens) - start), 0, -1):
+        longest = self._longest_from.get(english_stem(tokens[start]), 0)
+        for length in range(min(longest, len(tokens) - start), 0, -1):
             key = tuple(english_stem(token) for token in tokens[start : start + length])
             found = self.entries.get(key)
             if found:

@@ -80,8 +80,9 @@ class QuestionReader:
         self._known = known
         self._vocabulary = vocabulary
         self._glossary = glossary
-        targets = {word for word in vocabulary_words if is_content_word(word)}
-        self._corrector = SpellingCorrector(targets=targets,
+        targets = frozenset(word for word in vocabulary_words if is_content_word(word))
+        # Built here, not at the first typo, so no question pays for the deletion index.
+        self._corrector = SpellingCorrector(targets=targets, long_word=LONG_TYPO,
                                             known=STOP_WORDS | ENGLISH_STOP_WORDS | glossary.words)
 
     def read(self, text: str) -> list[list[ReadWord]]:

@@ -95,13 +95,19 @@ class Router:
         load = load or {}
         analysis = self._analyser.analyse_read(self._reader.read(question))
         roles = _ROLES[Preference(preference)]
+        wanted = max(top, 1)
         found: list[tuple[float, int, str, Profile]] = []
-        for number, raw in self._index.score(analysis.weights).items():
+        # Best raw score first; the rules are checked only until ``wanted`` people are found and
+        # the next score is lower (equal rounded scores must all be seen to order them by load).
+        scored = sorted(((-round(raw, 4), number) for number, raw in self._index.score(analysis.weights).items()))
+        for neg, number in scored:
+            if len(found) >= wanted and neg > found[wanted - 1][0]:
+                break
             profile = self._index.profiles[number]
             person = profile.person
             if person.role in roles and self._eligible(person, asker, load):
-                found.append((-round(raw, 4), load.get(person.id, 0), person.id, profile))
-        found.sort(key=lambda item: item[:3])
+                found.append((neg, load.get(person.id, 0), person.id, profile))
+                found.sort(key=lambda item: item[:3])
         if not found or -found[0][0] < MIN_SCORE:
             return self._fallback(asker, load)
         return [Match(pid, -neg, _reasons(profile, analysis.weights, analysis.sources))
