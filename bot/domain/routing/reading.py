@@ -134,7 +134,9 @@ class QuestionReader:
         particle = tokens[index]
         found = []
         for verb in tokens[max(0, index - PARTICLE_REACH) : index]:
-            if not is_content_word(verb):
+            # Stop words too: "werken" is filler alone, "samenwerken" is not; the joined word
+            # must be a known stem, which keeps "is ... in" and the like out.
+            if len(verb) < 3 or verb.isdigit():
                 continue
             for form in (verb, verb[:-1] if verb.endswith("t") else None):
                 if form and stem(particle + form) in self._vocabulary:
