@@ -21,6 +21,7 @@ from snowballstemmer.basestemmer import BaseStemmer
 from bot.domain.routing.text import tokenise
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "english.txt"
+PREFIX = 3  # letters a word shares with its English stem (Snowball changes endings only)
 # English function words: never content, never "corrected" into a Dutch word.
 ENGLISH_STOP_WORDS = frozenset("""
 a about after again all also am an and any anyone are as at be been before being but by can could did do
@@ -74,6 +75,10 @@ class Glossary:
         return longest
 
     @cached_property
+    def _prefixes(self) -> frozenset[str]:
+        return frozenset(key[0][:PREFIX] for key in self.entries)
+
+    @cached_property
     def words(self) -> frozenset[str]:
         """Every English stem in the glossary (kept away from the Dutch spelling corrector)."""
         return frozenset(part for key in self.entries for part in key)
@@ -88,6 +93,8 @@ class Glossary:
         Returns:
             (how many tokens it covers, its Dutch words), or ``(0, ())`` when none starts there.
         """
+        if tokens[start][:PREFIX] not in self._prefixes:
+            return 0, ()  # cheap: Snowball only changes a word's end, so the first letters stay
         longest = self._longest_from.get(english_stem(tokens[start]), 0)
         for length in range(min(longest, len(tokens) - start), 0, -1):
             key = tuple(english_stem(token) for token in tokens[start : start + length])

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import lru_cache
-from itertools import combinations
 
 SHORTEST = 4  # "stp" or "hlp" are too short to tell from other words
 FAMILY = 6  # targets that share this many first letters are forms of one word
@@ -42,10 +41,13 @@ def distance(a: str, b: str) -> int:
 
 
 def _deletes(word: str, edits: int) -> set[str]:
+    # Every form with up to ``edits`` letters left out; string slices rather than joins, since
+    # the index of a directory's few thousand words is built from these.
     forms = {word}
-    for count in range(1, edits + 1):
-        for positions in combinations(range(len(word)), count):
-            forms.add("".join(char for index, char in enumerate(word) if index not in positions))
+    layer = {word}
+    for _ in range(edits):
+        layer = {form[:index] + form[index + 1:] for form in layer for index in range(len(form))}
+        forms |= layer
     return forms
 
 
