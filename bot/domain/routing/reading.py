@@ -7,7 +7,7 @@ The reader turns a question into the Dutch words it means, each with how sure th
 - English words and phrases are read as their Dutch translation (``glossary``);
 - a separable verb's particle is joined to its verb again (``schaal ... op`` → ``opschaal``)
   when that makes a word the directory or thesaurus knows;
-- an unknown word one edit from a known word (two for long words) is read as that word, with
+- an unknown word one typing slip from a known word is read as that word, with
   the understanding layer's spelling corrector (``spelling``): ``factuuur`` → ``factuur``.
 
 Words it does not recognise pass through unchanged: they may still match a profile.
@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.domain.routing.compounds import PARTICLES
 from bot.domain.routing.glossary import ENGLISH_STOP_WORDS, Glossary, english_stem
@@ -28,7 +29,6 @@ from bot.domain.routing.text import content_words, is_content_word, tokenise
 
 TRANSLATED = 0.9  # a glossary translation: sure of the concept, less of the exact Dutch word
 CORRECTED = 0.8  # a typo put right: a guess, though a close one
-LONG_TYPO = 10  # from this many letters a word may be two edits off; shorter ones only one
 # Endings that make another form of a word rather than a typo of it.
 INFLECTIONS = frozenset({"t", "d", "e", "s", "n", "en", "te", "de"})
 PARTICLE_REACH = 6  # a particle closes its verb's clause; look back this many words
@@ -82,8 +82,7 @@ class QuestionReader:
         self._glossary = glossary
         targets = frozenset(word for word in vocabulary_words if is_content_word(word))
         # Built here, not at the first typo, so no question pays for the deletion index.
-        self._corrector = SpellingCorrector(targets=targets, long_word=LONG_TYPO,
-                                            known=STOP_WORDS | ENGLISH_STOP_WORDS | glossary.words)
+        self._corrector = _corrector(targets, STOP_WORDS | ENGLISH_STOP_WORDS | glossary.words)
 
     def read(self, text: str) -> list[list[ReadWord]]:
         """The question's words, clause by clause (phrases never span a comma or full stop).
@@ -145,6 +144,15 @@ class QuestionReader:
         return found
 
 
+@lru_cache(maxsize=4)
+def _corrector(targets: frozenset[str], known: frozenset[str]) -> SpellingCorrector:
+    # The router is rebuilt whenever the coordinator redirects a question (its feedback grows),
+    # but the directory's words stay the same: their deletion index is built once.
+    # One edit: typing slips are one edit (a letter left out, doubled, swapped or a neighbour),
+    # and a two-edit index of a large directory costs several times the memory.
+    return SpellingCorrector(targets=targets, known=known, max_edits=1)
+
+
 def plausible_typo(typed: str, meant: str) -> bool:
     """True when ``typed`` reads as a slip in typing ``meant`` rather than as another word.
 
@@ -153,17 +161,15 @@ def plausible_typo(typed: str, meant: str) -> bool:
         meant: The known word the spelling corrector proposes.
 
     Returns:
-        Not when ``typed`` is ``meant`` with an inflection added ("geldt", "werkt"). One
-        edit: a letter left out, doubled or added, two letters swapped, or one letter
-        replaced by a keyboard neighbour. Two edits only in words of ``LONG_TYPO`` letters or
-        more, and not two replaced letters (that is usually another word).
+        One edit: a letter left out, doubled or added, two letters swapped, or one letter
+        replaced by a keyboard neighbour; not when ``typed`` is ``meant`` with an inflection
+        added ("geldt", "werkt").
     """
     if typed.startswith(meant) and typed[len(meant):] in INFLECTIONS:
         return False  # "geldt" is a form of "gelden", not a slip in "geld"
-    edits = distance(typed, meant)
-    if edits == 1 and len(typed) == len(meant):
-        changed = [(a, b) for a, b in zip(typed, meant, strict=True) if a != b]
-        return len(changed) == 2 or changed[0][1] in _NEIGHBOURS.get(changed[0][0], ())
-    if edits == 2:
-        return len(typed) >= LONG_TYPO and len(typed) != len(meant)
-    return edits == 1
+    if distance(typed, meant) != 1:
+        return False
+    if len(typed) != len(meant):
+        return True
+    changed = [(a, b) for a, b in zip(typed, meant, strict=True) if a != b]
+    return len(changed) == 2 or changed[0][1] in _NEIGHBOURS.get(changed[0][0], ())

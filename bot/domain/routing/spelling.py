@@ -51,33 +51,33 @@ def _deletes(word: str, edits: int) -> set[str]:
     return forms
 
 
-def _allowed_edits(word: str, long_word: int = LONG) -> int:
-    return 0 if len(word) < SHORTEST else (2 if len(word) >= long_word else 1)
+def _allowed_edits(word: str, most: int = 2) -> int:
+    return 0 if len(word) < SHORTEST else min(most, 2 if len(word) >= LONG else 1)
 
 
 class SpellingCorrector:
     """Maps an unknown word to the one target word within its edit budget."""
 
-    def __init__(self, *, targets: Iterable[str], known: Iterable[str], long_word: int = LONG):
+    def __init__(self, *, targets: Iterable[str], known: Iterable[str], max_edits: int = 2):
         """Index the targets.
 
         Args:
             targets: The words worth correcting to (normalised: lowercase, no accents).
             known: Real words that are left alone even when they look like a target.
-            long_word: From this many letters a word may be two edits off its target.
+            max_edits: At most this many edits, whatever the length (1 keeps the index small).
         """
-        self._long = long_word
+        self._most = max_edits
         self._targets = frozenset(targets)
         self._known = frozenset(known) | self._targets
         self._index: dict[str, set[str]] = {}
         for word in self._targets:
-            for form in _deletes(word, _allowed_edits(word, self._long)):
+            for form in _deletes(word, _allowed_edits(word, self._most)):
                 self._index.setdefault(form, set()).add(word)
         self.correct = lru_cache(maxsize=8192)(self._correct)
 
     def _correct(self, word: str) -> str:
         """The target ``word`` was meant to be, or ``word`` itself when it is known or unclear."""
-        edits = _allowed_edits(word, self._long)
+        edits = _allowed_edits(word, self._most)
         if word in self._known or edits == 0 or word.isdigit():
             return word
         candidates: set[str] = set()
@@ -85,7 +85,7 @@ class SpellingCorrector:
             candidates.update(self._index.get(form, ()))
         best: list[tuple[int, str]] = []
         for candidate in candidates:
-            budget = min(edits, _allowed_edits(candidate, self._long))
+            budget = min(edits, _allowed_edits(candidate, self._most))
             found = distance(word, candidate)
             if 0 < found <= budget:
                 best.append((found, candidate))
