@@ -12,6 +12,7 @@ from bot.domain.routing.analyser import Analyser
 from bot.domain.routing.compounds import CompoundSplitter
 from bot.domain.routing.glossary import DEFAULT_PATH, load_glossary, parse_glossary
 from bot.domain.routing.reading import CORRECTED, TRANSLATED, QuestionReader, plausible_typo
+from bot.domain.routing.spelling import SpellingCorrector
 from bot.domain.routing.stemmer import stem
 
 THESAURUS = load_thesaurus()
@@ -152,3 +153,10 @@ def test_glossary_file_lines_without_a_translation_are_skipped(tmp_path: Path):
     path = tmp_path / "english.txt"
     path.write_text("just english\n= only dutch\nfund = fonds\n", encoding="utf-8")
     assert load_glossary(path).entries == {("fund",): ("fonds",)}
+
+
+def test_spelling_corrector_can_be_held_to_one_edit():
+    targets = ["kostenverdeling"]
+    assert SpellingCorrector(targets=targets, known=[]).correct("kostnverdelng") == "kostenverdeling"
+    assert SpellingCorrector(targets=targets, known=[], max_edits=1).correct("kostnverdelng") == "kostnverdelng"
+    assert SpellingCorrector(targets=targets, known=[], max_edits=1).correct("kostenverdelng") == "kostenverdeling"
