@@ -105,6 +105,8 @@ def test_typos_are_read_as_the_directory_word(typed, meant):
     ("factoren", "facturen"),  # another vowel: another word
     ("geldt", "geld"),  # a verb form, not a slip
     ("verhalen", "verdelen"),  # two letters replaced
+    ("meteen", "meten"),  # a long vowel: another word
+    ("houd", "houdt"),  # the other way round: a form of the same verb
 ])
 def test_other_words_are_not_corrected_into_directory_words(typed, known):
     assert not plausible_typo(typed, known)

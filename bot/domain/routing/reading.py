@@ -162,14 +162,35 @@ def plausible_typo(typed: str, meant: str) -> bool:
 
     Returns:
         One edit: a letter left out, doubled or added, two letters swapped, or one letter
-        replaced by a keyboard neighbour; not when ``typed`` is ``meant`` with an inflection
-        added ("geldt", "werkt").
+        replaced by a keyboard neighbour. Not when one word is the other with an inflection
+        added ("geldt", "werkt"), nor when a vowel is made long or short ("meteen" is no slip
+        in "meten"): Dutch spells vowel length, so that is another word.
     """
-    if typed.startswith(meant) and typed[len(meant):] in INFLECTIONS:
-        return False  # "geldt" is a form of "gelden", not a slip in "geld"
+    longer, shorter = (typed, meant) if len(typed) >= len(meant) else (meant, typed)
+    if longer.startswith(shorter) and longer[len(shorter):] in INFLECTIONS:
+        return False  # "geldt" is a form of "gelden", not a slip in "geld" (nor "houd" in "houdt")
     if distance(typed, meant) != 1:
         return False
     if len(typed) != len(meant):
-        return True
+        return not _vowel_length(longer, shorter)
     changed = [(a, b) for a, b in zip(typed, meant, strict=True) if a != b]
     return len(changed) == 2 or changed[0][1] in _NEIGHBOURS.get(changed[0][0], ())
+
+
+def _vowel_length(longer: str, shorter: str) -> bool:
+    # The longer word has one letter more; True when that letter doubles a single vowel
+    # ("meteen"/"meten", "koopen"/"kopen"), a spelling of another word rather than a slip.
+    for index, char in enumerate(shorter):
+        if longer[index] != char:
+            break
+    else:
+        index = len(shorter)
+    extra = longer[index]
+    if extra not in "aeiou":
+        return False
+    start = end = index
+    while start > 0 and longer[start - 1] == extra:
+        start -= 1
+    while end + 1 < len(longer) and longer[end + 1] == extra:
+        end += 1
+    return end - start + 1 == 2  # a run of two is a long vowel; "factuuur" (three) is a slip
