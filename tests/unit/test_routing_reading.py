@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain.models import Person, Role
-from bot.domain.routing import Router, load_thesaurus, parse_thesaurus
+from bot.domain.routing import Router, RoutingFeedback, load_thesaurus, parse_thesaurus
 from bot.domain.routing.analyser import Analyser
 from bot.domain.routing.compounds import CompoundSplitter
 from bot.domain.routing.glossary import DEFAULT_PATH, load_glossary, parse_glossary
@@ -162,3 +162,11 @@ def test_spelling_corrector_can_be_held_to_one_edit():
     assert SpellingCorrector(targets=targets, known=[]).correct("kostnverdelng") == "kostenverdeling"
     assert SpellingCorrector(targets=targets, known=[], max_edits=1).correct("kostnverdelng") == "kostnverdelng"
     assert SpellingCorrector(targets=targets, known=[], max_edits=1).correct("kostenverdelng") == "kostenverdeling"
+
+
+def test_a_learned_question_is_read_like_the_next_one():
+    # The coordinator sent an English question to kees: the next one like it goes there too,
+    # so the learned question is read (translated) the way new questions are.
+    learned = Router(PEOPLE, THESAURUS, feedback=[RoutingFeedback("What works for teenagers?", "kees")])
+    assert Router(PEOPLE, THESAURUS).rank("Tips for teenagers?")[0].person == "coco"
+    assert learned.rank("Tips for teenagers?")[0].person == "kees"

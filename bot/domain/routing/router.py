@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.domain.models import Person, Role
-from bot.domain.routing.analyser import Analyser
+from bot.domain.routing.analyser import Analyser, Analysis
 from bot.domain.routing.glossary import Glossary, default_glossary
 from bot.domain.routing.index import Index, Profile, build_profile
 from bot.domain.routing.reading import QuestionReader
@@ -74,7 +74,8 @@ class Router:
         learned: dict[str, list[str]] = {}
         for record in feedback:
             learned.setdefault(record.person, []).append(record.question)
-        self._index = Index([build_profile(p, self._analyser, learned.get(p.id, ())) for p in people])
+        self._index = Index([build_profile(p, self._analyser, learned.get(p.id, ()), self._read)
+                             for p in people])
 
     def rank(self, question: str, *, preference: Preference = Preference.ANY, asker: str | None = None,
              top: int = 3, load: Mapping[str, int] | None = None) -> list[Match]:
@@ -93,7 +94,7 @@ class Router:
             ``MIN_SCORE``, the coordinator alone with reason ``FALLBACK_REASON``.
         """
         load = load or {}
-        analysis = self._analyser.analyse_read(self._reader.read(question))
+        analysis = self._read(question)
         roles = _ROLES[Preference(preference)]
         wanted = max(top, 1)
         found: list[tuple[float, int, str, Profile]] = []
@@ -112,6 +113,9 @@ class Router:
             return self._fallback(asker, load)
         return [Match(pid, -neg, _reasons(profile, analysis.weights, analysis.sources))
                 for neg, _, pid, profile in found[: max(top, 0)]]
+
+    def _read(self, question: str) -> Analysis:
+        return self._analyser.analyse_read(self._reader.read(question))
 
     def _eligible(self, person: Person, asker: str | None, load: Mapping[str, int]) -> bool:
         if not person.active or load.get(person.id, 0) >= person.capacity:
