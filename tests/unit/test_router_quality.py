@@ -51,12 +51,14 @@ def evaluate(directory: Path, questions: Path) -> tuple[int, int, int, int]:
 @pytest.mark.parametrize(("directory", "questions", "count", "top1_floor", "top3_floor"), [
     (DATA / "dev_directory.yaml", DATA / "dev_questions.jsonl", 50, 0.94, 1.0),
     (SAMPLE, DATA / "sample_questions.jsonl", 18, 0.94, 1.0),
-    # Tuning sets (issue 16, item 6), new questions written for tuning: 29/35, 30/31, 39/40 and 30/30.
+    # Tuning sets (issue 16, item 6), new questions written for tuning: 29/35, 30/31, 39/40, 30/30 and 29/30.
     (SAMPLE, DATA / "tune_sample_questions.jsonl", 35, 0.82, 0.94),
     (DATA / "dev_directory.yaml", DATA / "tune_dev_questions.jsonl", 31, 0.96, 1.0),
     (DATA / "tune_directory.yaml", DATA / "tune_directory_questions.jsonl", 40, 0.97, 0.97),
     # Written after the changes above; 27/30 when first run (24/30 on the router before them).
     (DATA / "tune_directory2.yaml", DATA / "tune_directory2_questions.jsonl", 30, 0.96, 1.0),
+    # Written after all but the last thesaurus lines; 26/30 when first run (21/30 before).
+    (DATA / "tune_directory3.yaml", DATA / "tune_directory3_questions.jsonl", 30, 0.93, 1.0),
 ])
 def test_accuracy_on_the_development_and_tuning_sets(directory, questions, count, top1_floor, top3_floor):
     total, top1, top3, asker_returned = evaluate(directory, questions)
