@@ -76,6 +76,11 @@ def test_packaged_glossary_loads():
     glossary = load_glossary()
     assert DEFAULT_PATH.name == "english.txt" and len(glossary.entries) > 200
     assert glossary.match(["municipalities"], 0) == (1, ("gemeente",))
+    # Words with an everyday English meaning besides the concept are left out on purpose:
+    # "find" (not findings), "share" (not a cost share), "support" (help, not buy-in), "offer"
+    # (not a quote), "letters" (Dutch: characters), "links" (Dutch: left).
+    for ambiguous in ("find", "share", "support", "offer", "letters", "links"):
+        assert glossary.match([ambiguous], 0) == (0, ()), ambiguous
 
 
 def test_a_dutch_word_is_not_translated_even_when_it_is_english_too():
