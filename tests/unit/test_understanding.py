@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.domain.routing.spelling import SpellingCorrector, distance
 from bot.domain.understanding import DESTRUCTIVE, DOCUMENT_KINDS, INTENTS, ROLES, Intent, Understander
-from bot.domain.understanding.spelling import SpellingCorrector, distance
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "understanding"
 TUNE, REPORT = DATA / "tune.jsonl", DATA / "report.jsonl"

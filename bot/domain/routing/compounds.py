@@ -58,7 +58,7 @@ class CompoundSplitter:
             if parts and (not best or _better(parts, best)):
                 best = parts
         if not best and depth == 0:
-            best = self._unknown_head(word) or self._particle(word)
+            best = self._unknown_head(word) or self._unknown_tail(word) or self._particle(word)
         return best
 
     def _particle(self, word: str) -> tuple[str, ...]:
@@ -76,6 +76,15 @@ class CompoundSplitter:
             tail = self._known_stem(word[cut:])
             if tail and len(tail) >= MIN_PART + 1:
                 return (stem(word[:cut]), tail)
+        return ()
+
+    def _unknown_tail(self, word: str) -> tuple[str, ...]:
+        # "effectiviteitsfactoren": a known head of 5+ letters and a new tail that looks like a
+        # word of its own (5+ letters); the longest known head wins.
+        for cut in range(len(word) - UNKNOWN_TAIL, UNKNOWN_TAIL - 1, -1):
+            head = self._known_stem(word[:cut])
+            if head and len(head) >= UNKNOWN_TAIL:
+                return (head, stem(word[cut:]))
         return ()
 
     def _known_stem(self, part: str) -> str | None:

@@ -7,11 +7,11 @@ person, "school" names everyone) and does not let a long expertise text win by s
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.domain.models import Person, Role
-from bot.domain.routing.analyser import Analyser
+from bot.domain.routing.analyser import Analyser, Analysis
 
 TOPIC = 3.0  # topics are the person's own short tags: the strongest signal
 EXPERTISE = 1.0
@@ -37,12 +37,22 @@ class Profile:
     topics: tuple[tuple[str, frozenset[str]], ...]
 
 
-def build_profile(person: Person, analyser: Analyser, feedback: Sequence[str] = ()) -> Profile:
-    """Collect a person's weighted features from topics, expertise, organisation and feedback."""
+def build_profile(person: Person, analyser: Analyser, feedback: Sequence[str] = (),
+                  read_question: Callable[[str], Analysis] | None = None) -> Profile:
+    """Collect a person's weighted features from topics, expertise, organisation and feedback.
+
+    Args:
+        person: The person.
+        analyser: Analyses the profile's own texts, as written.
+        feedback: Questions the coordinator sent to this person.
+        read_question: Analyses a question the way the router reads new ones (English read as
+            Dutch, typos put right), so a learned question meets the next one like it;
+            ``None``: as written.
+    """
     weights: dict[str, float] = {}
 
-    def add(text: str, field_weight: float) -> frozenset[str]:
-        analysis = analyser.analyse(text)
+    def add(text: str, field_weight: float, analyse: Callable[[str], Analysis] = analyser.analyse) -> frozenset[str]:
+        analysis = analyse(text)
         for feature, weight in analysis.weights.items():
             weights[feature] = weights.get(feature, 0.0) + weight * field_weight
         return frozenset(analysis.weights)
@@ -51,7 +61,7 @@ def build_profile(person: Person, analyser: Analyser, feedback: Sequence[str] = 
     add(person.expertise, EXPERTISE)
     add(f"{person.organisation} {ROLE_WORDS[person.role]}", ORGANISATION)
     for question in feedback:
-        add(question, FEEDBACK)
+        add(question, FEEDBACK, read_question or analyser.analyse)
     return Profile(person, weights, topics)
 
 

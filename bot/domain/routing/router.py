@@ -7,8 +7,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.domain.models import Person, Role
-from bot.domain.routing.analyser import Analyser
+from bot.domain.routing.analyser import Analyser, Analysis
+from bot.domain.routing.glossary import Glossary, default_glossary
 from bot.domain.routing.index import Index, Profile, build_profile
+from bot.domain.routing.reading import QuestionReader
+from bot.domain.routing.text import tokenise
 from bot.domain.routing.thesaurus import Thesaurus
 
 # Below this BM25 score the best match shares only a generic word or a loose synonym with the
@@ -51,7 +54,7 @@ class Router:
     """Ranks people for questions; build once per directory, then call :meth:`rank`."""
 
     def __init__(self, people: Sequence[Person], thesaurus: Thesaurus,
-                 feedback: Sequence[RoutingFeedback] = ()):
+                 feedback: Sequence[RoutingFeedback] = (), glossary: Glossary | None = None):
         """Index the directory.
 
         Args:
@@ -59,13 +62,20 @@ class Router:
             thesaurus: Synonym groups (see ``load_thesaurus``).
             feedback: Earlier redirections by the coordinator; their questions join the
                 profile of the person they were sent to, so similar questions go there too.
+            glossary: English words read as Dutch (see ``glossary``); ``None``: the packaged one.
         """
         texts = [text for p in people for text in (*p.topics, p.expertise)]
         self._analyser = Analyser(thesaurus, texts)
+        words = {token for text in (*texts, *(entry for group in thesaurus.groups for entry in group))
+                 for token in tokenise(text)}
+        self._reader = QuestionReader(known=self._analyser.known, vocabulary=self._analyser.vocabulary,
+                                      vocabulary_words=words,
+                                      glossary=glossary if glossary is not None else default_glossary())
         learned: dict[str, list[str]] = {}
         for record in feedback:
             learned.setdefault(record.person, []).append(record.question)
-        self._index = Index([build_profile(p, self._analyser, learned.get(p.id, ())) for p in people])
+        self._index = Index([build_profile(p, self._analyser, learned.get(p.id, ()), self._read)
+                             for p in people])
 
     def rank(self, question: str, *, preference: Preference = Preference.ANY, asker: str | None = None,
              top: int = 3, load: Mapping[str, int] | None = None) -> list[Match]:
@@ -84,19 +94,28 @@ class Router:
             ``MIN_SCORE``, the coordinator alone with reason ``FALLBACK_REASON``.
         """
         load = load or {}
-        analysis = self._analyser.analyse(question)
+        analysis = self._read(question)
         roles = _ROLES[Preference(preference)]
+        wanted = max(top, 1)
         found: list[tuple[float, int, str, Profile]] = []
-        for number, raw in self._index.score(analysis.weights).items():
+        # Best raw score first; the rules are checked only until ``wanted`` people are found and
+        # the next score is lower (equal rounded scores must all be seen to order them by load).
+        scored = sorted(((-round(raw, 4), number) for number, raw in self._index.score(analysis.weights).items()))
+        for neg, number in scored:
+            if len(found) >= wanted and neg > found[wanted - 1][0]:
+                break
             profile = self._index.profiles[number]
             person = profile.person
             if person.role in roles and self._eligible(person, asker, load):
-                found.append((-round(raw, 4), load.get(person.id, 0), person.id, profile))
-        found.sort(key=lambda item: item[:3])
+                found.append((neg, load.get(person.id, 0), person.id, profile))
+                found.sort(key=lambda item: item[:3])
         if not found or -found[0][0] < MIN_SCORE:
             return self._fallback(asker, load)
         return [Match(pid, -neg, _reasons(profile, analysis.weights, analysis.sources))
                 for neg, _, pid, profile in found[: max(top, 0)]]
+
+    def _read(self, question: str) -> Analysis:
+        return self._analyser.analyse_read(self._reader.read(question))
 
     def _eligible(self, person: Person, asker: str | None, load: Mapping[str, int]) -> bool:
         if not person.active or load.get(person.id, 0) >= person.capacity:

@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from bot.domain.models import Programme
 from bot.domain.routing.analyser import Analyser
 from bot.domain.routing.compounds import CompoundSplitter
+from bot.domain.routing.spelling import SpellingCorrector
 from bot.domain.routing.stemmer import stem
 from bot.domain.routing.stopwords import STOP_WORDS
 from bot.domain.routing.text import normalise
 from bot.domain.routing.thesaurus import Thesaurus, load_thesaurus
 from bot.domain.understanding import lexicon
 from bot.domain.understanding.intents import COORDINATOR_INTENTS, ROLES, Intent
-from bot.domain.understanding.spelling import SpellingCorrector
 from bot.domain.understanding.themes import ThemeGuesser
 
 _MENTION = re.compile(r"<at>[^<]*</at>|@\S+", re.IGNORECASE)

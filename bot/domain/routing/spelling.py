@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import lru_cache
-from itertools import combinations
 
 SHORTEST = 4  # "stp" or "hlp" are too short to tell from other words
 FAMILY = 6  # targets that share this many first letters are forms of one word
@@ -42,38 +41,43 @@ def distance(a: str, b: str) -> int:
 
 
 def _deletes(word: str, edits: int) -> set[str]:
+    # Every form with up to ``edits`` letters left out; string slices rather than joins, since
+    # the index of a directory's few thousand words is built from these.
     forms = {word}
-    for count in range(1, edits + 1):
-        for positions in combinations(range(len(word)), count):
-            forms.add("".join(char for index, char in enumerate(word) if index not in positions))
+    layer = {word}
+    for _ in range(edits):
+        layer = {form[:index] + form[index + 1:] for form in layer for index in range(len(form))}
+        forms |= layer
     return forms
 
 
-def _allowed_edits(word: str) -> int:
-    return 0 if len(word) < SHORTEST else (2 if len(word) >= LONG else 1)
+def _allowed_edits(word: str, most: int = 2) -> int:
+    return 0 if len(word) < SHORTEST else min(most, 2 if len(word) >= LONG else 1)
 
 
 class SpellingCorrector:
     """Maps an unknown word to the one target word within its edit budget."""
 
-    def __init__(self, *, targets: Iterable[str], known: Iterable[str]):
+    def __init__(self, *, targets: Iterable[str], known: Iterable[str], max_edits: int = 2):
         """Index the targets.
 
         Args:
             targets: The words worth correcting to (normalised: lowercase, no accents).
             known: Real words that are left alone even when they look like a target.
+            max_edits: At most this many edits, whatever the length (1 keeps the index small).
         """
+        self._most = max_edits
         self._targets = frozenset(targets)
         self._known = frozenset(known) | self._targets
         self._index: dict[str, set[str]] = {}
         for word in self._targets:
-            for form in _deletes(word, _allowed_edits(word)):
+            for form in _deletes(word, _allowed_edits(word, self._most)):
                 self._index.setdefault(form, set()).add(word)
         self.correct = lru_cache(maxsize=8192)(self._correct)
 
     def _correct(self, word: str) -> str:
         """The target ``word`` was meant to be, or ``word`` itself when it is known or unclear."""
-        edits = _allowed_edits(word)
+        edits = _allowed_edits(word, self._most)
         if word in self._known or edits == 0 or word.isdigit():
             return word
         candidates: set[str] = set()
@@ -81,7 +85,7 @@ class SpellingCorrector:
             candidates.update(self._index.get(form, ()))
         best: list[tuple[int, str]] = []
         for candidate in candidates:
-            budget = min(edits, _allowed_edits(candidate))
+            budget = min(edits, _allowed_edits(candidate, self._most))
             found = distance(word, candidate)
             if 0 < found <= budget:
                 best.append((found, candidate))
