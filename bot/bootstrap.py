@@ -191,7 +191,8 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
         settings=settings, clock=clock, engine=engine, sessions=sessions, uow_factory=uow_factory,
         texts=texts, adapter=adapter, bot=bot, participants=participants, messenger=queued,
         sparring=sparring_service, dispatcher=dispatcher, planner=planner, documents=documents,
-        exports=ExportService(uow_factory=uow_factory, zone=settings.zone), retention=retention,
+        exports=ExportService(uow_factory=uow_factory, zone=settings.zone, wording=texts.plain),
+        retention=retention,
     )
     try:
         swept = await documents.sweep()
