@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.clock import Clock
-from bot.domain.deadlines import Deadline, Event, is_fulfilled
+from bot.domain.deadlines import AUDIENCE_ROLES, Deadline, Event, is_fulfilled
 from bot.domain.errors import DomainError
 from bot.domain.localtime import local_to_utc
 from bot.domain.models import Participant
@@ -30,8 +30,41 @@ class InvalidDeadline(DomainError):
         self.fields = fields
 
 
-def deadline_from_form(values: Mapping[str, Any], existing: set[str]) -> dict[str, Any]:
-    """Turn the card form's flat values into the programme file's deadline entry."""
+AUDIENCE_CHOICES = ("libraries", "all", "colleague", "adviser", "participant")
+"""The audiences the deadline form offers: the two groups, then the roles one by one (not the coordinator)."""
+KEEP_AUDIENCE = "people"  # the form's value for "the people the file names, unchanged"
+
+
+def _audience_entry(chosen: str, current: Deadline | None) -> Any:
+    """The form's audience choice as the programme file writes it (checked by its parser).
+
+    Nothing chosen (a card from before the choice existed) or "unchanged" keeps the deadline's
+    own audience, so changing a date never widens who is reminded; a new deadline is then ``all``.
+    """
+    if chosen in ("all", "libraries"):
+        return chosen
+    if chosen in AUDIENCE_ROLES:
+        return {"role": chosen}
+    if chosen not in ("", KEEP_AUDIENCE):
+        return chosen  # not a choice of the form: the parser reports the field
+    audience = current.audience if current else None
+    if audience is None or audience.kind in ("all", "libraries"):
+        return audience.kind if audience else "all"
+    return {"role": audience.role} if audience.kind == "role" else {"people": list(audience.people)}
+
+
+def deadline_from_form(values: Mapping[str, Any], existing: set[str],
+                       current: Deadline | None = None) -> dict[str, Any]:
+    """Turn the card form's flat values into the programme file's deadline entry.
+
+    Args:
+        values: The form's inputs.
+        existing: Ids of the deadlines and sessions there are (a new deadline gets a fresh one).
+        current: The deadline the form changes, if any (its audience stays when none is chosen).
+
+    Returns:
+        The entry, as in the programme file.
+    """
     title = " ".join(str(values.get("title") or "").split())
     deadline_id = str(values.get("deadline_id") or "") or _new_id(title, existing)
     documents = [d for d in str(values.get("documents") or "").split(",") if d]
@@ -41,7 +74,7 @@ def deadline_from_form(values: Mapping[str, Any], existing: set[str]) -> dict[st
         days = ["?"]  # type: ignore[list-item]  # reported as a wrong field by the file checks
     return {"id": deadline_id, "title": title, "description": str(values.get("description") or ""),
             "due": f"{values.get('due_date') or ''} {values.get('due_time') or '12:00'}".strip(),
-            "audience": "all",
+            "audience": _audience_entry(str(values.get("audience") or ""), current),
             "fulfilled_by": {"question_theme": values.get("theme") or None, "documents": documents, "require": "any"},
             "reminders": days, "reminder_time": "09:00"}
 
@@ -164,14 +197,16 @@ class ScheduleService:
         async with self._uow_factory() as uow:
             await require_coordinator(uow, actor)
             programme = await uow.directory.programme()
-            existing = {i.id for i in [*await uow.schedule.deadlines(), *await uow.schedule.events()]}
+            deadlines = await uow.schedule.deadlines()
+            existing = {i.id for i in [*deadlines, *await uow.schedule.events()]}
+            current = next((d for d in deadlines if d.id == values.get("deadline_id")), None)
             problems: list[tuple[Any, ...]] = []
 
             def report(path: tuple[Any, ...], _message: str) -> None:
                 problems.append(path)
 
             if kind == "deadline":
-                parsed: list[Any] = parse_deadlines([deadline_from_form(values, existing)], report,
+                parsed: list[Any] = parse_deadlines([deadline_from_form(values, existing, current)], report,
                                                     themes=programme.themes if programme else None)
             else:
                 parsed = parse_events([event_from_form(values, existing)], report)

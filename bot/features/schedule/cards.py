@@ -11,7 +11,7 @@ from bot.cards import Markdown, adaptive_card, card_button, command_button, esca
 from bot.domain.deadlines import Deadline, Event
 from bot.domain.localtime import format_moment, local_to_utc
 from bot.domain.models import Participant
-from bot.domain.services.schedule import DeadlineStatus
+from bot.domain.services.schedule import AUDIENCE_CHOICES, KEEP_AUDIENCE, DeadlineStatus
 from bot.texts import Catalogue
 
 Card = dict[str, Any]
@@ -119,11 +119,32 @@ def deadline_form_card(texts: Catalogue, language: str, *, themes: Sequence[str]
         {"type": "Input.ChoiceSet", "id": "documents", "label": t("deadline_form.documents", language),
          "isMultiSelect": True, "value": ",".join(d.fulfilment.document_categories) if d else "",
          "choices": [{"title": c, "value": c} for c in categories]},
+        _audience_choice(texts, language, d),
         {"type": "Input.Text", "id": "reminders", "label": t("deadline_form.reminders", language),
          "value": ",".join(str(n) for n in d.reminder_days) if d else "14,3,1"},
     ]
     return adaptive_card(body, [card_button(t("deadline_form.save", language), "deadline_save",
                                                deadline_id=d.id if d else "")])
+
+
+def _audience_choice(texts: Catalogue, language: str, deadline: Deadline | None) -> Card:
+    """Who the deadline is for; a new one is for the libraries, as the programme's deadlines are."""
+    choices = list(AUDIENCE_CHOICES)
+    if deadline is None:
+        value = "libraries"
+    elif deadline.audience.kind == "role":
+        value = deadline.audience.role or "all"
+        if value not in choices:  # the coordinator only: the file can say so, the form keeps it
+            choices.append(value)
+    elif deadline.audience.kind == "people":
+        value = KEEP_AUDIENCE  # only the file can list people; the form keeps them as they are
+        choices.append(KEEP_AUDIENCE)
+    else:
+        value = deadline.audience.kind
+    return {"type": "Input.ChoiceSet", "id": "audience", "label": texts.text("deadline_form.audience", language),
+            "isRequired": True, "value": value,
+            "choices": [{"title": texts.plain(f"deadline_form.audience.{c}", language), "value": c}
+                        for c in choices]}
 
 
 def coordinator_deadline_buttons(texts: Catalogue, language: str, deadlines: Sequence[Deadline],
