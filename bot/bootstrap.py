@@ -23,6 +23,7 @@ from bot.domain.services.dispatcher import Dispatcher
 from bot.domain.services.documents import DocumentService
 from bot.domain.services.exports import ExportService
 from bot.domain.services.identity import LinkDecisions
+from bot.domain.services.libraries import LibraryService
 from bot.domain.services.matching import Matcher
 from bot.domain.services.participants import ParticipantService
 from bot.domain.services.privacy import PrivacyService
@@ -37,6 +38,7 @@ from bot.features.documents.handlers import DocumentHandlers
 from bot.features.help.handlers import HelpHandlers
 from bot.features.identity.cards import proposal_card
 from bot.features.identity.handlers import IdentityHandlers
+from bot.features.identity.library import LibraryHandlers
 from bot.features.privacy.handlers import PrivacyComposers, PrivacyHandlers
 from bot.features.schedule.composers import ScheduleComposers
 from bot.features.schedule.handlers import ScheduleHandlers
@@ -167,6 +169,7 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
                                        retention_days=settings.outbox_retention_days)
     identity_handlers = IdentityHandlers(decisions=LinkDecisions(uow_factory=uow_factory, clock=clock),
                                          texts=texts, uow_factory=uow_factory)
+    library_handlers = LibraryHandlers(service=LibraryService(uow_factory=uow_factory, clock=clock), texts=texts)
     # Typed commands and card actions: two registries, each name in one only (checked here, at start-up).
     commands = CommandTable([sparring, documents_handlers, schedule_handlers, privacy_handlers, identity_handlers],
                             texts=texts)
@@ -174,7 +177,8 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
     card_actions = CardActions([*sparring.card_actions(), *documents_handlers.card_actions(),
                                 *schedule_handlers.card_actions(coordinator_only=coordinator),
                                 *privacy_handlers.card_actions(),
-                                *identity_handlers.card_actions(coordinator_only=coordinator)],
+                                *identity_handlers.card_actions(coordinator_only=coordinator),
+                                *library_handlers.card_actions()],
                                texts=texts, typed_commands=COMMAND_WORDS)
     async def role_of(participant: Participant | None) -> str:
         return "coordinator" if await roles.is_coordinator(participant) else "participant"
@@ -183,7 +187,7 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
         conversation_state=conversation_state, user_state=user_state, runner=runner, participants=participants,
         uow_factory=uow_factory, clock=clock, texts=texts, commands=commands, card_actions=card_actions,
         files=documents_handlers, help=HelpHandlers(texts=texts, uow_factory=uow_factory),
-        understander=understander, role_of=role_of,
+        understander=understander, role_of=role_of, library=library_handlers,
         allowed_tenants=settings.allowed_tenants,
         forced_locale=settings.forced_locale,
     )

@@ -68,6 +68,26 @@ class HelpReplies(Protocol):
     async def help(self, turn_context: TurnContext, language: str, *, unknown: bool = False) -> None: ...
 
 
+class LibraryPrompt(Protocol):
+    """Asks someone outside the directory which library they work for (the identity feature)."""
+
+    async def maybe_ask(self, turn_context: TurnContext, participant: Participant | None, language: str, *,
+                        handing_in: bool = False) -> None: ...
+
+
+class _NeverAsk:
+    async def maybe_ask(self, turn_context: TurnContext, participant: Participant | None, language: str, *,
+                        handing_in: bool = False) -> None:
+        return None
+
+
+# Verbs of the library card itself: answering it is no occasion to ask again.
+LIBRARY_VERBS = frozenset({"library_save", "library_skip", "library_form"})
+# Handing something in: a question started or sent, a document sent or described.
+HANDING_IN_COMMANDS = frozenset({"ask", "submit"})
+HANDING_IN_CLICKS = frozenset({"question.send", "submission_save"})
+
+
 # Who the sender is in the programme (``coordinator`` or ``participant``): it shifts what free text means.
 RoleOf = Callable[[Participant | None], Awaitable[str]]
 
@@ -85,10 +105,12 @@ class SparringBot(TeamsActivityHandler):
         clock: Clock, texts: Catalogue, commands: CommandTable, card_actions: CardActions,
         files: FileReceiver, help: HelpReplies, understander: Understander,
         role_of: RoleOf = _participant_role,
+        library: LibraryPrompt | None = None,
         allowed_tenants: frozenset[str] = frozenset(),
         forced_locale: str | None = None,
     ):
         super().__init__()
+        self._library = library or _NeverAsk()
         self._conversation_state = conversation_state
         self._user_state = user_state
         self._runner = runner
@@ -195,6 +217,7 @@ class SparringBot(TeamsActivityHandler):
         submitted = activity.value if isinstance(activity.value, dict) else {}
         typed = bool((activity.text or "").strip())
         verb = None if typed else self._card_actions.verb_of_submit(submitted)
+        await self._ask_library(turn_context, participant, language, verb=verb, submitted=submitted, typed=typed)
         if verb is not None:
             reply = await self._card_actions.dispatch(turn_context=turn_context, participant=participant,
                                                       verb=verb, data=submitted)
@@ -228,6 +251,21 @@ class SparringBot(TeamsActivityHandler):
             await self._understand(turn_context, participant, language, activity.text or "")
         else:
             await self._run(turn_context, participant, language, command, data=submitted)
+
+    async def _ask_library(self, turn_context: TurnContext, participant: Participant | None, language: str, *,
+                           verb: str | None, submitted: dict[str, Any], typed: bool) -> None:
+        """Ask for the library before the answer: at first contact, or once more when handing something in.
+
+        Asked before, so the answer to the message itself stays the last word of the turn.
+        """
+        if verb in LIBRARY_VERBS:
+            return
+        activity = turn_context.activity
+        command = parse_command(activity.text or "") if typed else None
+        clicked = str(submitted.get("command") or submitted.get("dialog") or verb or "")
+        handing_in = bool(files_in(activity)) or (command is not None and command.name in HANDING_IN_COMMANDS) or (
+            not typed and (clicked in HANDING_IN_COMMANDS or clicked in HANDING_IN_CLICKS))
+        await self._library.maybe_ask(turn_context, participant, language, handing_in=handing_in)
 
     async def _inside_dialog(self, turn_context: TurnContext, language: str, command: ParsedCommand | None,
                              submitted: dict[str, Any], *, typed: bool) -> bool:
@@ -371,8 +409,10 @@ class SparringBot(TeamsActivityHandler):
         else:
             participant = await self._who_is_who(turn_context)
         if await first_time(self._uow_factory, self._clock, welcome_key(activity.conversation.id)):
-            await self._help.welcome(turn_context, participant, self._language(turn_context, participant),
-                                     team=bool(team_id))
+            language = self._language(turn_context, participant)
+            await self._help.welcome(turn_context, participant, language, team=bool(team_id))
+            if not team_id:  # first contact in the personal chat: who is this, for the overviews
+                await self._library.maybe_ask(turn_context, participant, language)
 
     async def _who_is_who(self, turn_context: TurnContext) -> Participant | None:
         """Upsert the sender, asking Teams for name and e-mail only while we lack them."""

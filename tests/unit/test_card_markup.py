@@ -80,7 +80,7 @@ CASES: dict[str, Any] = {
         "review.done_declined", "nl", actor=HOSTILE, note=HOSTILE)),
     "intro_offer_card": lambda: request_cards.intro_offer_card(TEXTS, "nl", REQUEST, asker=HOSTILE),
     "introduction_card": lambda: request_cards.introduction_card(
-        T("intro.to_expert", "nl", asker=HOSTILE, organisation=HOSTILE, id=1), button="x", email="a@x.nl"),
+        T("intro.to_expert", "nl", asker=HOSTILE, label=HOSTILE, id=1), button="x", email="a@x.nl"),
     "my_requests_card": lambda: request_cards.my_requests_card(TEXTS, "nl", [REQUEST]),
     "request_list_card": lambda: request_cards.request_list_card(TEXTS, "nl", title="t", empty="e",
                                                                  requests=[REQUEST], now=NOW, button="b"),

@@ -25,6 +25,7 @@ from bot.domain.file_store import FileStore
 from bot.domain.models import Participant
 from bot.domain.ports import UnitOfWorkFactory
 from bot.domain.requests import NotAllowed
+from bot.domain.services.libraries import split_owners
 from bot.domain.services.roles import is_coordinator, require_coordinator
 
 ZIP_BASED = ("docx", "xlsx", "pptx", "odt", "ods", "odp")
@@ -185,7 +186,12 @@ class DocumentService:
         """Coordinator: the anonymous aggregate (``None`` below three libraries) and how many libraries."""
         async with self._uow_factory() as uow:
             await require_coordinator(uow, actor)
-            splits = await uow.documents.cost_splits()
+            stored = await uow.documents.cost_splits()
+            owners = await split_owners(uow, stored)
+        # Counted by library as known now: two people of one library weigh as one library, and someone
+        # whose library is unknown (or who was erased) counts as a library of their own, as before.
+        splits = [(owner.library.casefold() if owner and owner.library else key, split)
+                  for (key, _), (owner, split) in zip(stored, owners, strict=True)]
         return aggregate(splits), len({library for library, _ in splits})
 
     async def sweep(self, older_than: timedelta = timedelta(days=7)) -> int:

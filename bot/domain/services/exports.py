@@ -7,7 +7,9 @@ from functools import partial
 from typing import Any, Protocol
 
 from bot.domain.exports import EXPORTS, FORMATS, Words, cost_split_rows, submission_rows, to_csv, to_xlsx
+from bot.domain.libraries import Who, who
 from bot.domain.ports import UnitOfWorkFactory
+from bot.domain.services.libraries import split_owners
 from bot.domain.services.roles import people_by_id
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -17,6 +19,13 @@ class Wording(Protocol):
     """The catalogue's plain texts (``Catalogue.plain``): key, language, values."""
 
     def __call__(self, key: str, language: str = ..., **values: Any) -> str: ...
+
+
+def _library_column(owner: Who | None, words: Words) -> str:
+    """The library a cost split is from; who sent it while their library is unknown; never an internal key."""
+    if owner is None:
+        return words("export.library_anonymous")
+    return owner.library or words("export.library_unknown", name=owner.name)
 
 
 class ExportService:
@@ -40,13 +49,14 @@ class ExportService:
         async with self._uow_factory() as uow:
             if what == "submissions":
                 people = await people_by_id(uow)
-                owners = {p.id: (p.name or p.email or words("export.unknown_participant"),
-                                 people[p.person_id].organisation if p.person_id in people else "")
-                          for p in await uow.participants.active()}
+                named = {p.id: who(p, people, unknown=words("export.unknown_participant"))
+                         for p in await uow.participants.active()}
                 deadlines = {d.id: d.title for d in await uow.schedule.deadlines()}
                 return submission_rows(await uow.documents.listing(), words=words, zone=self._zone,
-                                       owners=owners, deadlines=deadlines)
-            return cost_split_rows(await uow.documents.cost_splits(), words=words)
+                                       owners={i: (w.name, w.library) for i, w in named.items()},
+                                       deadlines=deadlines)
+            owners = await split_owners(uow, await uow.documents.cost_splits())
+            return cost_split_rows([(_library_column(owner, words), split) for owner, split in owners], words=words)
 
     async def build(self, what: str, fmt: str, language: str = "nl") -> tuple[str, str, bytes]:
         """(file name, content type, bytes) of an export; names and headings in ``language``.

@@ -18,6 +18,7 @@ from bot.domain.models import Participant
 from bot.domain.ports import UnitOfWorkFactory
 from bot.domain.programme_schedule import parse_deadlines, parse_events
 from bot.domain.services.directory_import import drop_planned
+from bot.domain.services.libraries import labels
 from bot.domain.services.reminder_planner import audience_members
 from bot.domain.services.roles import is_coordinator, people_by_id, require_coordinator
 
@@ -216,6 +217,11 @@ class ScheduleService:
                 await drop_planned(uow, parsed[0].id)
             await uow.commit()
         return parsed[0]
+
+    async def labels(self, participants: list[Participant]) -> dict[int, str]:
+        """Participant id → "Name (Library)", as the coordinator's overviews name people."""
+        async with self._uow_factory() as uow:
+            return await labels(uow, participants)
 
     async def set_reminders(self, participant: Participant, enabled: bool) -> None:
         """``herinneringen uit`` / ``aan``."""

@@ -24,11 +24,13 @@ from bot.domain.documents import (
     sanitise_file_name,
 )
 from bot.domain.exports import EXPORTS, FORMATS
+from bot.domain.libraries import who
 from bot.domain.localtime import format_moment
 from bot.domain.models import Participant
 from bot.domain.ports import UnitOfWorkFactory
 from bot.domain.requests import NotAllowed
 from bot.domain.services.documents import DocumentService, PendingUpload
+from bot.domain.services.libraries import labels
 from bot.domain.services.roles import Roles, people_by_id
 from bot.domain.services.schedule import ScheduleService
 from bot.domain.signed_links import LINK_LIFETIME, sign
@@ -213,9 +215,9 @@ class DocumentHandlers:
         statuses, _ = await self._schedule.overview()
         async with self._uow_factory() as uow:
             participants = {p.id: p for p in await uow.participants.active()}
+            names = await labels(uow, participants.values())  # "Name (Library)"
         missing = {s.deadline.id: [participants[i] for i in s.open_ids if i in participants]
                    for s in statuses if s.deadline.fulfilment.document_categories}
-        names = {i: p.name or p.email or "?" for i, p in participants.items()}
         await send_card(turn_context, submissions_card(self._texts, language, documents,
                                                         [s.deadline for s in statuses], names, missing))
 
@@ -223,8 +225,9 @@ class DocumentHandlers:
         async with self._uow_factory() as uow:
             people = await people_by_id(uow)
             participants = await uow.participants.active()
-        return {p.id: people[p.person_id].organisation if p.person_id in people else (p.name or "")
-                for p in participants}
+        # Examples are named by library; someone whose library is unknown by their name.
+        named = {p.id: who(p, people, unknown="") for p in participants}
+        return {i: w.library or w.name for i, w in named.items()}
 
     def _link(self, document: Document) -> str:
         return self._signed(f"doc-{document.id}")
