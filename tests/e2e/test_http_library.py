@@ -208,3 +208,23 @@ async def test_the_introduction_names_the_askers_library_once_known(bot_client, 
     await deliver(bot_client)
     assert "in contact gebracht met Anna de Vries (BZHE) over vraag #1" in texts_of(
         connector.cards("a:personal-maarten")[-1])
+
+
+async def test_erasing_ones_data_forgets_the_library(bot_client, connector):
+    await say(bot_client, connector, "hallo")
+    await save(bot_client, connector, typed="Bibliotheek Zeldzaam")
+    await say(bot_client, connector, "hallo", key="bram")
+    assert "Bibliotheek Zeldzaam" in [c["value"] for c in inputs(library_cards(connector, "bram")[0])
+                                      ["library_choice"]["choices"]]
+    await say(bot_client, connector, "mijn gegevens")
+    summary = connector.cards("a:personal-anna")[-1]
+    await post(bot_client, build.card_submit(connector.url, summary["actions"][0]["data"], key="anna"))
+    confirm = connector.cards("a:personal-anna")[-1]
+    await post(bot_client, build.card_submit(connector.url, confirm["actions"][0]["data"], key="anna"))
+    assert connector.texts("a:personal-anna")[-1].startswith("Je gegevens zijn verwijderd")
+    async with bot_client.server.app[COMPONENTS].sessions() as session:
+        kept = (await session.scalars(select(ParticipantRow.library).where(ParticipantRow.library.is_not(None)))).all()
+    assert kept == []
+    await say(bot_client, connector, "hallo", key="carla")
+    offered = [c["value"] for c in inputs(library_cards(connector, "carla")[0])["library_choice"]["choices"]]
+    assert "Bibliotheek Zeldzaam" not in offered and offered == ["BZHE", "OBA"]
