@@ -177,7 +177,10 @@ class DocumentService:
                 raise NotAllowed("not your cost document")
             split = validate_cost_split({**values, "as_percentages": str(values.get("unit") == "percentages")})
             person = await uow.directory.person(owner.person_id) if owner.person_id else None
-            library = person.organisation if person else f"{PARTICIPANT_LIBRARY_PREFIX}{owner.id}"
+            # Someone without an organisation in the directory is stored by their key, read as their
+            # library when shown (bot.domain.services.libraries.split_owners) and made anonymous on erasure.
+            library = person.organisation if person and person.organisation.strip() else (
+                f"{PARTICIPANT_LIBRARY_PREFIX}{owner.id}")
             await uow.documents.add_cost_split(document.id, split, library, now=self._clock.now())
             await uow.commit()
         return split

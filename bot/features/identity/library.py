@@ -92,9 +92,7 @@ class LibraryHandlers:
                                                        typed=typed))
             return
         except NotAllowed:
-            current = await self._service.current(click.participant)
-            await turn_context.send_activity(self._texts.text("library.in_directory", language,
-                                                              library=current.library or "-"))
+            await turn_context.send_activity(self._texts.text("library.in_directory", language))
             return
         log.info("participant %d gave their library", click.participant.id)
         await turn_context.send_activity(self._texts.text("library.saved", language, library=library))
@@ -103,11 +101,10 @@ class LibraryHandlers:
         await click.turn_context.send_activity(self._texts.text("library.skipped", click.language))
 
     async def _form(self, click: CardClick, permit: object) -> None:
-        current = await self._service.current(click.participant)
         if click.participant.person_id is not None:
-            await click.turn_context.send_activity(self._texts.text("library.in_directory", click.language,
-                                                                    library=current.library or "-"))
+            await click.turn_context.send_activity(self._texts.text("library.in_directory", click.language))
             return
+        current = await self._service.current(click.participant)
         await send_card(click.turn_context, library_card(self._texts, click.language, await self._service.choices(),
                                                          current=current.library))
 
