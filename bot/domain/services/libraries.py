@@ -45,6 +45,13 @@ async def split_owners(uow: UnitOfWork, splits: Sequence[tuple[str, CostSplit]])
     return found
 
 
+def _due(participant: Participant, *, handing_in: bool) -> bool:
+    """Whether it is this participant's turn to be asked: never asked, or asked once and handing in now."""
+    if not needs_library(participant) or participant.library_asked >= MAX_ASKS:
+        return False
+    return participant.library_asked == 0 or handing_in
+
+
 class LibraryService:
     """Which library someone outside the directory works for."""
 
@@ -58,11 +65,11 @@ class LibraryService:
         The first time at any turn (first contact); the second only when ``handing_in``; never
         more, and never someone in the directory or whose library is known.
         """
+        if not _due(participant, handing_in=handing_in):
+            return None  # the common case, decided on the turn's own record: no database work per message
         async with self._uow_factory() as uow:
-            current = await uow.participants.get(participant.id)
-            if current is None or not needs_library(current):
-                return None
-            if current.library_asked >= MAX_ASKS or (current.library_asked >= 1 and not handing_in):
+            current = await uow.participants.get(participant.id)  # read again: another turn may have asked
+            if current is None or not _due(current, handing_in=handing_in):
                 return None
             await uow.participants.count_library_asked(current.id)
             choices = known_libraries((await people_by_id(uow)).values(), await uow.participants.libraries())
