@@ -156,6 +156,10 @@ async def test_overviews_and_exports_name_the_library(bot_client, connector, fil
     overview = texts_of(connector.cards("a:personal-dia")[-1])
     assert "Anna de Vries (Bibliotheek Aa)" in overview and "participant:" not in overview
 
+    await say(bot_client, connector, "herinneringen uit")
+    await say(bot_client, connector, "deadlines", key="dia")
+    assert "Anna de Vries (Bibliotheek Aa)" in texts_of(connector.cards("a:personal-dia")[-1])  # opted out
+
     await say(bot_client, connector, "export", key="dia")
     links = {a["title"]: a["url"] for a in connector.cards("a:personal-dia")[-1]["actions"]}
 
