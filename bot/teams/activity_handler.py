@@ -83,9 +83,9 @@ class _NeverAsk:
 
 # Verbs of the library card itself: answering it is no occasion to ask again.
 LIBRARY_VERBS = frozenset({"library_save", "library_skip", "library_form"})
-# Handing something in: a question started or sent, a document sent or described.
+# Handing something in: a question started or sent, a document announced (the files themselves count too).
 HANDING_IN_COMMANDS = frozenset({"ask", "submit"})
-HANDING_IN_CLICKS = frozenset({"question.send", "submission_save"})
+HANDING_IN_CLICKS = frozenset({"question.send"})
 
 
 # Who the sender is in the programme (``coordinator`` or ``participant``): it shifts what free text means.
