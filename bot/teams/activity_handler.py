@@ -71,18 +71,23 @@ class HelpReplies(Protocol):
 class LibraryPrompt(Protocol):
     """Asks someone outside the directory which library they work for (the identity feature)."""
 
+    @property
+    def verbs(self) -> tuple[str, ...]:
+        """The card verbs of the question itself: answering it is no occasion to ask again."""
+        ...
+
     async def maybe_ask(self, turn_context: TurnContext, participant: Participant | None, language: str, *,
                         handing_in: bool = False) -> None: ...
 
 
 class _NeverAsk:
+    verbs: tuple[str, ...] = ()
+
     async def maybe_ask(self, turn_context: TurnContext, participant: Participant | None, language: str, *,
                         handing_in: bool = False) -> None:
         return None
 
 
-# Verbs of the library card itself: answering it is no occasion to ask again.
-LIBRARY_VERBS = frozenset({"library_save", "library_skip", "library_form"})
 # Handing something in: a question started or sent, a document announced (the files themselves count too).
 HANDING_IN_COMMANDS = frozenset({"ask", "submit"})
 HANDING_IN_CLICKS = frozenset({"question.send"})
@@ -258,7 +263,7 @@ class SparringBot(TeamsActivityHandler):
 
         Asked before, so the answer to the message itself stays the last word of the turn.
         """
-        if verb in LIBRARY_VERBS:
+        if verb in self._library.verbs:
             return
         activity = turn_context.activity
         command = parse_command(activity.text or "") if typed else None

@@ -64,6 +64,11 @@ class LibraryHandlers:
         self._service = service
         self._texts = texts
 
+    @property
+    def verbs(self) -> tuple[str, ...]:
+        """The card's own verbs: clicking them is no occasion to ask again."""
+        return VERBS
+
     async def maybe_ask(self, turn_context: TurnContext, participant: Participant | None, language: str, *,
                         handing_in: bool = False) -> None:
         """Send the card when it is this person's turn to be asked (personal chat only: a channel is public)."""
