@@ -346,9 +346,13 @@ class SparringBot(TeamsActivityHandler):
             # No dialog is running (it would have had this text); breaking off is only ever typed exactly.
             await turn_context.send_activity(self._texts.text("cancel.nothing", language))
         elif intent is Intent.ASK_QUESTION:
+            # About to hand in a question in their own words: the second (and last) chance to ask the library.
+            await self._library.maybe_ask(turn_context, participant, language, handing_in=True)
             await send_card(turn_context, offer_card(self._texts, language,
                                                      question=question_of(understanding, typed)))
         elif intent in INTENT_COMMANDS:
+            if INTENT_COMMANDS[intent] in HANDING_IN_COMMANDS:
+                await self._library.maybe_ask(turn_context, participant, language, handing_in=True)
             await self._run(turn_context, participant, language, ParsedCommand(INTENT_COMMANDS[intent]),
                             data=command_data(understanding))
         else:

@@ -232,3 +232,17 @@ async def test_erasing_ones_data_forgets_the_library(bot_client, connector):
     await say(bot_client, connector, "hallo", key="carla")
     offered = [c["value"] for c in inputs(library_cards(connector, "carla")[0])["library_choice"]["choices"]]
     assert "Bibliotheek Zeldzaam" not in offered and offered == ["BZHE", "OBA"]
+
+
+async def test_handing_in_in_plain_words_is_the_second_occasion_and_a_turn_asks_at_most_once(bot_client, connector):
+    # First contact that already hands something in: one question, not two.
+    await say(bot_client, connector, "ik wil mijn accountplan insturen")
+    assert len(library_cards(connector)) == 1 and await library_of(bot_client) == (None, 1)
+    await say(bot_client, connector, "wanneer moet ik mijn kostenberekening inleveren?")
+    assert len(library_cards(connector)) == 1
+    # A question in her own words: the offer to send it comes with the second (last) library question.
+    await say(bot_client, connector, "De boekenkratten komen te laat aan, hoe doen anderen dat?")
+    assert len(library_cards(connector)) == 2
+    assert "sparringvraag" in texts_of(connector.cards("a:personal-anna")[-1])
+    await say(bot_client, connector, "ik wil mijn accountplan insturen")
+    assert len(library_cards(connector)) == 2 and await library_of(bot_client) == (None, 2)

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 Card = dict[str, Any]
 SAVE_VERB, SKIP_VERB, FORM_VERB = "library_save", "library_skip", "library_form"
 VERBS = (SAVE_VERB, SKIP_VERB, FORM_VERB)
+_ASKED_THIS_TURN = "sparringbot.library_asked"  # turn_state key: at most one library question per turn
 
 
 def library_card(texts: Catalogue, language: str, choices: Sequence[str], *, current: str = "",
@@ -74,8 +75,11 @@ class LibraryHandlers:
         """Send the card when it is this person's turn to be asked (personal chat only: a channel is public)."""
         if participant is None or (turn_context.activity.conversation.conversation_type or "personal") != "personal":
             return
+        if turn_context.turn_state.get(_ASKED_THIS_TURN):
+            return  # the turn may offer two occasions (first contact, then what the text meant): one card
         choices = await self._service.turn_to_ask(participant, handing_in=handing_in)
         if choices is not None:
+            turn_context.turn_state[_ASKED_THIS_TURN] = True
             log.info("asked participant %d which library they work for", participant.id)
             await send_card(turn_context, library_card(self._texts, language, choices))
 
