@@ -246,3 +246,23 @@ async def test_handing_in_in_plain_words_is_the_second_occasion_and_a_turn_asks_
     assert "sparringvraag" in texts_of(connector.cards("a:personal-anna")[-1])
     await say(bot_client, connector, "ik wil mijn accountplan insturen")
     assert len(library_cards(connector)) == 2 and await library_of(bot_client) == (None, 2)
+
+
+async def test_the_cost_overview_counts_people_of_one_library_as_one_library(bot_client, connector, file_host):  # noqa: F811 (fixture)
+    base, files = file_host
+    await introduce_people(bot_client, connector)
+    for key, name in (("anna", "Anna de Vries"), ("bram", "Bram Smit")):
+        connector.members[f"a:personal-{key}"] = [member(key, name=name, email=f"{key}@bieb.nl")]
+        await say(bot_client, connector, "hallo", key=key)
+        await save(bot_client, connector, typed="Bibliotheek Aa" if key == "anna" else "bibliotheek  aa", key=key)
+    for number, key in enumerate(("anna", "bram", "maarten")):
+        files[f"kosten-{key}.pdf"] = PDF + f"% {number}\n".encode()
+        await send_files(bot_client, connector, base, f"kosten-{key}.pdf", key=key)
+        await hand_in(bot_client, connector, form_of(connector, key), key=key, category="kostenberekening")
+        cost = form_of(connector, key)["actions"][0]["data"]
+        await post(bot_client, build.card_submit(connector.url, {**cost, "total": "1000", "school": "500",
+                                                                  "bibliotheek": "500", "unit": "amounts"}, key=key))
+        assert connector.texts(f"a:personal-{key}")[-1].startswith("✔ De kostenverdeling is opgeslagen")
+    await say(bot_client, connector, "kostenoverzicht", key="dia")
+    # Anna and Bram work at one library (however typed): with OBA that makes two libraries, not three.
+    assert connector.texts("a:personal-dia")[-1].startswith("Er zijn pas 2 bibliotheken")
