@@ -23,6 +23,7 @@ from bot.domain.services.dispatcher import Dispatcher
 from bot.domain.services.documents import DocumentService
 from bot.domain.services.exports import ExportService
 from bot.domain.services.identity import LinkDecisions
+from bot.domain.services.libraries import LibraryService
 from bot.domain.services.matching import Matcher
 from bot.domain.services.participants import ParticipantService
 from bot.domain.services.privacy import PrivacyService
@@ -37,6 +38,7 @@ from bot.features.documents.handlers import DocumentHandlers
 from bot.features.help.handlers import HelpHandlers
 from bot.features.identity.cards import proposal_card
 from bot.features.identity.handlers import IdentityHandlers
+from bot.features.identity.library import LibraryHandlers
 from bot.features.privacy.handlers import PrivacyComposers, PrivacyHandlers
 from bot.features.schedule.composers import ScheduleComposers
 from bot.features.schedule.handlers import ScheduleHandlers
@@ -166,6 +168,7 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
                                        texts=texts, conversation_state=conversation_state, user_state=user_state,
                                        retention_days=settings.outbox_retention_days)
     identity_handlers = IdentityHandlers(decisions=LinkDecisions(uow_factory=uow_factory, clock=clock), texts=texts)
+    library_handlers = LibraryHandlers(service=LibraryService(uow_factory=uow_factory, clock=clock), texts=texts)
     # Typed commands and card actions: two registries, each name in one only (checked here, at start-up).
     commands = CommandTable([sparring, documents_handlers, schedule_handlers, privacy_handlers, identity_handlers],
                             texts=texts)
@@ -173,7 +176,8 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
     card_actions = CardActions([*sparring.card_actions(), *documents_handlers.card_actions(),
                                 *schedule_handlers.card_actions(coordinator_only=coordinator),
                                 *privacy_handlers.card_actions(),
-                                *identity_handlers.card_actions(coordinator_only=coordinator)],
+                                *identity_handlers.card_actions(coordinator_only=coordinator),
+                                *library_handlers.card_actions()],
                                texts=texts, typed_commands=COMMAND_WORDS)
     async def role_of(participant: Participant | None) -> str:
         return "coordinator" if await roles.is_coordinator(participant) else "participant"
@@ -183,6 +187,7 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
         uow_factory=uow_factory, clock=clock, texts=texts, commands=commands, card_actions=card_actions,
         files=documents_handlers, help=HelpHandlers(texts=texts, uow_factory=uow_factory),
         understander=understander, role_of=role_of, first_reads=TurnReads(sessions, storage),
+        library=library_handlers,
         allowed_tenants=settings.allowed_tenants,
         forced_locale=settings.forced_locale,
     )
@@ -190,7 +195,8 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
         settings=settings, clock=clock, engine=engine, sessions=sessions, uow_factory=uow_factory,
         texts=texts, adapter=adapter, bot=bot, participants=participants, messenger=queued,
         sparring=sparring_service, dispatcher=dispatcher, planner=planner, documents=documents,
-        exports=ExportService(uow_factory=uow_factory, zone=settings.zone), retention=retention,
+        exports=ExportService(uow_factory=uow_factory, zone=settings.zone, wording=texts.plain),
+        retention=retention,
     )
     try:
         swept = await documents.sweep()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bot.domain.libraries import person_label as plain_person_label
 from bot.domain.models import Person
 from bot.texts.markdown import Markdown, escape
 
@@ -65,7 +66,5 @@ def card_button(title: str, verb: str, **data: Any) -> dict[str, Any]:
 
 
 def person_label(person: Person | None) -> Markdown:
-    """``Name (Organisation)``, escaped for card text."""
-    if person is None:
-        return Markdown("?")
-    return Markdown(f"{escape(person.name)} ({escape(person.organisation)})")
+    """``Name (Organisation)``, or just the name without an organisation; escaped for card text."""
+    return Markdown(escape(plain_person_label(person)))

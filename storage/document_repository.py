@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.cost_split import PARTICIPANT_LIBRARY_PREFIX, CostSplit
+from bot.domain.cost_split import ANONYMOUS_LIBRARY_PREFIX, PARTICIPANT_LIBRARY_PREFIX, CostSplit
 from bot.domain.documents import Consent, Document
 from bot.domain.requests import new_public_ref
 from storage.db import dialect_insert
@@ -131,7 +131,7 @@ class SqlDocumentRepository:
         own_key = f"{PARTICIPANT_LIBRARY_PREFIX}{owner_id}"
         await self._session.execute(
             update(CostSplitRow).where(CostSplitRow.library == own_key)
-            .values(library=f"anoniem:{secrets.token_hex(8)}").execution_options(synchronize_session=False))
+            .values(library=f"{ANONYMOUS_LIBRARY_PREFIX}{secrets.token_hex(8)}").execution_options(synchronize_session=False))
         stored = [row.stored_name for row in rows]
         await self._session.execute(
             delete(DocumentRow).where(DocumentRow.id.in_(ids)).execution_options(synchronize_session=False))

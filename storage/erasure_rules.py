@@ -87,7 +87,7 @@ ERASURE_RULES: Mapping[str, Mapping[str, Rule]] = {
         "teams_id": _PARTICIPANT, "tenant_id": _PARTICIPANT, "aad_object_id": _PARTICIPANT, "name": _PARTICIPANT,
         "email": _PARTICIPANT, "locale": _PARTICIPANT, "person_id": _PARTICIPANT, "service_url": _PARTICIPANT,
         "conversation_id": _PARTICIPANT, "conversation_reference": _PARTICIPANT, "upn": _PARTICIPANT,
-        "link_method": _PARTICIPANT,
+        "link_method": _PARTICIPANT, "library": _PARTICIPANT,
     },
     "link_proposals": {
         "participant_id": deleted("their proposals go with their participant row (link_proposals.participant_id "

@@ -138,6 +138,27 @@ class SqlParticipantRepository:
         if row is not None:
             row.reminders_enabled = enabled
 
+    async def set_library(self, participant_id: int, library: str, *, now: datetime) -> None:
+        """Remember the library a participant said they work for (already checked by the domain)."""
+        self._by_id.pop(participant_id, None)
+        row = await self._session.get(ParticipantRow, participant_id)
+        if row is not None:
+            row.library, row.updated_at = library, now
+
+    async def count_library_asked(self, participant_id: int) -> int:
+        """Count one more time the bot asked for the participant's library; returns the new count."""
+        self._by_id.pop(participant_id, None)
+        row = await self._session.get(ParticipantRow, participant_id)
+        if row is None:
+            return 0
+        row.library_asked = (row.library_asked or 0) + 1
+        return row.library_asked
+
+    async def libraries(self) -> list[str]:
+        """The libraries participants outside the directory named, each once."""
+        statement = select(ParticipantRow.library).where(ParticipantRow.library.is_not(None)).distinct()
+        return sorted({name for name in (await self._session.scalars(statement)).all() if name})
+
     async def delete(self, participant_id: int) -> None:
         """Remove the participant; the database cascades to their requests and planned messages."""
         row = await self._session.get(ParticipantRow, participant_id)
@@ -192,13 +213,13 @@ def _to_participant(row: Any) -> Participant:
         person_id=row.person_id, active=row.active,
         has_address=bool(row.conversation_reference), service_url=row.service_url,
         reminders_enabled=row.reminders_enabled is not False, conversation_id=row.conversation_id,
-        upn=row.upn, link_method=row.link_method,
+        upn=row.upn, link_method=row.link_method, library=row.library, library_asked=row.library_asked or 0,
     )
 
 
 _PARTICIPANT_COLUMNS = ("id", "teams_id", "tenant_id", "aad_object_id", "name", "email", "locale", "person_id",
                         "active", "conversation_reference", "service_url", "reminders_enabled", "conversation_id",
-                        "upn", "link_method")
+                        "upn", "link_method", "library", "library_asked")
 
 
 @cache

@@ -78,6 +78,10 @@ class ParticipantRow(Base):
     upn: Mapped[str | None] = mapped_column(String(320))
     # How person_id was linked (bot.domain.linking.LinkMethod); NULL with a person_id never lasts.
     link_method: Mapped[str | None] = mapped_column(String(20))
+    # The library someone outside the directory said they work for (bot.domain.libraries), and
+    # how often the bot asked: once at first contact, at most once more later.
+    library: Mapped[str | None] = mapped_column(String(200))
+    library_asked: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class LinkProposalRow(Base):

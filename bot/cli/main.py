@@ -53,10 +53,16 @@ def build_parser() -> argparse.ArgumentParser:
     rem_sub.add_parser("run-once", help="plan and send everything due now, then exit (for cron)")
     rem_sub.add_parser("list", help="show planned messages with their state")
 
-    export = sub.add_parser("export", help="export submissions or cost splits (CSV or XLSX)")
+    export = sub.add_parser(
+        "export", help="export submissions or cost splits (CSV or XLSX)",
+        description="Export submissions or cost splits. Column headings are in Dutch, the programme's language "
+                    "(--language en for English); times are in the programme's time zone (TIMEZONE), which "
+                    "the heading names, and CSV times carry their UTC offset.")
     export.add_argument("what", choices=["submissions", "costs"])
     export.add_argument("--format", choices=["csv", "xlsx"], default="xlsx")
     export.add_argument("--out", type=Path, required=True)
+    export.add_argument("--language", choices=["nl", "en"], default="nl",
+                        help="language of the column headings (default: nl, the programme's language)")
 
     route = sub.add_parser("route", help="rank directory people for questions (offline)")
     route.add_argument("--directory", type=Path, required=True)
@@ -106,7 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "export":
         from bot.cli.export import export
 
-        return asyncio.run(export(settings, what=args.what, fmt=args.format, out=args.out))
+        return asyncio.run(export(settings, what=args.what, fmt=args.format, out=args.out,
+                                  language=args.language))
     if args.command == "reminders":
         from bot.cli.reminders import list_planned, run_once
 

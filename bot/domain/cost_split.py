@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 PAYERS = ("school", "bibliotheek", "subsidie", "gemeente", "overig")
 PARTICIPANT_LIBRARY_PREFIX = "participant:"  # a cost split's library when the owner has no organisation
+ANONYMOUS_LIBRARY_PREFIX = "anoniem:"  # what an erasure makes of a participant's key (storage.document_repository)
 MIN_LIBRARIES = 3  # the overview is shown only when at least this many libraries contributed
 PERCENT_TOLERANCE = Decimal("0.5")
 AMOUNT_TOLERANCE = Decimal("1")

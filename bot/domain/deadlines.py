@@ -18,12 +18,19 @@ from bot.domain.quiet_hours import QuietHours
 DOCUMENT_CATEGORIES = ("evaluatieformat", "ambitiebrief", "accountplan", "kostenberekening",
                        "factsheet-input", "overig")
 AUDIENCE_ROLES = ("coordinator", "colleague", "adviser", "participant")  # participant: not in the directory
+# The libraries: the directory's library colleagues and the participants outside the directory (who
+# work at libraries too), never Probiblio's advisers or the coordinator.
+LIBRARY_ROLES = frozenset({"colleague", "participant"})
 SUMMARY_GRACE = timedelta(days=7)  # a deadline imported later than this after its due moment gets no summary
 
 
 @dataclass(frozen=True)
 class Audience:
-    """Who a deadline or event is for: ``all``, one ``role``, or listed ``people`` (ids or e-mails)."""
+    """Who a deadline or event is for: ``all``, the ``libraries``, one ``role``, or listed ``people`` (ids or e-mails).
+
+    ``all`` leaves the coordinators out (they get the summary); ``libraries`` is everyone of
+    :data:`LIBRARY_ROLES`, so a deadline for the libraries never reminds an adviser.
+    """
 
     kind: str = "all"
     role: str | None = None
@@ -173,10 +180,13 @@ def audience_includes(audience: Audience, *, person_id: str | None, email: str |
     """Tell whether someone belongs to an audience.
 
     ``person_id`` and ``role`` are ``None`` for participants not in the directory; they match
-    the role ``participant``. Ids and e-mail addresses compare case-insensitively.
+    the role ``participant`` and belong to the ``libraries``. Ids and e-mail addresses compare
+    case-insensitively.
     """
     if audience.kind == "all":
         return True
+    if audience.kind == "libraries":
+        return (role or "participant") in LIBRARY_ROLES
     if audience.kind == "role":
         return audience.role == (role or "participant")
     if audience.kind == "people":

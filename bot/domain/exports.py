@@ -4,6 +4,10 @@ CSV: UTF-8 with a BOM (so Excel reads accents), ``;`` between fields and a decim
 Dutch Excel expects; text that Excel would take for a formula (``=``, ``+``, ``-``, ``@``) gets
 a leading ``'``. XLSX: one worksheet per sheet with typed cells (numbers, dates, booleans) and
 text cells that are never formulas, a bold frozen header row and columns as wide as their values.
+
+Column headings and the words in cells come from the text catalogue through ``Words`` (the
+domain holds no user-facing text), in the language of whoever asked. Times are shown in the
+programme's time zone: the heading names the zone and a CSV time carries its ISO offset.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from bot.domain.cost_split import PAYERS, CostSplit
 from bot.domain.documents import Document
@@ -22,55 +26,79 @@ from bot.domain.documents import Document
 Cell = str | int | float | Decimal | bool | date | datetime | None
 Rows = list[list[Cell]]
 
-SUBMISSION_HEADER = ["id", "ingediend_op", "deelnemer", "organisatie", "categorie", "deadline", "delen",
-                     "bestandsnaam", "grootte_bytes", "type", "sha256", "toelichting"]
-COST_HEADER = ["bibliotheek", "totaal_per_jaar", "leerlingen", "invoer",
-               *(f"{p}_eur" for p in PAYERS), *(f"{p}_pct" for p in PAYERS)]
+EXPORTS = ("submissions", "costs")
+FORMATS = ("xlsx", "csv")
+SUBMISSION_COLUMNS = ("id", "submitted_at", "participant", "library", "category", "deadline", "sharing",
+                      "file_name", "size_bytes", "content_type", "sha256", "note")
+COST_COLUMNS = ("library", "total_per_year", "pupils", "entered_as")
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def submission_rows(documents: Sequence[Document], *, owners: Mapping[int, tuple[str, str]] | None = None,
+class Words(Protocol):
+    """A text of the catalogue by key, in the asker's language, values filled in as they are."""
+
+    def __call__(self, key: str, **values: Any) -> str: ...
+
+
+def submission_rows(documents: Sequence[Document], *, words: Words, zone: tzinfo = UTC,
+                    owners: Mapping[int, tuple[str, str]] | None = None,
                     deadlines: Mapping[str, str] | None = None) -> Rows:
-    """Header and one row per document; ``owners``: participant id → (name, organisation)."""
+    """Header and one row per document.
+
+    Args:
+        documents: The documents, in the order of the rows.
+        words: Headings and cell words (``export.column.*``, ``export.sharing.*``, ``category.*``).
+        zone: The zone the times are shown in; its name goes into the heading of the time column.
+        owners: Participant id → (name, library), each in its own column so Excel can filter on
+            the library; an owner not in it gets the "unknown participant" word, never an internal id.
+        deadlines: Deadline id → title.
+
+    Returns:
+        The rows, the first being the header.
+    """
     owners, deadlines = owners or {}, deadlines or {}
-    rows: Rows = [list(SUBMISSION_HEADER)]
+    unknown = (words("export.unknown_participant"), "")
+    rows: Rows = [[words(f"export.column.{c}", zone=_zone_name(zone)) for c in SUBMISSION_COLUMNS]]
     for d in documents:
-        name, organisation = owners.get(d.owner_id, (str(d.owner_id), ""))
-        rows.append([d.id, d.created_at, name, organisation, d.category,
+        name, library = owners.get(d.owner_id, unknown)
+        rows.append([d.id, d.created_at, name, library,
+                     words(f"category.{d.category}"),
                      deadlines.get(d.deadline_id, d.deadline_id) if d.deadline_id else "",
-                     "deelnemers" if d.shared else "projectteam", d.file_name, d.size, d.content_type,
-                     d.sha256, d.note])
+                     words("export.sharing.participants" if d.shared else "export.sharing.project_team"),
+                     d.file_name, d.size, d.content_type, d.sha256, d.note])
     return rows
 
 
-def cost_split_rows(splits: Sequence[tuple[str, CostSplit]]) -> Rows:
-    """Header and one row per split: the total, each payer in euros and in percent."""
-    rows: Rows = [list(COST_HEADER)]
+def cost_split_rows(splits: Sequence[tuple[str, CostSplit]], *, words: Words) -> Rows:
+    """Header and one row per split: the library, the total, each payer in euros and in percent."""
+    payers = [words(f"cost.payer.{p}") for p in PAYERS]
+    rows: Rows = [[*(words(f"export.column.{c}") for c in COST_COLUMNS),
+                   *(words("export.column.payer_eur", payer=p) for p in payers),
+                   *(words("export.column.payer_pct", payer=p) for p in payers)]]
     for library, split in splits:
         amounts, shares = split.amounts(), split.shares()
-        rows.append([library, split.total_per_year, split.pupils, "procent" if split.as_percentages else "bedrag",
+        rows.append([library, split.total_per_year, split.pupils,
+                     words("cost.unit.percentages" if split.as_percentages else "cost.unit.amounts"),
                      *(amounts[p] for p in PAYERS), *(shares[p].quantize(Decimal("0.1")) for p in PAYERS)])
     return rows
 
 
-def to_csv(rows: Sequence[Sequence[Cell]]) -> bytes:
-    """CSV for Dutch Excel: UTF-8 with BOM, ``;``, decimal comma, CRLF line ends."""
+def _zone_name(zone: tzinfo) -> str:
+    return str(getattr(zone, "key", None) or zone.tzname(None) or zone)
+
+
+def to_csv(rows: Sequence[Sequence[Cell]], *, zone: tzinfo = UTC) -> bytes:
+    """CSV for Dutch Excel: UTF-8 with BOM, ``;``, decimal comma, CRLF line ends.
+
+    Aware times are shown in ``zone`` with their ISO offset (``2026-03-03 10:00+01:00``), so a
+    reader sees local time and a program still knows the moment.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     for row in rows:
-        writer.writerow([_csv_cell(c) for c in row])
+        writer.writerow([_csv_cell(c, zone) for c in row])
     return buffer.getvalue().encode("utf-8-sig")
-
-
-def submissions_csv(rows: Sequence[Sequence[Cell]]) -> bytes:
-    """The submissions (``submission_rows``) as CSV."""
-    return to_csv(rows)
-
-
-def cost_splits_csv(rows: Sequence[Sequence[Cell]]) -> bytes:
-    """The cost splits (``cost_split_rows``) as CSV."""
-    return to_csv(rows)
 
 
 def to_xlsx(sheets: Mapping[str, Sequence[Sequence[Cell]]], *, zone: tzinfo = UTC) -> bytes:
@@ -168,7 +196,7 @@ def _xlsx_value(cell: Any, value: Cell, *, zone: tzinfo, places: int) -> str:
 _MAX_CELL_TEXT = 32_767  # Excel's limit for one cell
 
 
-def _csv_cell(value: Cell) -> str:
+def _csv_cell(value: Cell, zone: tzinfo) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -177,12 +205,12 @@ def _csv_cell(value: Cell) -> str:
         return str(value)
     if isinstance(value, float | Decimal):
         return format(value, "f").replace(".", ",")
-    return _text(value)
+    return _text(value, zone)
 
 
-def _text(value: Cell) -> str:
+def _text(value: Cell, zone: tzinfo) -> str:
     if isinstance(value, datetime):
-        return value.isoformat(sep=" ", timespec="minutes")
+        return (value.astimezone(zone) if value.tzinfo else value).isoformat(sep=" ", timespec="minutes")
     if isinstance(value, date):
         return value.isoformat()
     text = str(value)

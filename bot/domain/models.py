@@ -107,6 +107,8 @@ class Participant:
     conversation_id: str | None = None
     upn: str | None = None
     link_method: str | None = None
+    library: str | None = None  # said by someone outside the directory; a directory person's is their organisation
+    library_asked: int = 0
 
     @property
     def language(self) -> str:

@@ -158,14 +158,14 @@ def _clock(value: Any, path: tuple[Any, ...], report: Report) -> time | None:
 
 
 def _audience(value: Any, path: tuple[Any, ...], report: Report) -> Audience | None:
-    if value == "all":
-        return Audience("all")
+    if value in ("all", "libraries"):
+        return Audience(value)
     if isinstance(value, Mapping) and set(value) == {"role"} and value["role"] in AUDIENCE_ROLES:
         return Audience("role", role=value["role"])
     people = value.get("people") if isinstance(value, Mapping) and set(value) == {"people"} else None
     if isinstance(people, list) and people and all(isinstance(p, str) and p.strip() for p in people):
         return Audience("people", people=tuple(p.strip().lower() for p in people))
-    report(path, f"must be 'all', {{role: {'|'.join(AUDIENCE_ROLES)}}} or {{people: [ids or e-mails]}}")
+    report(path, f"must be 'all', 'libraries', {{role: {'|'.join(AUDIENCE_ROLES)}}} or {{people: [ids or e-mails]}}")
     return None
 
 

@@ -1,7 +1,8 @@
 """Signed, expiring download links: ``<subject>.<expiry>.<signature>``; no database needed.
 
-A subject names what the link opens: ``doc-<id>`` for a document, ``export-submissions-xlsx``
-for an export. It holds only letters, digits and dashes, so the token needs no escaping.
+A subject names what the link opens: ``doc-<id>`` for a document, ``export-submissions-xlsx-nl``
+for an export (what, format, the language of its headings). It holds only letters, digits and
+dashes, so the token needs no escaping.
 """
 
 from __future__ import annotations

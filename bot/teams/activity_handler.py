@@ -34,6 +34,7 @@ from bot.teams.commands import ParsedCommand, parse_command
 from bot.teams.dialog_turns import DialogTurns
 from bot.teams.free_text import FreeTextReplies, RoleOf, participant_role
 from bot.teams.input_bounds import clean_in_place, refuse_too_long
+from bot.teams.library_prompt import LibraryPrompt, NeverAsk, ask_library_if_due
 from bot.teams.replies import send_card
 from bot.teams.turn_sender import SenderAndState, Senders
 from bot.teams.understood import OFFER_DECLINED
@@ -68,10 +69,12 @@ class SparringBot(TeamsActivityHandler):
         clock: Clock, texts: Catalogue, commands: CommandTable, card_actions: CardActions,
         files: FileReceiver, help: HelpReplies, understander: Understander,
         role_of: RoleOf = participant_role, first_reads: SenderAndState | None = None,
+        library: LibraryPrompt | None = None,
         allowed_tenants: frozenset[str] = frozenset(),
         forced_locale: str | None = None,
     ):
         super().__init__()
+        self._library = library or NeverAsk()
         self._conversation_state = conversation_state
         self._user_state = user_state
         self._participants = participants
@@ -87,7 +90,8 @@ class SparringBot(TeamsActivityHandler):
         self._senders = Senders(participants, first_reads)
         self._dialogs = DialogTurns(runner=runner, texts=texts)
         self._free_text = FreeTextReplies(texts=texts, understander=understander, role_of=role_of, help=help,
-                                          commands=frozenset(commands.names), run=self._run_understood)
+                                          commands=frozenset(commands.names), run=self._run_understood,
+                                          library=self._library)
 
     @property
     def commands(self) -> tuple[str, ...]:
@@ -170,6 +174,8 @@ class SparringBot(TeamsActivityHandler):
         submitted = activity.value if isinstance(activity.value, dict) else {}
         typed = bool((activity.text or "").strip())
         verb = None if typed else self._card_actions.verb_of_submit(submitted)
+        await ask_library_if_due(self._library, turn_context, participant, language,
+                                 verb=verb, submitted=submitted, typed=typed)
         if verb is not None:
             reply = await self._card_actions.dispatch(turn_context=turn_context, participant=participant,
                                                       verb=verb, data=submitted)
@@ -277,8 +283,10 @@ class SparringBot(TeamsActivityHandler):
         else:
             participant = await self._who_is_who(turn_context)
         if await first_time(self._uow_factory, self._clock, welcome_key(activity.conversation.id)):
-            await self._help.welcome(turn_context, participant, self._language(turn_context, participant),
-                                     team=bool(team_id))
+            language = self._language(turn_context, participant)
+            await self._help.welcome(turn_context, participant, language, team=bool(team_id))
+            if not team_id:  # first contact in the personal chat: who is this, for the overviews
+                await self._library.maybe_ask(turn_context, participant, language)
 
     async def _who_is_who(self, turn_context: TurnContext) -> Participant | None:
         return await self._senders.who_is_who(turn_context)

@@ -17,6 +17,7 @@ from botbuilder.core import TurnContext
 from bot.domain.models import Participant
 from bot.domain.understanding import Intent, Understander
 from bot.teams.commands import ParsedCommand
+from bot.teams.library_prompt import HANDING_IN_COMMANDS, LibraryPrompt, NeverAsk
 from bot.teams.replies import send_card
 from bot.teams.understood import INTENT_COMMANDS, command_data, guesses_card, offer_card, question_of
 from bot.texts import Catalogue
@@ -50,16 +51,18 @@ class FreeTextReplies:
         help: The help card, for text that means nothing the bot can do.
         commands: The typed commands the features answer (a guess is offered only as one of them).
         run: How a command runs (the activity handler's one code path for typed, clicked and understood).
+        library: Asks someone outside the directory for their library when they hand something in.
     """
 
     def __init__(self, *, texts: Catalogue, understander: Understander, role_of: RoleOf, help: HelpCard,
-                 commands: frozenset[str], run: RunCommand):
+                 commands: frozenset[str], run: RunCommand, library: LibraryPrompt | None = None):
         self._texts = texts
         self._understander = understander
         self._role_of = role_of
         self._help = help
         self._commands = commands
         self._run = run
+        self._library = library or NeverAsk()
 
     async def answer(self, turn_context: TurnContext, participant: Participant | None, language: str,
                      typed: str) -> None:
@@ -92,9 +95,13 @@ class FreeTextReplies:
             # No dialog is running (it would have had this text); breaking off is only ever typed exactly.
             await turn_context.send_activity(self._texts.text("cancel.nothing", language))
         elif intent is Intent.ASK_QUESTION:
+            # About to hand in a question in their own words: the second (and last) chance to ask the library.
+            await self._library.maybe_ask(turn_context, participant, language, handing_in=True)
             await send_card(turn_context, offer_card(self._texts, language,
                                                      question=question_of(understanding, typed)))
         elif intent in INTENT_COMMANDS:
+            if INTENT_COMMANDS[intent] in HANDING_IN_COMMANDS:
+                await self._library.maybe_ask(turn_context, participant, language, handing_in=True)
             await self._run(turn_context, participant, language, ParsedCommand(INTENT_COMMANDS[intent]),
                             command_data(understanding))
         else:

@@ -50,8 +50,12 @@ async def download(request: web.Request) -> web.StreamResponse:
     components = request.app[COMPONENTS]
     subject = verify(request.match_info["token"], components.clock.now(), components.settings.link_secret) or ""
     if subject.startswith("export-"):
-        _, what, fmt = subject.split("-")
-        name, content_type, data = await components.exports.build(what, fmt)
+        # export-<what>-<format>[-<language>]: links signed before the language was added open in Dutch.
+        _, what, fmt, *language = subject.split("-")
+        try:
+            name, content_type, data = await components.exports.build(what, fmt, language[0] if language else "nl")
+        except ValueError:
+            return web.json_response({"error": "link unknown or expired"}, status=404)
         return web.Response(body=data, headers={
             "Content-Type": content_type, "Content-Disposition": f"attachment; filename={name}",
             "X-Content-Type-Options": "nosniff"})

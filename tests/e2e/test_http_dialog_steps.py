@@ -136,7 +136,7 @@ async def test_a_clear_theme_is_not_asked_and_is_preselected(bot_client, connect
 async def test_an_offered_question_gets_its_theme_too(bot_client, connector):
     await introduce_people(bot_client, connector)
     await say(bot_client, connector, "Hoe verdelen andere bibliotheken de kosten van de leesconsulent met de school?")
-    [offer] = connector.cards(ANNA)
+    _asked_library, offer = connector.cards(ANNA)  # she let the library question pass: asked once more, first
     await click(bot_client, connector, offer["actions"][0]["data"])
     assert "Over welk thema" not in answers(connector) and "Met wie" in answers(connector)
 

@@ -225,7 +225,7 @@ async def test_cost_splits_validated_on_the_card_and_an_anonymous_overview_from_
             rows = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig")), delimiter=";"))
         else:
             rows = [list(r) for r in openpyxl.load_workbook(out).active.iter_rows(values_only=True)]
-        assert len(rows) == 4 and rows[0][0] == "bibliotheek"
+        assert len(rows) == 4 and rows[0][0] == "Bibliotheek"  # the CLI's headings are in Dutch
         assert {str(r[0]) for r in rows[1:]} >= {"OBA", "BZHE"}
 
 
@@ -272,16 +272,33 @@ async def test_the_coordinator_downloads_exports_from_the_chat(bot_client, conne
     assert connector.texts("a:personal-anna")[-1] == "Dat kan alleen de coördinator van het project."
     await post(bot_client, build.message(connector.url, "export", key="dia"))
     links = {a["title"]: a["url"] for a in form_of(connector, "dia")["actions"]}
-    path = "/" + links["submissions (XLSX)"].split("/", 3)[3]
+    assert set(links) == {"Inzendingen (Excel)", "Inzendingen (CSV)", "Kostenverdelingen (Excel)",
+                          "Kostenverdelingen (CSV)"}
+    path = "/" + links["Inzendingen (Excel)"].split("/", 3)[3]
     response = await bot_client.get(path)
-    assert response.status == 200
-    sheet = openpyxl.load_workbook(io.BytesIO(await response.read())).active
+    assert response.status == 200 and "filename=inzendingen.xlsx" in response.headers["Content-Disposition"]
+    workbook = openpyxl.load_workbook(io.BytesIO(await response.read()))
+    sheet = workbook.active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][0] == "id" and rows[1][2] == "Anna de Vries" and rows[1][7] == "plan.pdf"
+    assert workbook.sheetnames == ["Inzendingen"]
+    assert rows[0][:4] == ("Nummer", "Ingediend op (Europe/Amsterdam)", "Deelnemer", "Bibliotheek")
+    assert rows[1][2] == "Anna de Vries" and rows[1][7] == "plan.pdf"
     assert type(rows[1][1]).__name__ == "datetime" and rows[1][1].tzinfo is None  # a date, in local time
     assert sheet.freeze_panes == "A2" and sheet["A1"].font.bold and isinstance(rows[1][8], int)
-    csv_path = "/" + links["costs (CSV)"].split("/", 3)[3]
-    assert (await bot_client.get(csv_path)).status == 200
+    csv_response = await bot_client.get("/" + links["Inzendingen (CSV)"].split("/", 3)[3])
+    submitted = (await csv_response.text(encoding="utf-8-sig")).splitlines()[1].split(";")[1]
+    offset = submitted[-6:]  # the ISO offset of local time: +01:00 in winter, +02:00 in summer
+    assert offset in ("+01:00", "+02:00") and submitted[:16] == rows[1][1].strftime("%Y-%m-%d %H:%M")
+    csv_path = "/" + links["Kostenverdelingen (CSV)"].split("/", 3)[3]
+    costs = await bot_client.get(csv_path)
+    assert costs.status == 200 and (await costs.text(encoding="utf-8-sig")).startswith("Bibliotheek;")
+    # An English-speaking coordinator gets English titles, file names and headings.
+    await post(bot_client, build.message(connector.url, "export", key="dia", locale="en-US"))
+    english = {a["title"]: a["url"] for a in form_of(connector, "dia")["actions"]}
+    response = await bot_client.get("/" + english["Submissions (Excel)"].split("/", 3)[3])
+    assert "filename=submissions.xlsx" in response.headers["Content-Disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(await response.read())).active
+    assert [c.value for c in sheet[1]][:3] == ["Number", "Submitted on (Europe/Amsterdam)", "Participant"]
 
 
 async def test_too_large_and_stalled_downloads_keep_nothing(connector, database_url, clock, tmp_path, monkeypatch):

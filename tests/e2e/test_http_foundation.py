@@ -32,8 +32,10 @@ async def test_install_gives_a_dutch_welcome_once_and_records_the_participant(bo
     await post(bot_client, build.installation_add(connector.url))
     await post(bot_client, build.installation_add(connector.url))  # Teams may send it again
     cards = connector.cards()
-    assert len(cards) == 1
+    assert len(cards) == 2  # once, though Teams sent it twice
     assert "Welkom bij Sparringbot, Anna de Vries!" in card_texts(cards[0])
+    # Anna is not in the directory: first contact asks which library she works for.
+    assert card_texts(cards[1]).startswith("Voor welke bibliotheek werk je?")
     [row] = await participant_rows(bot_client)
     assert (row.teams_id, row.email, row.name, row.locale) == (
         "29:anna", "anna@bibliotheek.nl", "Anna de Vries", "nl-NL")
@@ -44,21 +46,24 @@ async def test_install_gives_a_dutch_welcome_once_and_records_the_participant(bo
 async def test_unknown_text_gets_the_help_card_in_dutch_and_english(bot_client, connector):
     await post(bot_client, build.message(connector.url, "wat is het weer morgen"))
     await post(bot_client, build.message(connector.url, "what is this", key="ben", locale="en-US"))
-    dutch, english = connector.cards()
+    # Each is new and outside the directory: asked for their library first, then answered.
+    asked_nl, dutch, asked_en, english = connector.cards()
     assert "Dat begreep ik niet helemaal" in card_texts(dutch)
     assert "I did not quite get that" in card_texts(english)
+    assert card_texts(asked_nl).startswith("Voor welke bibliotheek")
+    assert card_texts(asked_en).startswith("Which library")
 
 
 async def test_help_and_stop(bot_client, connector):
     await post(bot_client, build.message(connector.url, "help"))
     await post(bot_client, build.message(connector.url, "stop"))
-    assert "Wat kan Sparringbot voor je doen?" in card_texts(connector.cards()[0])
+    assert "Wat kan Sparringbot voor je doen?" in card_texts(connector.cards()[-1])
     assert connector.texts()[-1].startswith("Er was niets om te stoppen")
 
 
 async def test_a_help_button_click_is_a_card_submit(bot_client, connector):
     await post(bot_client, build.card_submit(connector.url, {"command": "help"}))
-    assert "Wat kan Sparringbot voor je doen?" in card_texts(connector.cards()[0])
+    assert "Wat kan Sparringbot voor je doen?" in card_texts(connector.cards()[-1])
 
 
 async def test_email_links_the_participant_to_the_directory(bot_client, connector):

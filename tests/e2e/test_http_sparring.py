@@ -209,6 +209,48 @@ async def test_a_reminder_button_starts_the_question_dialog(bot_client, connecto
     assert connector.texts("a:personal-anna")[-1].startswith("Je krijgt geen herinneringen meer")
 
 
+async def test_the_libraries_deadline_reminds_library_people_and_no_adviser(bot_client, connector):
+    """The exploitation deadline is for the libraries: Maarten (OBA, in the directory) and Anna
+    (outside it) are reminded, Daniel (Probiblio's adviser) is not, unless Dia widens it to all."""
+    from datetime import UTC, datetime
+
+    await introduce_people(bot_client, connector)
+    connector.members["a:personal-daniel"] = [member("daniel", name="Daniel", email="daniel@probiblio.nl")]
+    await post(bot_client, build.message(connector.url, "hallo", key="daniel"))
+    await deliver(bot_client)
+    await confirm_link(bot_client, connector, "Daniel")
+    components = bot_client.server.app[COMPONENTS]
+    components.clock.set(datetime(2027, 3, 1, 9, 0, tzinfo=UTC))
+    assert await components.planner.plan_all() > 0
+    components.clock.set(datetime(2027, 3, 15, 7, 5, tzinfo=UTC))  # 14 days before, 08:05 in Amsterdam
+    await deliver(bot_client)
+    title = "Herinnering: Meest brandende vraag over exploitatie"
+
+    def reminded(key: str) -> bool:
+        return any(c["body"][0].get("text") == title for c in connector.cards(f"a:personal-{key}"))
+
+    assert reminded("maarten") and reminded("anna")
+    assert not reminded("daniel") and not reminded("dia")
+    await post(bot_client, build.message(connector.url, "deadlines", key="daniel"))
+    assert "exploitatie" not in texts_of(connector.cards("a:personal-daniel")[-1])
+
+    # The coordinator's form shows the audience; choosing "everyone" reaches the adviser too.
+    await post(bot_client, build.message(connector.url, "deadlines", key="dia"))
+    buttons = {a["title"]: a["data"] for a in connector.cards("a:personal-dia")[-1]["actions"]}
+    await post(bot_client, build.card_submit(connector.url, buttons["Wijzig: Meest brandende vraag over exploitatie"],
+                                             key="dia"))
+    form = connector.cards("a:personal-dia")[-1]
+    audience = next(i for i in form["body"] if i.get("id") == "audience")
+    assert audience["value"] == "libraries" and "all" in [c["value"] for c in audience["choices"]]
+    values = {i["id"]: i.get("value", "") for i in form["body"] if i["type"].startswith("Input.")}
+    await post(bot_client, build.card_submit(connector.url, {**form["actions"][0]["data"], **values,
+                                                             "due_date": "2027-03-28", "due_time": "12:00",
+                                                             "audience": "all"}, key="dia"))
+    assert connector.texts("a:personal-dia")[-1].startswith("✔ Deadline opgeslagen")
+    await post(bot_client, build.message(connector.url, "deadlines", key="daniel"))
+    assert "exploitatie" in texts_of(connector.cards("a:personal-daniel")[-1])
+
+
 async def test_coordinator_adds_and_changes_deadlines_in_teams(bot_client, connector):
     from datetime import UTC, datetime
 

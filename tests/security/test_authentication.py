@@ -159,7 +159,8 @@ async def test_a_valid_token_is_accepted_and_the_turn_runs(auth_client, connecto
                                       headers=bearer(token))
     assert response.status == 201, await response.text()
     assert await count(auth_client, "participants") == 1
-    [reply] = connector.activities("a:personal-anna")
+    asked, reply = connector.activities("a:personal-anna")  # first contact: her library, then the welcome
+    assert asked["attachments"][0]["content"]["body"][0]["text"] == "Voor welke bibliotheek werk je?"
     assert reply["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
     # The reply carried the bot's own outbound token, not the caller's.
     sent = [r for r in connector.sent if r["kind"] == "activity"]

@@ -65,4 +65,4 @@ async def test_the_allowed_tenant_is_served_whatever_its_case(tenant_client, con
     response = await tenant_client.post("/api/messages", json=build.message(connector.url, "hallo", key="anna"))
     assert response.status == 201
     assert await count(tenant_client, "participants") == 1
-    assert len(connector.activities("a:personal-anna")) == 1
+    assert len(connector.activities("a:personal-anna")) == 2  # the library question (first contact) and the welcome

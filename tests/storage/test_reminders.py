@@ -127,8 +127,9 @@ async def test_who_asked_or_opted_out_is_not_reminded_and_the_coordinator_gets_t
     await dispatcher.run_once()
     [summary] = [m.card for pid, m in messenger.sent if pid == cast["dia"].id]
     facts = {f["title"]: f["value"] for f in summary["body"][1]["facts"]}
-    assert facts == {"Wel gedaan (1)": "Anna de Vries", "Nog niet gedaan (1)": "Maarten Jansen",
-                     "Herinneringen uitgezet": "Maarten Jansen"}
+    # Named as the overviews name people: the directory's name and library when linked (issue 16, item 7).
+    assert facts == {"Wel gedaan (1)": "Anna de Vries", "Nog niet gedaan (1)": "Maarten (OBA)",
+                     "Herinneringen uitgezet": "Maarten (OBA)"}
 
 
 async def test_overview_for_a_participant(uow_factory, programme):

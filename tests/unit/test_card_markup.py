@@ -27,6 +27,7 @@ from bot.domain.services.schedule import DeadlineStatus
 from bot.features.documents import cards as document_cards
 from bot.features.documents import cost_cards
 from bot.features.help import cards as help_cards
+from bot.features.identity import library as library_cards
 from bot.features.schedule import cards as schedule_cards
 from bot.features.sparring import cards as request_cards
 from bot.features.sparring import follow_ups as follow_up_composers
@@ -38,7 +39,8 @@ HOSTILE = ("[x](https://evil.example) **vet** _nadruk_ <at>Dia</at> <b>html</b> 
 LIVE = ("[x]", "**vet**", "_nadruk_", "<at>", "<b>", "![img]", "[img]", "`code`", "~~weg~~", "*ster*", "\n# Kop",
         "\n- lijst", "\n1. een", "\n> quote", "\n===")
 ESCAPED = re.compile(r"\\[!-/:-@\[-`{-~]")  # a backslash and the punctuation it makes plain
-MODULES = (cards, help_cards, request_cards, document_cards, schedule_cards, cost_cards, follow_up_composers)
+MODULES = (cards, help_cards, request_cards, document_cards, schedule_cards, cost_cards, follow_up_composers,
+           library_cards)
 # Helpers that build elements or plain strings from text the caller already made safe.
 NOT_BUILDERS = {"adaptive_card", "heading", "paragraph", "command_button", "card_button", "chat_link", "size_label",
                 "escape", "preference_label", "chart_texts"}
@@ -68,7 +70,9 @@ CASES: dict[str, Any] = {
     "help_card": lambda: help_cards.help_card(TEXTS, "nl"),
     "welcome_card": lambda: help_cards.welcome_card(TEXTS, "nl", name=HOSTILE, programme=HOSTILE),
     "person_label": lambda: cards.paragraph(cards.person_label(PERSON)),
-    "asker_label": lambda: request_cards.paragraph(request_cards.asker_label(PARTICIPANT, None)),
+    # With a library typed by the asker: "Name (Library)", both parts theirs.
+    "asker_label": lambda: request_cards.paragraph(request_cards.asker_label(
+        Participant(**{**PARTICIPANT.__dict__, "library": HOSTILE}), None)),
     "confirm_card": lambda: request_cards.confirm_card(TEXTS, "nl", Draft(HOSTILE, HOSTILE, context=HOSTILE),
                                                        [HOSTILE]),
     "request_summary": lambda: cards.adaptive_card(request_cards.request_summary(
@@ -80,7 +84,7 @@ CASES: dict[str, Any] = {
         "review.done_declined", "nl", actor=HOSTILE, note=HOSTILE)),
     "intro_offer_card": lambda: request_cards.intro_offer_card(TEXTS, "nl", REQUEST, asker=HOSTILE),
     "introduction_card": lambda: request_cards.introduction_card(
-        T("intro.to_expert", "nl", asker=HOSTILE, organisation=HOSTILE, id=1), button="x", email="a@x.nl"),
+        T("intro.to_expert", "nl", asker=HOSTILE, label=HOSTILE, id=1), button="x", email="a@x.nl"),
     "my_requests_card": lambda: request_cards.my_requests_card(TEXTS, "nl", [REQUEST]),
     "request_list_card": lambda: request_cards.request_list_card(TEXTS, "nl", title="t", empty="e",
                                                                  requests=[REQUEST], now=NOW, button="b"),
@@ -93,7 +97,8 @@ CASES: dict[str, Any] = {
                                                                 {"d1": [PARTICIPANT]}),
     "deadline_reminder_card": lambda: schedule_cards.deadline_reminder_card(TEXTS, "nl", DEADLINE, ZONE),
     "event_card": lambda: schedule_cards.event_card(TEXTS, "nl", EVENT, ZONE, reminder=True),
-    "summary_card": lambda: schedule_cards.summary_card(TEXTS, "nl", STATUS, [PARTICIPANT], [PARTICIPANT]),
+    "summary_card": lambda: schedule_cards.summary_card(TEXTS, "nl", STATUS, [PARTICIPANT], [PARTICIPANT],
+                                                        labels={1: HOSTILE}),
     "overview_card": lambda: schedule_cards.overview_card(TEXTS, "nl", [STATUS], [EVENT], ZONE, NOW,
                                                           coordinator=True, opted_out=[PARTICIPANT]),
     "deadline_form_card": lambda: schedule_cards.deadline_form_card(TEXTS, "nl", themes=[HOSTILE],
@@ -104,6 +109,7 @@ CASES: dict[str, Any] = {
     "cost_form": lambda: cost_cards.cost_form(TEXTS, "nl", "ref", values={"total": HOSTILE},
                                               errors={"total": "cost.invalid_number"}, placeholders={}),
     "cost_overview_card": lambda: cost_cards.overview_card(TEXTS, "nl", AGGREGATE, chart_png=b"\x89PNG"),
+    "library_card": lambda: library_cards.library_card(TEXTS, "nl", [HOSTILE], current=HOSTILE, typed=HOSTILE),
     "feedback_card": lambda: follow_up_composers.feedback_card(TEXTS, "nl", REQUEST, HOSTILE),
 }
 

@@ -15,13 +15,7 @@ import pytest
 
 from bot.domain.cost_split import PAYERS, CostAggregate, CostSplit, aggregate
 from bot.domain.documents import Consent, Document
-from bot.domain.exports import (
-    cost_split_rows,
-    cost_splits_csv,
-    submission_rows,
-    submissions_csv,
-    to_xlsx,
-)
+from bot.domain.exports import cost_split_rows, submission_rows, to_csv, to_xlsx
 from bot.features.documents.cost_cards import chart_texts
 from bot.features.documents.cost_chart import (
     HEIGHT,
@@ -36,6 +30,13 @@ from bot.features.documents.cost_chart import (
 from bot.texts import Catalogue
 
 REPO = Path(__file__).resolve().parents[2]
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def words(language: str = "nl"):  # type: ignore[no-untyped-def]
+    """The catalogue's export words in ``language``, as the service passes them."""
+    catalogue = Catalogue.load()
+    return lambda key, **values: catalogue.plain(key, language, **values)
 
 
 def split(total: str, pupils: int | None = None, **parts: str) -> CostSplit:
@@ -148,38 +149,54 @@ def documents() -> list[Document]:
 
 
 def test_submissions_csv_for_dutch_excel():
-    rows = submission_rows(documents(), owners={7: ("Anna de Vries", "Bibliotheek Aa")},
+    rows = submission_rows(documents(), words=words(), zone=AMSTERDAM,
+                           owners={7: ("Anna de Vries", "Bibliotheek Aa")},
                            deadlines={"accountplan-2026": "Accountplan 2026"})
-    data = submissions_csv(rows)
+    data = to_csv(rows, zone=AMSTERDAM)
     assert data.startswith(b"\xef\xbb\xbf")
     read = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
-    assert read[0][:5] == ["id", "ingediend_op", "deelnemer", "organisatie", "categorie"]
+    assert read[0][:5] == ["Nummer", "Ingediend op (Europe/Amsterdam)", "Deelnemer", "Bibliotheek", "Soort document"]
     first = dict(zip(read[0], read[1], strict=True))
-    assert first["bestandsnaam"] == "Accountplan; versie 2.docx"
-    assert first["deadline"] == "Accountplan 2026" and first["delen"] == "deelnemers"
-    assert first["toelichting"].startswith("'=")  # no formula injection
+    assert first["Bestandsnaam"] == "Accountplan; versie 2.docx" and first["Soort document"] == "Accountplan"
+    assert first["Deadline"] == "Accountplan 2026" and first["Zichtbaar voor"] == "Alle deelnemers"
+    assert first["Toelichting"].startswith("'=")  # no formula injection
+    # 09:00 UTC on 3 March is 10:00 in Amsterdam, with the offset so the moment stays exact.
+    assert first["Ingediend op (Europe/Amsterdam)"] == "2026-03-03 10:00+01:00"
     second = dict(zip(read[0], read[2], strict=True))
-    assert second["deelnemer"] == "8" and second["toelichting"] == "Offerte é" and second["delen"] == "projectteam"
+    # An owner the export cannot name is "unknown", never an internal number.
+    assert second["Deelnemer"] == "Onbekende deelnemer" and second["Bibliotheek"] == ""
+    assert second["Toelichting"] == "Offerte é" and second["Zichtbaar voor"] == "Projectteam"
+
+
+def test_csv_times_follow_summer_time_and_english_headings_follow_the_asker():
+    summer = [Document(**{**documents()[0].__dict__, "created_at": datetime(2026, 7, 1, 22, 30, tzinfo=UTC)})]
+    read = list(csv.reader(io.StringIO(to_csv(submission_rows(summer, words=words("en"), zone=AMSTERDAM),
+                                              zone=AMSTERDAM).decode("utf-8-sig")), delimiter=";"))
+    assert read[0][:4] == ["Number", "Submitted on (Europe/Amsterdam)", "Participant", "Library"]
+    assert read[1][1] == "2026-07-02 00:30+02:00"  # the next day, local summer time
+    assert read[1][6] == "All participants" and read[1][4] == "Account plan"
 
 
 def test_cost_splits_csv_uses_decimal_commas():
-    read = list(csv.reader(io.StringIO(cost_splits_csv(cost_split_rows(SPLITS)).decode("utf-8-sig")), delimiter=";"))
+    read = list(csv.reader(io.StringIO(to_csv(cost_split_rows(SPLITS, words=words())).decode("utf-8-sig")),
+                           delimiter=";"))
     row = dict(zip(read[0], read[1], strict=True))
-    assert row["bibliotheek"] == "Bibliotheek Aa" and row["totaal_per_jaar"] == "2500"
-    assert row["school_pct"] == "40,0" and row["leerlingen"] == "250" and row["invoer"] == "bedrag"
+    assert row["Bibliotheek"] == "Bibliotheek Aa" and row["Totaal per school per jaar (€)"] == "2500"
+    assert row["School (%)"] == "40,0" and row["Leerlingen"] == "250" and row["Ingevuld in"] == "euro's"
+    assert row["Gemeente (€)"] != "" and "school_pct" not in row
 
 
 def test_xlsx_reads_back_with_openpyxl():
     import openpyxl
 
-    submissions = submission_rows(documents())
-    data = to_xlsx({"Inzendingen": submissions, "Kosten/verdeling": cost_split_rows(SPLITS),
+    submissions = submission_rows(documents(), words=words())
+    data = to_xlsx({"Inzendingen": submissions, "Kosten/verdeling": cost_split_rows(SPLITS, words=words()),
                     "Inzendingen ": [["dubbel"]]})
     workbook = openpyxl.load_workbook(io.BytesIO(data))
     assert workbook.sheetnames[:2] == ["Inzendingen", "Kosten_verdeling"]
     assert len(workbook.sheetnames) == 3 and len(set(workbook.sheetnames)) == 3
     sheet = workbook["Inzendingen"]
-    assert [c.value for c in sheet[1]][:3] == ["id", "ingediend_op", "deelnemer"]
+    assert [c.value for c in sheet[1]][:3] == ["Nummer", "Ingediend op (UTC)", "Deelnemer"]
     assert sheet["A2"].value == 1 and isinstance(sheet["A2"].value, int)
     assert sheet["H2"].value == "Accountplan; versie 2.docx" and sheet["I2"].value == 12345
     assert sheet["L3"].value == "Offerte é"
@@ -191,14 +208,15 @@ def test_xlsx_reads_back_with_openpyxl():
 def test_xlsx_cells_keep_their_types_and_the_header_is_bold_frozen_and_filtered():
     import openpyxl
 
-    rows = submission_rows(documents(), owners={7: ("Anna de Vries", "Bibliotheek Aa")})
+    rows = submission_rows(documents(), words=words(), zone=AMSTERDAM, owners={7: ("Anna de Vries", "Bibliotheek Aa")})
     rows.append([3, date(2026, 3, 31), "Bram", "", "kostenberekening", "", "", "x.pdf", 1, "", "", True])
-    workbook = openpyxl.load_workbook(io.BytesIO(to_xlsx({"Inzendingen": rows, "Kosten": cost_split_rows(SPLITS)},
-                                                         zone=ZoneInfo("Europe/Amsterdam"))))
+    sheets = {"Inzendingen": rows, "Kosten": cost_split_rows(SPLITS, words=words())}
+    workbook = openpyxl.load_workbook(io.BytesIO(to_xlsx(sheets, zone=AMSTERDAM)))
     sheet = workbook["Inzendingen"]
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:L{len(rows)}"
     assert all(cell.font.bold for cell in sheet[1]) and not sheet["B2"].font.bold
     # 09:00 UTC on 3 March is 10:00 in Amsterdam: Excel has no zones, so the export shows local time.
+    assert sheet["B1"].value == "Ingediend op (Europe/Amsterdam)"  # the heading says which zone
     assert sheet["B2"].value == datetime(2026, 3, 3, 10, 0) and sheet["B2"].is_date
     assert sheet["B2"].number_format == "yyyy-mm-dd hh:mm"
     assert sheet["B4"].value == datetime(2026, 3, 31, 0, 0) and sheet["B4"].number_format == "yyyy-mm-dd"
@@ -213,7 +231,7 @@ def test_xlsx_cells_keep_their_types_and_the_header_is_bold_frozen_and_filtered(
     assert costs["E2"].number_format == "#,##0"  # school_eur: whole euros as given, with a thousands mark
     mixed = openpyxl.load_workbook(io.BytesIO(to_xlsx({"x": [["eur"], [Decimal("1000")], [Decimal("1250.50")]]})))
     assert [mixed["x"][f"A{r}"].number_format for r in (2, 3)] == ["#,##0.00"] * 2  # one format per column
-    assert costs["D2"].value == "bedrag"
+    assert costs["D2"].value == "euro's"
 
 
 def test_xlsx_of_no_sheets_is_still_a_workbook():

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.domain.clock import FixedClock
 from bot.domain.deadlines import (
     Audience,
@@ -156,3 +158,29 @@ def test_audience_matching():
     assert not audience_includes(Audience("people", people=("eline-bzhe",)), **who)
     assert not audience_includes(Audience("people", people=("x@bieb.nl",)), person_id=None, email=None, role=None)
     assert not audience_includes(Audience("nonsense"), **who)
+
+
+@pytest.mark.parametrize(("role", "person_id", "included"), [
+    (Role.COLLEAGUE, "maarten-oba", True),  # a library colleague in the directory
+    (None, None, True),  # a participant outside the directory: they work at a library too
+    (Role.ADVISER, "daniel", False),  # Probiblio's advisers are not the libraries
+    (Role.COORDINATOR, "dia", False),
+])
+def test_the_libraries_audience(role, person_id, included):  # type: ignore[no-untyped-def]
+    assert audience_includes(Audience("libraries"), person_id=person_id, email=None, role=role) is included
+    # "all" is wider: it names the adviser as well (the coordinator is left out by the planner).
+    assert audience_includes(Audience("all"), person_id=person_id, email=None, role=role)
+
+
+def test_the_deadline_form_keeps_the_audience_unless_the_coordinator_chooses_another():
+    from bot.domain.services.schedule import deadline_from_form
+
+    listed = Deadline("d", "Titel", "", datetime(2027, 3, 28, 12),
+                      audience=Audience("people", people=("anna@bieb.nl",)))
+    form = {"title": "Titel", "due_date": "2027-03-28", "deadline_id": "d"}
+    assert deadline_from_form(form, {"d"}, listed)["audience"] == {"people": ["anna@bieb.nl"]}
+    assert deadline_from_form({**form, "audience": "people"}, {"d"}, listed)["audience"] == {"people": ["anna@bieb.nl"]}
+    assert deadline_from_form({**form, "audience": "libraries"}, {"d"}, listed)["audience"] == "libraries"
+    assert deadline_from_form({**form, "audience": "adviser"}, {"d"}, listed)["audience"] == {"role": "adviser"}
+    assert deadline_from_form({"title": "Nieuw"}, set())["audience"] == "all"  # a card from before the choice
+    assert deadline_from_form({"title": "Nieuw", "audience": "iedereen"}, set())["audience"] == "iedereen"  # refused

@@ -49,7 +49,7 @@ def test_sample_schedule_parses_and_plans_the_newsletter_items():
     assert problems == []
     assert exploitatie.id == "exploitatievraag"
     assert exploitatie.due_local == datetime(2027, 3, 28, 12, 0)
-    assert exploitatie.audience == Audience("all")
+    assert exploitatie.audience == Audience("libraries")  # the libraries' deadline: no adviser is reminded
     assert exploitatie.fulfilment == Fulfilment("Exploitatie", ("kostenberekening",), require_all=False)
     assert exploitatie.reminder_days == (14, 3, 1) and exploitatie.reminder_time == time(9, 0)
     assert "offerte of factuur" in exploitatie.description
@@ -88,8 +88,10 @@ def test_audiences_and_fulfilment_forms():
         deadline(id="a", audience={"role": "colleague"}),
         deadline(id="b", audience={"people": ["maarten-oba", "X@Y.nl"]},
                  fulfilled_by={"documents": ["evaluatieformat", "accountplan"], "require": "all"}),
+        deadline(id="c", audience="libraries"),
     ], problems, themes=THEMES)
     assert problems == []
+    assert parsed[2].audience == Audience("libraries")
     assert parsed[0].audience == Audience("role", role="colleague")
     assert parsed[1].audience == Audience("people", people=("maarten-oba", "x@y.nl"))
     assert parsed[1].fulfilment == Fulfilment(None, ("evaluatieformat", "accountplan"), require_all=True)

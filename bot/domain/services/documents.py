@@ -22,9 +22,11 @@ from bot.domain.documents import (
     sanitise_file_name,
 )
 from bot.domain.file_store import FileStore
+from bot.domain.libraries import who
 from bot.domain.models import Participant
 from bot.domain.ports import UnitOfWorkFactory
 from bot.domain.requests import NotAllowed
+from bot.domain.services.libraries import split_owners
 from bot.domain.services.roles import is_coordinator, people_by_id, require_coordinator
 
 ZIP_BASED = ("docx", "xlsx", "pptx", "odt", "ods", "odp")
@@ -152,8 +154,9 @@ class DocumentService:
             documents = await uow.documents.shared(category)
             people = await people_by_id(uow)
             participants = await uow.participants.active()
-        owners = {p.id: people[p.person_id].organisation if p.person_id in people else (p.name or "")
-                  for p in participants}
+        # Examples are named by library; someone whose library is unknown by their name.
+        named = {p.id: who(p, people, unknown="") for p in participants}
+        owners = {i: w.library or w.name for i, w in named.items()}
         return Examples(documents, owners)
 
     async def all_for_coordinator(self, actor: Participant) -> list[Document]:
@@ -194,7 +197,10 @@ class DocumentService:
                 raise NotAllowed("not your cost document")
             split = validate_cost_split({**values, "as_percentages": str(values.get("unit") == "percentages")})
             person = await uow.directory.person(owner.person_id) if owner.person_id else None
-            library = person.organisation if person else f"{PARTICIPANT_LIBRARY_PREFIX}{owner.id}"
+            # Someone without an organisation in the directory is stored by their key, read as their
+            # library when shown (bot.domain.services.libraries.split_owners) and made anonymous on erasure.
+            library = person.organisation if person and person.organisation.strip() else (
+                f"{PARTICIPANT_LIBRARY_PREFIX}{owner.id}")
             await uow.documents.add_cost_split(document.id, split, library, now=self._clock.now())
             await uow.commit()
         return split
@@ -203,7 +209,12 @@ class DocumentService:
         """Coordinator: the anonymous aggregate (``None`` below three libraries) and how many libraries."""
         async with self._uow_factory() as uow:
             await require_coordinator(uow, actor)
-            splits = await uow.documents.cost_splits()
+            stored = await uow.documents.cost_splits()
+            owners = await split_owners(uow, stored)
+        # Counted by library as known now: two people of one library weigh as one library, and someone
+        # whose library is unknown (or who was erased) counts as a library of their own, as before.
+        splits = [(owner.library.casefold() if owner and owner.library else key, split)
+                  for (key, _), (owner, split) in zip(stored, owners, strict=True)]
         return aggregate(splits), len({library for library, _ in splits})
 
     async def sweep(self, older_than: timedelta = timedelta(days=7)) -> int:

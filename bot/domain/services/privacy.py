@@ -35,11 +35,12 @@ from datetime import datetime
 from bot.domain.clock import Clock
 from bot.domain.documents import Document
 from bot.domain.file_store import FileStore
+from bot.domain.libraries import who
 from bot.domain.models import Participant
 from bot.domain.outbox import OutboxMessage
 from bot.domain.ports import UnitOfWork, UnitOfWorkFactory
 from bot.domain.requests import SparringRequest, State
-from bot.domain.services.roles import coordinator_participants
+from bot.domain.services.roles import coordinator_participants, people_by_id
 from bot.domain.services.sparring import participant_actor
 
 ERASURE_NOTICE = "privacy.erased"  # payload: how many requests and documents; no name
@@ -55,6 +56,7 @@ class PersonalData:
     participant: Participant
     requests: list[SparringRequest]
     documents: list[Document]
+    library: str = ""  # the directory's organisation when linked, else what they said (may be empty)
 
 
 @dataclass(frozen=True)
@@ -85,8 +87,10 @@ class PrivacyService:
     async def summary(self, participant: Participant) -> PersonalData:
         """What the bot holds about ``participant``."""
         async with self._uow_factory() as uow:
-            return PersonalData(participant, await uow.requests.for_asker(participant.id),
-                                await uow.documents.for_owner(participant.id))
+            current = await uow.participants.get(participant.id) or participant
+            return PersonalData(current, await uow.requests.for_asker(participant.id),
+                                await uow.documents.for_owner(participant.id),
+                                library=who(current, await people_by_id(uow)).library)
 
     async def erase(self, participant: Participant, *, channel_keys: Iterable[str] = (),
                     once_keys: Iterable[str] = ()) -> Erasure:

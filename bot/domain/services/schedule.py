@@ -11,14 +11,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.clock import Clock
-from bot.domain.deadlines import Deadline, Event, is_fulfilled
+from bot.domain.deadlines import AUDIENCE_ROLES, Deadline, Event, is_fulfilled
 from bot.domain.documents import Document
 from bot.domain.errors import DomainError
+from bot.domain.libraries import who
 from bot.domain.localtime import local_to_utc
 from bot.domain.models import Participant
 from bot.domain.ports import UnitOfWorkFactory
 from bot.domain.programme_schedule import parse_deadlines, parse_events
 from bot.domain.services.directory_import import drop_planned
+from bot.domain.services.libraries import labels
 from bot.domain.services.reminder_planner import audience_members
 from bot.domain.services.roles import is_coordinator, people_by_id, require_coordinator
 
@@ -31,8 +33,41 @@ class InvalidDeadline(DomainError):
         self.fields = fields
 
 
-def deadline_from_form(values: Mapping[str, Any], existing: set[str]) -> dict[str, Any]:
-    """Turn the card form's flat values into the programme file's deadline entry."""
+AUDIENCE_CHOICES = ("libraries", "all", "colleague", "adviser", "participant")
+"""The audiences the deadline form offers: the two groups, then the roles one by one (not the coordinator)."""
+KEEP_AUDIENCE = "people"  # the form's value for "the people the file names, unchanged"
+
+
+def _audience_entry(chosen: str, current: Deadline | None) -> Any:
+    """The form's audience choice as the programme file writes it (checked by its parser).
+
+    Nothing chosen (a card from before the choice existed) or "unchanged" keeps the deadline's
+    own audience, so changing a date never widens who is reminded; a new deadline is then ``all``.
+    """
+    if chosen in ("all", "libraries"):
+        return chosen
+    if chosen in AUDIENCE_ROLES:
+        return {"role": chosen}
+    if chosen not in ("", KEEP_AUDIENCE):
+        return chosen  # not a choice of the form: the parser reports the field
+    audience = current.audience if current else None
+    if audience is None or audience.kind in ("all", "libraries"):
+        return audience.kind if audience else "all"
+    return {"role": audience.role} if audience.kind == "role" else {"people": list(audience.people)}
+
+
+def deadline_from_form(values: Mapping[str, Any], existing: set[str],
+                       current: Deadline | None = None) -> dict[str, Any]:
+    """Turn the card form's flat values into the programme file's deadline entry.
+
+    Args:
+        values: The form's inputs.
+        existing: Ids of the deadlines and sessions there are (a new deadline gets a fresh one).
+        current: The deadline the form changes, if any (its audience stays when none is chosen).
+
+    Returns:
+        The entry, as in the programme file.
+    """
     title = " ".join(str(values.get("title") or "").split())
     deadline_id = str(values.get("deadline_id") or "") or _new_id(title, existing)
     documents = [d for d in str(values.get("documents") or "").split(",") if d]
@@ -42,7 +77,7 @@ def deadline_from_form(values: Mapping[str, Any], existing: set[str]) -> dict[st
         days = ["?"]  # type: ignore[list-item]  # reported as a wrong field by the file checks
     return {"id": deadline_id, "title": title, "description": str(values.get("description") or ""),
             "due": f"{values.get('due_date') or ''} {values.get('due_time') or '12:00'}".strip(),
-            "audience": "all",
+            "audience": _audience_entry(str(values.get("audience") or ""), current),
             "fulfilled_by": {"question_theme": values.get("theme") or None, "documents": documents, "require": "any"},
             "reminders": days, "reminder_time": "09:00"}
 
@@ -170,7 +205,7 @@ class ScheduleService:
             if deadline.fulfilment.document_categories:
                 members = audience_members(deadline.audience, participants, people)
                 missing[deadline.id] = [by_id[m] for m in members if not evidence.met(deadline, m) and m in by_id]
-        names = {p.id: p.name or p.email or "?" for p in participants}
+        names = {p.id: who(p, people).label for p in participants}  # "Name (Library)"
         return Submissions(documents, deadlines, names, missing)
 
     async def is_fulfilled_by(self, deadline_id: str, participant_id: int) -> bool | None:
@@ -199,14 +234,16 @@ class ScheduleService:
         async with self._uow_factory() as uow:
             await require_coordinator(uow, actor)
             programme = await uow.directory.programme()
-            existing = {i.id for i in [*await uow.schedule.deadlines(), *await uow.schedule.events()]}
+            deadlines = await uow.schedule.deadlines()
+            existing = {i.id for i in [*deadlines, *await uow.schedule.events()]}
+            current = next((d for d in deadlines if d.id == values.get("deadline_id")), None)
             problems: list[tuple[Any, ...]] = []
 
             def report(path: tuple[Any, ...], _message: str) -> None:
                 problems.append(path)
 
             if kind == "deadline":
-                parsed: list[Any] = parse_deadlines([deadline_from_form(values, existing)], report,
+                parsed: list[Any] = parse_deadlines([deadline_from_form(values, existing, current)], report,
                                                     themes=programme.themes if programme else None)
             else:
                 parsed = parse_events([event_from_form(values, existing)], report)
@@ -216,6 +253,11 @@ class ScheduleService:
                 await drop_planned(uow, parsed[0].id)
             await uow.commit()
         return parsed[0]
+
+    async def labels(self, participants: list[Participant]) -> dict[int, str]:
+        """Participant id → "Name (Library)", as the coordinator's overviews name people."""
+        async with self._uow_factory() as uow:
+            return await labels(uow, participants)
 
     async def set_reminders(self, participant: Participant, enabled: bool) -> None:
         """``herinneringen uit`` / ``aan``."""

@@ -91,7 +91,10 @@ def examples_card(texts: Catalogue, language: str, documents: Sequence[Document]
 
 def submissions_card(texts: Catalogue, language: str, documents: Sequence[Document], deadlines: Sequence[Deadline],
                      names: Mapping[int, str], missing: Mapping[str, Sequence[Participant]]) -> Card:
-    """The coordinator's view: per deadline and category who handed in what, and who did not."""
+    """The coordinator's view: per deadline and category who handed in what, and who did not.
+
+    ``names``: participant id → how they are named ("Name (Library)"), for both lists.
+    """
     t = texts.text
     if not documents and not missing:
         return adaptive_card([heading(t("submissions.title", language)), paragraph(t("submissions.none", language))])
@@ -110,7 +113,7 @@ def submissions_card(texts: Catalogue, language: str, documents: Sequence[Docume
                 body.append(paragraph(f"{t(f'category.{category}', language)}: {escape(', '.join(handed))}",
                                       spacing="None"))
         if absent:
-            absent_names = ", ".join(sorted(escape(p.name or p.email or "?") for p in absent))
+            absent_names = ", ".join(sorted(escape(names.get(p.id) or p.name or p.email or "?") for p in absent))
             body.append(paragraph(f"{t('submissions.missing', language)}: {absent_names}", spacing="None",
                                   isSubtle=True))
     return adaptive_card(body)

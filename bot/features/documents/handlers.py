@@ -23,6 +23,7 @@ from bot.domain.documents import (
     UploadRefused,
     sanitise_file_name,
 )
+from bot.domain.exports import EXPORTS, FORMATS
 from bot.domain.localtime import format_moment
 from bot.domain.models import Participant
 from bot.domain.requests import NotAllowed
@@ -143,8 +144,11 @@ class DocumentHandlers:
 
     async def _export_links(self, turn_context: TurnContext, participant: Participant, language: str) -> None:
         await self._roles.require_coordinator(participant)
-        links = [(f"{what} ({fmt.upper()})", self._signed(f"export-{what}-{fmt}"))
-                 for what in ("submissions", "costs") for fmt in ("xlsx", "csv")]
+        # The link carries the asker's language: the file's name, sheet and headings are in it.
+        links = [(self._texts.plain("export.link", language, what=self._texts.plain(f"export.what.{what}", language),
+                                    format=self._texts.plain(f"export.format.{fmt}", language)),
+                  self._signed(f"export-{what}-{fmt}-{language}"))
+                 for what in EXPORTS for fmt in FORMATS]
         await send_card(turn_context, adaptive_card(
             [heading(self._texts.text("export.title", language)), paragraph(self._texts.text("export.hint", language))],
             [{"type": "Action.OpenUrl", "title": title, "url": url} for title, url in links]))

@@ -73,10 +73,13 @@ class PrivacyHandlers:
     async def _summary_card(self, participant: Participant, language: str) -> dict[str, Any]:
         t = self._texts.text
         data = await self._service.summary(participant)
+        participant = data.participant  # as stored now: a library given earlier in this turn shows
         body = [heading(t("privacy.title", language)),
                 paragraph(t("privacy.profile", language, name=escape(participant.name or "-"),
                             email=escape(participant.email or "-"), locale=participant.locale or "-",
                             reminders=t("privacy.on" if participant.reminders_enabled else "privacy.off", language))),
+                paragraph(t("privacy.library", language, library=data.library) if data.library
+                          else t("privacy.library_unknown", language), spacing="None"),
                 paragraph(f"**{t('privacy.requests', language, count=len(data.requests))}**", spacing="Medium")]
         body += [paragraph(f"#{r.id} · {escape(r.text)}", spacing="None") for r in data.requests[:20]]
         body.append(paragraph(f"**{t('privacy.documents', language, count=len(data.documents))}**", spacing="Medium"))
@@ -84,7 +87,11 @@ class PrivacyHandlers:
                  for d in data.documents[:20]]
         body.append(paragraph(t("privacy.kept", language, days=self._retention_days), isSubtle=True,
                               spacing="Medium"))
-        return adaptive_card(body, [command_button(t("privacy.delete_button", language), "erase")])
+        actions = [command_button(t("privacy.delete_button", language), "erase")]
+        if participant.person_id is None:  # someone in the directory: the coordinator keeps their organisation
+            # The identity feature's verb (``library_form``): features share verbs, not code.
+            actions.append(card_button(t("privacy.library_button", language), "library_form"))
+        return adaptive_card(body, actions)
 
 
 class PrivacyComposers:

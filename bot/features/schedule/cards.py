@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,7 +11,7 @@ from bot.cards import Markdown, adaptive_card, card_button, command_button, esca
 from bot.domain.deadlines import Deadline, Event
 from bot.domain.localtime import format_moment, local_to_utc
 from bot.domain.models import Participant
-from bot.domain.services.schedule import DeadlineStatus
+from bot.domain.services.schedule import AUDIENCE_CHOICES, KEEP_AUDIENCE, DeadlineStatus
 from bot.texts import Catalogue
 
 Card = dict[str, Any]
@@ -41,24 +41,26 @@ def event_card(texts: Catalogue, language: str, event: Event, zone: ZoneInfo, *,
                           paragraph(escape(event.description))])
 
 
-def _names(participants: Sequence[Participant], ids: Sequence[int], nobody: str) -> str:
+def _names(participants: Sequence[Participant], ids: Sequence[int], nobody: str,
+           labels: Mapping[int, str] | None = None) -> str:
     by_id = {p.id: p for p in participants}
-    names = sorted(escape(by_id[i].name or by_id[i].email or "?") for i in ids if i in by_id)
+    labels = labels or {}
+    names = sorted(escape(labels.get(i) or by_id[i].name or by_id[i].email or "?") for i in ids if i in by_id)
     return ", ".join(names) if names else nobody
 
 
 def summary_card(texts: Catalogue, language: str, status: DeadlineStatus, participants: Sequence[Participant],
-                 opted_out: Sequence[Participant]) -> Card:
-    """The coordinator's summary after a deadline: who did and who did not."""
+                 opted_out: Sequence[Participant], labels: Mapping[int, str] | None = None) -> Card:
+    """The coordinator's summary after a deadline: who did and who did not ("Name (Library)" by ``labels``)."""
     t = texts.text
     nobody = t("deadline.nobody", language)
     facts = [
         {"title": t("deadline.summary_done", language, count=len(status.done_ids)),
-         "value": _names(participants, status.done_ids, nobody)},
+         "value": _names(participants, status.done_ids, nobody, labels)},
         {"title": t("deadline.summary_open", language, count=len(status.open_ids)),
-         "value": _names(participants, status.open_ids, nobody)},
+         "value": _names(participants, status.open_ids, nobody, labels)},
         {"title": t("deadline.summary_opted_out", language),
-         "value": _names(participants, [p.id for p in opted_out], nobody)},
+         "value": _names(participants, [p.id for p in opted_out], nobody, labels)},
     ]
     return adaptive_card([heading(t("deadline.summary_title", language, title=escape(status.deadline.title))),
                           {"type": "FactSet", "facts": facts}])
@@ -66,7 +68,7 @@ def summary_card(texts: Catalogue, language: str, status: DeadlineStatus, partic
 
 def overview_card(texts: Catalogue, language: str, statuses: Sequence[DeadlineStatus], events: Sequence[Event],
                   zone: ZoneInfo, now: datetime, *, coordinator: bool = False,
-                  opted_out: Sequence[Participant] = ()) -> Card:
+                  opted_out: Sequence[Participant] = (), labels: Mapping[int, str] | None = None) -> Card:
     """``deadlines``: each deadline with its state (or, for the coordinator, the counts)."""
     t = texts.text
     if not statuses and not events:
@@ -89,7 +91,8 @@ def overview_card(texts: Catalogue, language: str, statuses: Sequence[DeadlineSt
             where = t("event.when_where", language, when=when, place=escape(event.place))
             body.append(paragraph(f"{escape(event.title)} · {where}"))
     if coordinator and opted_out:
-        names = Markdown(", ".join(sorted(escape(p.name or p.email or "?") for p in opted_out)))
+        names = Markdown(", ".join(sorted(escape((labels or {}).get(p.id) or p.name or p.email or "?")
+                                          for p in opted_out)))
         body.append(paragraph(t("deadlines.opted_out", language, names=names), isSubtle=True, spacing="Large"))
     return adaptive_card(body)
 
@@ -119,11 +122,32 @@ def deadline_form_card(texts: Catalogue, language: str, *, themes: Sequence[str]
         {"type": "Input.ChoiceSet", "id": "documents", "label": t("deadline_form.documents", language),
          "isMultiSelect": True, "value": ",".join(d.fulfilment.document_categories) if d else "",
          "choices": [{"title": c, "value": c} for c in categories]},
+        _audience_choice(texts, language, d),
         {"type": "Input.Text", "id": "reminders", "label": t("deadline_form.reminders", language),
          "value": ",".join(str(n) for n in d.reminder_days) if d else "14,3,1"},
     ]
     return adaptive_card(body, [card_button(t("deadline_form.save", language), "deadline_save",
                                                deadline_id=d.id if d else "")])
+
+
+def _audience_choice(texts: Catalogue, language: str, deadline: Deadline | None) -> Card:
+    """Who the deadline is for; a new one is for the libraries, as the programme's deadlines are."""
+    choices = list(AUDIENCE_CHOICES)
+    if deadline is None:
+        value = "libraries"
+    elif deadline.audience.kind == "role":
+        value = deadline.audience.role or "all"
+        if value not in choices:  # the coordinator only: the file can say so, the form keeps it
+            choices.append(value)
+    elif deadline.audience.kind == "people":
+        value = KEEP_AUDIENCE  # only the file can list people; the form keeps them as they are
+        choices.append(KEEP_AUDIENCE)
+    else:
+        value = deadline.audience.kind
+    return {"type": "Input.ChoiceSet", "id": "audience", "label": texts.text("deadline_form.audience", language),
+            "isRequired": True, "value": value,
+            "choices": [{"title": texts.plain(f"deadline_form.audience.{c}", language), "value": c}
+                        for c in choices]}
 
 
 def coordinator_deadline_buttons(texts: Catalogue, language: str, deadlines: Sequence[Deadline],

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.models import OutgoingMessage
 from bot.domain.outbox import OutboxMessage
 from bot.domain.ports import UnitOfWorkFactory
+from bot.domain.services.libraries import labels
 from bot.domain.services.schedule import ScheduleService
 from bot.features.schedule.cards import deadline_reminder_card, event_card, summary_card
 from bot.texts import Catalogue, language_for
@@ -46,9 +47,11 @@ class ScheduleComposers:
         async with self._uow_factory() as uow:
             recipient = await uow.participants.get(message.recipient_id)
             participants = await uow.participants.active()
+            names = await labels(uow, participants)
         if recipient is None or not statuses:
             return None
-        card = summary_card(self._texts, language_for(recipient.locale), statuses[0], participants, opted_out)
+        card = summary_card(self._texts, language_for(recipient.locale), statuses[0], participants, opted_out,
+                            labels=names)
         return OutgoingMessage(card=card)
 
     async def event_message(self, message: OutboxMessage) -> OutgoingMessage | None:

@@ -49,7 +49,8 @@ class ScheduleHandlers:
             statuses, opted_out = await self._service.overview()
             events = await self._service.events()
             card = overview_card(self._texts, language, statuses, events, self._zone, self._clock.now(),
-                                 coordinator=True, opted_out=opted_out)
+                                 coordinator=True, opted_out=opted_out,
+                                 labels=await self._service.labels(opted_out))
             card["actions"] = coordinator_deadline_buttons(self._texts, language, [s.deadline for s in statuses],
                                                            events)
         else:

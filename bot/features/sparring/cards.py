@@ -8,6 +8,8 @@ from typing import Any
 from urllib.parse import quote
 
 from bot.cards import Markdown, adaptive_card, card_button, escape, heading, paragraph, person_label
+from bot.domain.libraries import person_label as plain_person_label
+from bot.domain.libraries import who
 from bot.domain.models import Participant, Person
 from bot.domain.requests import Draft, Preference, SparringRequest, Suggestion
 from bot.texts import Catalogue
@@ -37,9 +39,15 @@ def preference_label(texts: Catalogue, language: str, preference: Preference) ->
 
 
 def asker_label(asker: Participant | None, person: Person | None) -> Markdown:
-    """How the asker is shown: directory name and organisation when linked (escaped for card text)."""
+    """How the asker is shown (escaped for card text): "Name (Library)", the directory's when linked.
+
+    Someone outside the directory whose library is not known yet shows their e-mail address
+    instead, so the coordinator can still tell who it is.
+    """
     if person is not None:
         return person_label(person)
+    if asker is not None and asker.library:
+        return Markdown(escape(who(asker, {}).label))
     return Markdown(escape(asker.name if asker and asker.name else "?") + (
         f" ({escape(asker.email)})" if asker and asker.email else ""))
 
@@ -109,8 +117,7 @@ def review_card(texts: Catalogue, language: str, request: SparringRequest, *, as
         title = texts.plain("review.approve", language, name=top.name if top else "?")
         actions.append(_execute(title, "review.approve", request))
     chooser = {"type": "Input.ChoiceSet", "id": "person", "label": t("review.choose_label", language),
-               "isRequired": True, "choices": [{"title": f"{p.name} ({p.organisation})", "value": p.id}
-                                               for p in choices]}
+               "isRequired": True, "choices": [{"title": plain_person_label(p), "value": p.id} for p in choices]}
     actions.append(_show_card(t("review.choose", language), [chooser],
                               [_execute(t("review.send_to_chosen", language), "review.redirect", request)]))
     actions.append(_execute(t("review.myself", language), "review.myself", request))

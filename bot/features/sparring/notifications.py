@@ -11,6 +11,7 @@ import logging
 from typing import Any, Protocol
 
 from bot.cards import person_label
+from bot.domain.libraries import who
 from bot.domain.models import LinkProposal, OutgoingMessage, Participant, Person, Role
 from bot.domain.ports import UnitOfWork, UnitOfWorkFactory
 from bot.domain.requests import SparringRequest
@@ -93,8 +94,7 @@ class TeamsNotifications:
         asker_person = people.get(asker.person_id) if asker and asker.person_id else None
         if asker is not None and expert_person is not None:
             language = language_for(asker.locale)
-            text = self._texts.text("intro.to_asker", language, expert=expert_person.name,
-                                    organisation=expert_person.organisation, id=request.id)
+            text = self._texts.text("intro.to_asker", language, expert=person_label(expert_person), id=request.id)
             email = (expert.email if expert else None) or expert_person.email
             button = self._texts.plain("intro.chat_with", language, name=expert_person.name)  # a button: no markdown
             await self._outbox.plan(uow, asker.id,
@@ -102,10 +102,10 @@ class TeamsNotifications:
                                     about=expert.id if expert else None)
         if expert is not None and asker is not None:
             language = language_for(expert.locale)
-            name = asker_person.name if asker_person else (asker.name or "?")
-            organisation = asker_person.organisation if asker_person else "-"
-            text = self._texts.text("intro.to_expert", language, asker=name, organisation=organisation,
-                                    id=request.id)
+            named = who(asker, {asker_person.id: asker_person} if asker_person else {})
+            name = named.name
+            # "Anna de Vries (OBA)", or just "Anna de Vries" while her library is unknown: never "(-)".
+            text = self._texts.text("intro.to_expert", language, label=named.label, asker=name, id=request.id)
             button = self._texts.plain("intro.chat_with", language, name=name)
             await self._outbox.plan(uow, expert.id,
                                     OutgoingMessage(card=introduction_card(text, button=button, email=asker.email)),
