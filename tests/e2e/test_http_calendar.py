@@ -174,3 +174,22 @@ async def test_feeds_hold_only_their_own_deadlines_and_bad_links_are_404(bot_cli
     for bad in (f"{other}-{signature}", f"{participant}-{'0' * 32}", "x", f"{participant}-{signature[:-1]}"):
         await fetch(bot_client, f"{base}/{bad}.ics", status=404)
     await fetch(bot_client, "http://h/calendar/item/ics-e-sessie-dexploitatie.1.abc.ics", status=404)
+
+
+async def test_a_deadline_reminder_puts_the_deadline_in_the_calendar(bot_client, connector):
+    await introduce_people(bot_client, connector)
+    components = bot_client.server.app[COMPONENTS]
+    components.clock.set(datetime(2027, 3, 1, 9, 0, tzinfo=UTC))
+    await components.planner.plan_all()
+    components.clock.set(datetime(2027, 3, 15, 7, 5, tzinfo=UTC))  # the reminder 14 days before
+    await deliver(bot_client)
+    reminder = connector.cards("a:personal-anna")[-1]
+    assert reminder["body"][0]["text"] == "Herinnering: Meest brandende vraag over exploitatie"
+    body = await fetch(bot_client, open_url_buttons(reminder)["Zet in mijn agenda"])
+    deadline = events_by_uid(body)[DEADLINE_UID]
+    assert deadline.decoded("dtstart").astimezone(UTC) == datetime(2027, 3, 28, 10, 0, tzinfo=UTC)
+    assert vobject_starts(body) == {DEADLINE_UID: datetime(2027, 3, 28, 10, 0, tzinfo=UTC)}
+    assert deadline.walk("VALARM")
+
+    components.clock.set(datetime(2028, 5, 1, 9, 0, tzinfo=UTC))  # long after: the link has expired
+    await fetch(bot_client, open_url_buttons(reminder)["Zet in mijn agenda"], status=404)

@@ -28,9 +28,9 @@ def deadline_reminder_card(texts: Catalogue, language: str, deadline: Deadline, 
     actions = []
     if deadline.fulfilment.question_theme:
         actions.append(command_button(t("deadline.ask_button", language), "ask"))
+    actions.append(command_button(t("deadline.stop_button", language), "reminders_off"))
     if calendar_url:
         actions.append(_calendar_button(texts, language, calendar_url))
-    actions.append(command_button(t("deadline.stop_button", language), "reminders_off"))
     return adaptive_card(body, actions)
 
 
