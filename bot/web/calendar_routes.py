@@ -68,4 +68,4 @@ async def calendar_feed(request: web.Request) -> web.Response:
 def _ics(body: bytes, file_name: str) -> web.Response:
     return web.Response(body=body, headers={
         "Content-Type": CONTENT_TYPE, "Content-Disposition": f'inline; filename="{file_name}"',
-        "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
+        "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"})

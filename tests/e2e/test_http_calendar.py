@@ -27,6 +27,7 @@ async def fetch(client, url: str, status: int = 200) -> bytes:  # type: ignore[n
     assert response.status == status, await response.text()
     if status == 200:
         assert response.headers["Content-Type"].startswith("text/calendar")
+        assert response.headers["Cache-Control"] == "private, no-store"  # a revoked feed must not linger
     return await response.read()
 
 
