@@ -29,6 +29,7 @@ from bot.domain.ports import UnitOfWorkFactory
 from bot.domain.services.once import first_time, welcome_key
 from bot.domain.services.participants import ParticipantService
 from bot.domain.understanding import Intent, Understander
+from bot.domain.understanding.calendar_request import asks_for_calendar
 from bot.teams import gateway as teams_gateway
 from bot.teams import turn_sender
 from bot.teams.attachments import files_in
@@ -280,6 +281,11 @@ class SparringBot(TeamsActivityHandler):
         its first sentences. Nothing destructive happens on a guess: erasing goes through the
         command, which asks for confirmation, and a running dialog never gets here.
         """
+        if asks_for_calendar(typed) and "calendar" in self._commands:
+            # "zet het in mijn agenda": the calendar link, outside the understander's intents (issue 16).
+            log.info("free text read as a calendar request")
+            await self._run(turn_context, participant, language, ParsedCommand("calendar"), data={})
+            return
         role = await self._role_of(participant)
         understanding = self._understander.understand(typed, role=role)
         intent = understanding.intent

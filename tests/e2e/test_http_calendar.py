@@ -136,6 +136,9 @@ async def test_agenda_nieuw_revokes_the_old_feed_link(bot_client, connector):
     assert open_url_buttons(connector.cards("a:personal-anna")[-1])["Link"] == old  # asking again: same link
     await fetch(bot_client, old)
 
+    await post(bot_client, build.message(connector.url, "Kun je de sessies in mijn agenda zetten?", key="anna"))
+    assert open_url_buttons(connector.cards("a:personal-anna")[-1])["Link"] == old  # free text: the same link
+
     await post(bot_client, build.message(connector.url, "agenda nieuw", key="anna"))
     renewed = connector.cards("a:personal-anna")[-1]
     assert renewed["body"][1]["text"].startswith("Je hebt een nieuwe agendalink")

@@ -28,6 +28,7 @@ from bot.domain.deadlines import Deadline, Event
 from bot.domain.services.calendar import FeedItem
 from bot.domain.services.schedule_changes import before_from_payload, change_payload
 from bot.domain.signed_links import sign, verify
+from bot.domain.understanding.calendar_request import asks_for_calendar
 from bot.features.calendar.ics import render_calendar
 from bot.texts import Catalogue
 
@@ -162,3 +163,21 @@ def test_item_subjects_round_trip_through_signed_links(item_id):
         kind = "deadline" if isinstance(item, Deadline) else "event"
         assert item_from_subject(verify(token, NOW, SECRET) or "") == (kind, item_id)
     assert item_from_subject("ics-e-a-x") is None and item_from_subject("doc-1") is None
+
+
+@pytest.mark.parametrize("text", [
+    "zet het in mijn agenda", "Zet het in mijn agenda!", "kan ik dit aan m’n Outlook-agenda toevoegen?",
+    "add it to my calendar", "agendalink", "mag ik de agenda-link", "ik wil een link voor mijn agenda",
+    "hoe abonneer ik me op de agenda", "subscribe to the calendar", "zet de sessie in mijn kalender",
+    "kan dit in outlook?", "put this in my Outlook calendar", "Zet het in mijn Teams-agenda"])
+def test_calendar_requests_in_free_text_are_recognised(text):
+    assert asks_for_calendar(text)
+
+
+@pytest.mark.parametrize("text", [
+    "hoe zetten andere bibliotheken leesbevordering op de agenda van de gemeente?",
+    "aansluiten bij de agenda van de raad", "wat staat er op de agenda", "deadlines", "wanneer is de sessie",
+    "ik wil mijn accountplan insturen", "hoe krijg ik de wethouder zo ver dat het op de agenda komt",
+    "onze agenda zit vol, hoe plannen andere bibliotheken de schoolbezoeken?"])
+def test_questions_that_merely_mention_an_agenda_are_not_calendar_requests(text):
+    assert not asks_for_calendar(text)
