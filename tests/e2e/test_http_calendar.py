@@ -10,6 +10,7 @@ import vobject
 
 from bot.components import COMPONENTS
 from tests import activities as build
+from tests.e2e.test_http_documents import PDF, file_host, form_of, hand_in, send_files  # noqa: F401 (fixture)
 from tests.e2e.test_http_sparring import deliver, introduce_people, post, texts_of
 
 SESSION_UID = "event-sessie-exploitatie@sparringbot.dbos-po"
@@ -197,3 +198,26 @@ async def test_a_deadline_reminder_puts_the_deadline_in_the_calendar(bot_client,
 
     components.clock.set(datetime(2028, 5, 1, 9, 0, tzinfo=UTC))  # long after: the link has expired
     await fetch(bot_client, open_url_buttons(reminder)["Zet in mijn agenda"], status=404)
+
+
+async def test_a_handed_in_deadline_is_marked_in_the_feed(bot_client, connector, file_host):  # noqa: F811 (fixture)
+    base, files = file_host
+    await introduce_people(bot_client, connector)
+    await post(bot_client, build.message(connector.url, "agenda", key="anna"))
+    https = open_url_buttons(connector.cards("a:personal-anna")[-1])["Link"]
+    before = events_by_uid(await fetch(bot_client, https))[DEADLINE_UID]
+    assert str(before["summary"]) == "Deadline: Meest brandende vraag over exploitatie" and before.walk("VALARM")
+
+    files["kosten.pdf"] = PDF
+    await send_files(bot_client, connector, base, "kosten.pdf")
+    await hand_in(bot_client, connector, form_of(connector), category="kostenberekening")
+    after = events_by_uid(await fetch(bot_client, https))[DEADLINE_UID]
+    assert str(after["summary"]) == "✔ Ingeleverd: Meest brandende vraag over exploitatie"
+    assert not after.walk("VALARM") and str(after["uid"]) == DEADLINE_UID
+    maarten_link = await _feed_link(bot_client, connector, "maarten")
+    assert str(events_by_uid(await fetch(bot_client, maarten_link))[DEADLINE_UID]["summary"]).startswith("Deadline:")
+
+
+async def _feed_link(client, connector, key: str) -> str:  # type: ignore[no-untyped-def]
+    await post(client, build.message(connector.url, "agenda", key=key))
+    return open_url_buttons(connector.cards(f"a:personal-{key}")[-1])["Link"]
