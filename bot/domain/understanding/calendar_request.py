@@ -22,7 +22,9 @@ _PATTERNS = [re.compile(p) for p in (
     r"\b(?:agenda|kalender|calendar)[- ]?(?:link|feed|abonnement|subscription)s?\b",
     r"\blink\s+(?:voor|naar|for|to)\s+" + _OWN + r"\s+" + _CALENDAR + r"\b",
     # "abonneren op de agenda", "subscribe to the calendar"
-    rf"\b(?:abonneer|abonneren|subscribe)\b.*\b(?:op|to)\s+(?:de|het|the|{_OWN_WORDS})\s*{_CALENDAR}\b",
+    # (at most four words in between: no unbounded ".*", so a long message costs linear time)
+    rf"\b(?:abonneer|abonneren|subscribe)\b(?:\s+\S+){{0,4}}?\s+(?:op|to)\s+(?:de|het|the|{_OWN_WORDS})\s*"
+    rf"{_CALENDAR}\b",
     # "in outlook zetten", "put it in outlook"
     r"\b(?:in|into|naar|to)\s+outlook\b",
 )]
