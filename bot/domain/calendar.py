@@ -27,7 +27,7 @@ from bot.domain.deadlines import Deadline, Event
 
 # Part of every UID; fixed for ever (changing it would duplicate every entry in every calendar).
 UID_DOMAIN = "sparringbot.dbos-po"
-# A deadline is a short timed event ending nothing in particular: it starts at the due moment.
+# A deadline is a short timed event that starts at the due moment (calendars want an end too).
 DEADLINE_LENGTH = timedelta(minutes=30)
 # A session without an end in the programme file takes this long in calendars.
 SESSION_LENGTH = timedelta(hours=2)

@@ -181,3 +181,11 @@ def test_calendar_requests_in_free_text_are_recognised(text):
     "onze agenda zit vol, hoe plannen andere bibliotheken de schoolbezoeken?"])
 def test_questions_that_merely_mention_an_agenda_are_not_calendar_requests(text):
     assert not asks_for_calendar(text)
+
+
+def test_an_empty_feed_is_still_a_calendar_to_subscribe_to():
+    body = render(name="dBos po (Sparringbot)")
+    calendar = icalendar.Calendar.from_ical(body)
+    assert str(calendar["x-wr-calname"]) == "dBos po (Sparringbot)" and not calendar.walk("VEVENT")
+    assert b"REFRESH-INTERVAL;VALUE=DURATION:PT4H" in body
+    assert vobject.readOne(body.decode()).name == "VCALENDAR"

@@ -49,7 +49,7 @@ def render_calendar(items: Sequence[FeedItem], *, texts: Catalogue, language: st
     calendar.add("method", "PUBLISH")
     if name is not None:
         calendar.add("x-wr-calname", name)
-        calendar.add("refresh-interval", REFRESH)
+        calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})  # RFC 7986 wants VALUE
         calendar.add("x-published-ttl", vDuration(REFRESH))
     for item in items:
         calendar.add_component(_event(item, texts=texts, language=language, zone=zone, now=now))
