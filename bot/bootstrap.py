@@ -19,6 +19,7 @@ from bot.domain.clock import Clock, SystemClock
 from bot.domain.models import Participant
 from bot.domain.rate_limit import SendRateLimiter
 from bot.domain.routing import load_thesaurus
+from bot.domain.services.calendar import CalendarService
 from bot.domain.services.dispatcher import Dispatcher
 from bot.domain.services.documents import DocumentService
 from bot.domain.services.exports import ExportService
@@ -33,6 +34,9 @@ from bot.domain.services.roles import Roles
 from bot.domain.services.schedule import ScheduleService
 from bot.domain.services.sparring import SparringService
 from bot.domain.understanding import Understander
+from bot.features.calendar.composers import CalendarComposers
+from bot.features.calendar.handlers import CalendarHandlers
+from bot.features.calendar.links import CalendarLinks
 from bot.features.documents.downloads import FileFetcher, HostResolver
 from bot.features.documents.handlers import DocumentHandlers
 from bot.features.help.handlers import HelpHandlers
@@ -58,6 +62,7 @@ from bot.teams.outbox_messenger import MESSAGE_KIND, OutboxMessenger, compose_st
 from bot.teams.proactive import TeamsMessenger
 from bot.teams.turn_errors import make_turn_error_handler
 from bot.texts import Catalogue
+from bot.web.calendar_routes import CALENDAR_ROUTES, CalendarRoutes
 from bot.web.routes import request_id_middleware, setup_routes
 from dialogs.question_dialog import QuestionDialog
 from dialogs.runner import DialogRunner
@@ -122,6 +127,9 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
     wake = asyncio.Event()
     queued = OutboxMessenger(uow_factory=uow_factory, clock=clock, wake=wake)
     schedule = ScheduleService(uow_factory=uow_factory, clock=clock, zone=settings.zone)
+    calendar = CalendarService(uow_factory=uow_factory, clock=clock, schedule=schedule,
+                               link_secret=settings.link_secret)
+    calendar_links = CalendarLinks(service=calendar, public_url=settings.public_url)
     fetcher = FileFetcher(policy=settings.file_hosts, resolver=resolver)
     store = LocalFileStore(settings.files_dir)
     documents = DocumentService(uow_factory=uow_factory, clock=clock, store=store, max_bytes=settings.max_upload_bytes,
@@ -135,7 +143,9 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
         composers={MESSAGE_KIND: compose_stored_message,
                    **FollowUpComposers(uow_factory=uow_factory, texts=texts).mapping(),
                    **ScheduleComposers(uow_factory=uow_factory, texts=texts, schedule=schedule,
-                                       zone=settings.zone).mapping(),
+                                       zone=settings.zone, calendar_link=calendar_links.item_url).mapping(),
+                   **CalendarComposers(uow_factory=uow_factory, texts=texts, service=calendar,
+                                       item_url=calendar_links.item_url, zone=settings.zone).mapping(),
                    **PrivacyComposers(uow_factory=uow_factory, texts=texts).mapping()},
         limiter=SendRateLimiter(settings.global_send_rate),
         on_failed=FailureReporter(uow_factory=uow_factory, messenger=queued, texts=texts), reads=reads,
@@ -170,8 +180,9 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
     identity_handlers = IdentityHandlers(decisions=LinkDecisions(uow_factory=uow_factory, clock=clock), texts=texts)
     library_handlers = LibraryHandlers(service=LibraryService(uow_factory=uow_factory, clock=clock), texts=texts)
     # Typed commands and card actions: two registries, each name in one only (checked here, at start-up).
-    commands = CommandTable([sparring, documents_handlers, schedule_handlers, privacy_handlers, identity_handlers],
-                            texts=texts)
+    calendar_handlers = CalendarHandlers(service=calendar, links=calendar_links, texts=texts)
+    commands = CommandTable([sparring, documents_handlers, schedule_handlers, calendar_handlers, privacy_handlers,
+                             identity_handlers], texts=texts)
     coordinator = coordinator_only(roles)
     card_actions = CardActions([*sparring.card_actions(), *documents_handlers.card_actions(),
                                 *schedule_handlers.card_actions(coordinator_only=coordinator),
@@ -198,6 +209,7 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
         exports=ExportService(uow_factory=uow_factory, zone=settings.zone, wording=texts.plain),
         retention=retention,
     )
+    app[CALENDAR_ROUTES] = CalendarRoutes(service=calendar, texts=texts, clock=clock, zone=settings.zone)
     try:
         swept = await documents.sweep()
         if swept:

@@ -144,6 +144,11 @@ ERASURE_RULES: Mapping[str, Mapping[str, Rule]] = {
         "spec": kept("the programme's schedule from the programme file; an audience may name directory "
                      "people by id or e-mail, managed by the coordinator like the directory"),
     },
+    "calendar_feeds": {
+        "participant_id": deleted("their feed goes with their participant row (calendar_feeds.participant_id "
+                                  "cascades): every feed link they had stops working"),
+        "secret": deleted("with the feed row"),
+    },
     "documents": {
         "owner_id": _OWN_DOCUMENT, "category": _OWN_DOCUMENT, "deadline_id": _OWN_DOCUMENT,
         "consent": _OWN_DOCUMENT, "note": _OWN_DOCUMENT, "public_ref": _OWN_DOCUMENT, "file_name": _OWN_DOCUMENT,

@@ -117,6 +117,17 @@ class SqlOutboxRepository:
                                             OutboxRow.state == PENDING)
         return (await self._session.execute(statement)).rowcount or 0
 
+    async def sent_recipients(self, key_prefix: str, kinds: Iterable[str]) -> list[int]:
+        """Who was sent a message of one of ``kinds`` whose key starts with ``key_prefix`` (each once).
+
+        A deadline or session changed: these are the people who were told about it.
+        """
+        statement = (select(OutboxRow.recipient_id).distinct()
+                     .where(OutboxRow.key.startswith(key_prefix, autoescape=True),
+                            OutboxRow.kind.in_(list(kinds)), OutboxRow.state == OutboxState.SENT.value)
+                     .order_by(OutboxRow.recipient_id))
+        return list((await self._session.scalars(statement)).all())
+
     async def forget_participant(self, participant_id: int) -> int:
         """Delete every message to or about the participant, planned or sent (AVG erasure).
 

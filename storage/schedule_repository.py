@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.calendar import CalendarEntry, next_sequence
 from bot.domain.deadlines import Audience, Deadline, Event, Fulfilment
 from storage.tables import ScheduleItemRow
 
@@ -34,7 +35,8 @@ class SqlScheduleRepository:
             ScheduleItemRow.id.not_in([i.id for i in [*deadlines, *events]]), ScheduleItemRow.active.is_(True)))).all()
         for row in gone:
             if row.spec.get("source") != "teams":
-                row.active, row.updated_at = False, now
+                # Cancelled: calendars keep the entry, marked cancelled, so the SEQUENCE goes up.
+                row.active, row.updated_at, row.sequence = False, now, (row.sequence or 0) + 1
                 changed.append(row.id)
         return changed
 
@@ -44,12 +46,35 @@ class SqlScheduleRepository:
         spec = {**(_deadline_spec(item) if isinstance(item, Deadline) else _event_spec(item)), "source": source}
         row = await self._session.get(ScheduleItemRow, item.id)
         if row is None:
-            self._session.add(ScheduleItemRow(id=item.id, kind=kind, spec=spec, active=True, updated_at=now))
+            self._session.add(ScheduleItemRow(id=item.id, kind=kind, spec=spec, active=True, updated_at=now,
+                                              sequence=0))
             return True
         if row.spec == spec and row.active and row.kind == kind:
             return False
+        before = _item(row.kind, row.spec) if row.kind in ("deadline", "event") else None
+        row.sequence = next_sequence(row.sequence or 0, before=before, after=item, was_cancelled=not row.active)
         row.kind, row.spec, row.active, row.updated_at = kind, spec, True, now
         return True
+
+    async def cancel(self, item_id: str, *, now: datetime) -> bool:
+        """Take an active deadline or session off the programme (calendars show it cancelled).
+
+        Returns:
+            False when there is no such active item.
+        """
+        row = await self._session.get(ScheduleItemRow, item_id)
+        if row is None or not row.active:
+            return False
+        row.active, row.updated_at, row.sequence = False, now, (row.sequence or 0) + 1
+        return True
+
+    async def entries(self) -> list[CalendarEntry]:
+        """Every item ever scheduled, cancelled ones too, as calendar entries, soonest first."""
+        rows = (await self._session.scalars(select(ScheduleItemRow))).all()
+        entries = [CalendarEntry(_item(r.kind, r.spec), sequence=r.sequence or 0, cancelled=not r.active,
+                                 changed_at=_aware(r.updated_at))
+                   for r in rows if r.kind in ("deadline", "event")]
+        return sorted(entries, key=lambda e: (_moment(e.item), e.item.id))
 
     async def deadlines(self) -> list[Deadline]:
         """Active deadlines, soonest first."""
@@ -107,3 +132,16 @@ def _event(spec: dict[str, Any]) -> Event:
                  place=spec.get("place", ""), audience=_audience(spec["audience"]),
                  announce_days=int(spec.get("announce_days", 21)),
                  reminder_time=time.fromisoformat(spec["reminder_time"]))
+
+
+def _item(kind: str, spec: dict[str, Any]) -> Deadline | Event:
+    return _deadline(spec) if kind == "deadline" else _event(spec)
+
+
+def _moment(item: Deadline | Event) -> datetime:
+    return item.due_local if isinstance(item, Deadline) else item.starts_local
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite gives naive datetimes back; everything stored is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -215,6 +215,22 @@ class ScheduleItemRow(Base):
     spec: Mapped[dict[str, Any]] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The calendar entry's SEQUENCE (RFC 5545): up by one when the time or place changes, when the
+    # item is cancelled and when it comes back, so calendars update the entry instead of adding one.
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class CalendarFeedRow(Base):
+    """A participant's personal calendar feed: the secret its link is signed with.
+
+    ``agenda nieuw`` replaces the secret, so every link signed with the old one stops working.
+    """
+
+    __tablename__ = "calendar_feeds"
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"),
+                                                primary_key=True)
+    secret: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class DocumentRow(Base):

@@ -9,6 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from storage.calendar_feed_repository import SqlCalendarFeedRepository
 from storage.channel_state_repository import SqlChannelStateRepository
 from storage.directory_repository import SqlDirectoryRepository
 from storage.document_repository import SqlDocumentRepository
@@ -64,6 +65,7 @@ class SqlUnitOfWork:
         self.documents = SqlDocumentRepository(session)
         self.channel_state = SqlChannelStateRepository(session)
         self.links = SqlLinkProposalRepository(session)
+        self.calendar_feeds = SqlCalendarFeedRepository(session)
         return self
 
     @property

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from bot.domain.calendar import CalendarEntry
 from bot.domain.cost_split import CostSplit
 from bot.domain.deadlines import Deadline, Event
 from bot.domain.documents import Document
@@ -132,6 +133,9 @@ class OutboxRepository(Protocol):
     async def record(self, message_id: int, *, worker: str, outcome: str, error: str, now: datetime,
                      retry_at: datetime | None = None) -> bool: ...
     async def drop_pending(self, key_prefix: str) -> int: ...
+    async def sent_recipients(self, key_prefix: str, kinds: Iterable[str]) -> list[int]:
+        """Who was sent a message of one of ``kinds`` whose key starts with ``key_prefix``."""
+        ...
     async def forget_participant(self, participant_id: int) -> int:
         """Delete every message to or about the participant, planned or sent; returns how many."""
         ...
@@ -151,8 +155,24 @@ class ScheduleRepository(Protocol):
     async def replace_all(self, deadlines: Sequence[Deadline], events: Sequence[Event], *,
                           now: datetime) -> list[str]: ...
     async def save(self, item: Deadline | Event, *, now: datetime, source: str) -> bool: ...
+    async def cancel(self, item_id: str, *, now: datetime) -> bool: ...
     async def deadlines(self) -> list[Deadline]: ...
     async def events(self) -> list[Event]: ...
+    async def entries(self) -> list[CalendarEntry]:
+        """Every item ever scheduled (cancelled ones too) with its SEQUENCE, for calendars."""
+        ...
+
+
+class CalendarFeedRepository(Protocol):
+    """Each participant's personal calendar feed secret."""
+
+    async def secret(self, participant_id: int) -> str | None: ...
+    async def ensure_secret(self, participant_id: int, candidate: str, *, now: datetime) -> str:
+        """The participant's secret; ``candidate`` becomes it when they have none yet."""
+        ...
+    async def set_secret(self, participant_id: int, secret: str, *, now: datetime) -> None:
+        """Store (or replace) the participant's feed secret."""
+        ...
 
 
 class ChannelStateRepository(Protocol):
@@ -175,6 +195,7 @@ class UnitOfWork(Protocol):
     documents: DocumentRepository
     channel_state: ChannelStateRepository
     links: LinkProposalRepository
+    calendar_feeds: CalendarFeedRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...

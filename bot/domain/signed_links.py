@@ -13,7 +13,7 @@ import re
 from datetime import datetime, timedelta
 
 LINK_LIFETIME = timedelta(hours=24)
-_SUBJECT = re.compile(r"^[a-z0-9-]{1,80}$")
+_SUBJECT = re.compile(r"^[a-z0-9-]{1,160}$")
 
 
 def sign(subject: str, expires_at: datetime, secret: bytes) -> str:

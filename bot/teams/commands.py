@@ -28,6 +28,8 @@ COMMAND_WORDS: dict[str, tuple[str, ...]] = {
     "deadlines": ("deadlines", "deadline", "mijn deadlines", "wat moet ik nog doen"),
     "reminders_off": ("herinneringen uit", "reminders off"),
     "reminders_on": ("herinneringen aan", "reminders on"),
+    "calendar": ("agenda", "mijn agenda", "agendalink", "calendar", "my calendar"),
+    "calendar_new": ("agenda nieuw", "nieuwe agenda", "nieuwe agendalink", "new calendar", "calendar new"),
 }
 
 _TRAILING = re.compile(r"[\s!.,;]+$")

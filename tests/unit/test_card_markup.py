@@ -24,6 +24,7 @@ from bot.domain.models import Participant, Person, Role
 from bot.domain.requests import Draft, Preference, SparringRequest, State, Suggestion
 from bot.domain.services.documents import PendingUpload
 from bot.domain.services.schedule import DeadlineStatus
+from bot.features.calendar import cards as calendar_cards
 from bot.features.documents import cards as document_cards
 from bot.features.documents import cost_cards
 from bot.features.help import cards as help_cards
@@ -40,7 +41,7 @@ LIVE = ("[x]", "**vet**", "_nadruk_", "<at>", "<b>", "![img]", "[img]", "`code`"
         "\n- lijst", "\n1. een", "\n> quote", "\n===")
 ESCAPED = re.compile(r"\\[!-/:-@\[-`{-~]")  # a backslash and the punctuation it makes plain
 MODULES = (cards, help_cards, request_cards, document_cards, schedule_cards, cost_cards, follow_up_composers,
-           library_cards)
+           calendar_cards, library_cards)
 # Helpers that build elements or plain strings from text the caller already made safe.
 NOT_BUILDERS = {"adaptive_card", "heading", "paragraph", "command_button", "card_button", "chat_link", "size_label",
                 "escape", "preference_label", "chart_texts"}
@@ -95,8 +96,14 @@ CASES: dict[str, Any] = {
                                                           {1: HOSTILE}),
     "submissions_card": lambda: document_cards.submissions_card(TEXTS, "nl", [DOCUMENT], [DEADLINE], {1: HOSTILE},
                                                                 {"d1": [PARTICIPANT]}),
-    "deadline_reminder_card": lambda: schedule_cards.deadline_reminder_card(TEXTS, "nl", DEADLINE, ZONE),
-    "event_card": lambda: schedule_cards.event_card(TEXTS, "nl", EVENT, ZONE, reminder=True),
+    "deadline_reminder_card": lambda: schedule_cards.deadline_reminder_card(TEXTS, "nl", DEADLINE, ZONE,
+                                                                            "https://bot/calendar/item/t.ics"),
+    "event_card": lambda: schedule_cards.event_card(TEXTS, "nl", EVENT, ZONE, reminder=True,
+                                                    calendar_url="https://bot/calendar/item/t.ics"),
+    "calendar_button": lambda: cards.adaptive_card([], [calendar_cards.calendar_button(TEXTS, "nl", "https://b")]),
+    "feed_card": lambda: calendar_cards.feed_card(TEXTS, "nl", "https://bot/calendar/feed/1-a.ics",
+                                                  "webcal://bot/calendar/feed/1-a.ics", renewed=True),
+    "change_card": lambda: calendar_cards.change_card(TEXTS, "nl", "moved", EVENT, EVENT, ZONE, "https://b"),
     "summary_card": lambda: schedule_cards.summary_card(TEXTS, "nl", STATUS, [PARTICIPANT], [PARTICIPANT],
                                                         labels={1: HOSTILE}),
     "overview_card": lambda: schedule_cards.overview_card(TEXTS, "nl", [STATUS], [EVENT], ZONE, NOW,

@@ -8,6 +8,7 @@ from bot.domain.clock import Clock
 from bot.domain.models import Directory, ImportResult
 from bot.domain.ports import UnitOfWork, UnitOfWorkFactory
 from bot.domain.services.identity import reconcile_links
+from bot.domain.services.schedule_changes import plan_change_messages, schedule_snapshot
 
 
 async def import_directory(uow_factory: UnitOfWorkFactory, clock: Clock, directory: Directory, *,
@@ -37,8 +38,10 @@ async def import_directory(uow_factory: UnitOfWorkFactory, clock: Clock, directo
         deactivated = await uow.directory.deactivate_people_except(
             [p.id for p in directory.people], now=now
         )
+        before = await schedule_snapshot(uow)
         for item_id in await uow.schedule.replace_all(directory.deadlines, directory.events, now=now):
             await drop_planned(uow, item_id)
+        await plan_change_messages(uow, before, now=now)
         await reconcile_links(uow, now=now, trusted_tenants=trusted_tenants)
         await uow.commit()
     return ImportResult(deactivated=deactivated, **counts)

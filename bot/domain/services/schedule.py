@@ -23,6 +23,7 @@ from bot.domain.services.directory_import import drop_planned
 from bot.domain.services.libraries import labels
 from bot.domain.services.reminder_planner import audience_members
 from bot.domain.services.roles import is_coordinator, people_by_id, require_coordinator
+from bot.domain.services.schedule_changes import plan_change_messages, schedule_snapshot
 
 
 class InvalidDeadline(DomainError):
@@ -249,8 +250,10 @@ class ScheduleService:
                 parsed = parse_events([event_from_form(values, existing)], report)
             if problems or not parsed:
                 raise InvalidDeadline(sorted({str(path[2]) for path in problems if len(path) > 2}))
+            before = await schedule_snapshot(uow)
             if await uow.schedule.save(parsed[0], now=self._clock.now(), source="teams"):
                 await drop_planned(uow, parsed[0].id)
+                await plan_change_messages(uow, before, now=self._clock.now())
             await uow.commit()
         return parsed[0]
 
@@ -258,6 +261,27 @@ class ScheduleService:
         """Participant id → "Name (Library)", as the coordinator's overviews name people."""
         async with self._uow_factory() as uow:
             return await labels(uow, participants)
+
+    async def cancel_item(self, actor: Participant, item_id: str) -> Deadline | Event | None:
+        """Coordinator: take a deadline or session off the programme.
+
+        Its pending reminders go; calendars show it cancelled; whoever was told hears of it.
+
+        Returns:
+            The cancelled item, or ``None`` when there is no such active item (already cancelled).
+
+        Raises:
+            NotAllowed: The actor is not the coordinator.
+        """
+        async with self._uow_factory() as uow:
+            await require_coordinator(uow, actor)
+            before = await schedule_snapshot(uow)
+            if item_id not in before or not await uow.schedule.cancel(item_id, now=self._clock.now()):
+                return None
+            await drop_planned(uow, item_id)
+            await plan_change_messages(uow, before, now=self._clock.now())
+            await uow.commit()
+        return before[item_id].item
 
     async def set_reminders(self, participant: Participant, enabled: bool) -> None:
         """``herinneringen uit`` / ``aan``."""

@@ -17,8 +17,9 @@ from bot.texts import Catalogue
 Card = dict[str, Any]
 
 
-def deadline_reminder_card(texts: Catalogue, language: str, deadline: Deadline, zone: ZoneInfo) -> Card:
-    """A reminder with a button that starts the right dialog."""
+def deadline_reminder_card(texts: Catalogue, language: str, deadline: Deadline, zone: ZoneInfo,
+                           calendar_url: str | None = None) -> Card:
+    """A reminder with a button that starts the right dialog, and one for the reader's calendar."""
     t = texts.text
     when = format_moment(local_to_utc(deadline.due_local, zone), zone, language)
     body = [heading(t("deadline.reminder_title", language, title=escape(deadline.title))),
@@ -28,17 +29,26 @@ def deadline_reminder_card(texts: Catalogue, language: str, deadline: Deadline, 
     if deadline.fulfilment.question_theme:
         actions.append(command_button(t("deadline.ask_button", language), "ask"))
     actions.append(command_button(t("deadline.stop_button", language), "reminders_off"))
+    if calendar_url:
+        actions.append(_calendar_button(texts, language, calendar_url))
     return adaptive_card(body, actions)
 
 
-def event_card(texts: Catalogue, language: str, event: Event, zone: ZoneInfo, *, reminder: bool) -> Card:
-    """The announcement of a session, or the reminder the day before."""
+def _calendar_button(texts: Catalogue, language: str, url: str) -> Card:
+    """"Zet in mijn agenda": the item's signed ``.ics`` link, opened by the browser or calendar app."""
+    return {"type": "Action.OpenUrl", "title": texts.plain("calendar.add_button", language), "url": url}
+
+
+def event_card(texts: Catalogue, language: str, event: Event, zone: ZoneInfo, *, reminder: bool,
+               calendar_url: str | None = None) -> Card:
+    """The announcement of a session, or the reminder the day before (with "Zet in mijn agenda")."""
     key = "event.reminder_title" if reminder else "event.announcement_title"
     when = format_moment(local_to_utc(event.starts_local, zone), zone, language)
     return adaptive_card([heading(texts.text(key, language, title=escape(event.title))),
                           paragraph(texts.text("event.when_where", language, when=when, place=escape(event.place)),
                                     weight="Bolder"),
-                          paragraph(escape(event.description))])
+                          paragraph(escape(event.description))],
+                         [_calendar_button(texts, language, calendar_url)] if calendar_url else [])
 
 
 def _names(participants: Sequence[Participant], ids: Sequence[int], nobody: str,
@@ -126,8 +136,10 @@ def deadline_form_card(texts: Catalogue, language: str, *, themes: Sequence[str]
         {"type": "Input.Text", "id": "reminders", "label": t("deadline_form.reminders", language),
          "value": ",".join(str(n) for n in d.reminder_days) if d else "14,3,1"},
     ]
-    return adaptive_card(body, [card_button(t("deadline_form.save", language), "deadline_save",
-                                               deadline_id=d.id if d else "")])
+    actions = [card_button(t("deadline_form.save", language), "deadline_save", deadline_id=d.id if d else "")]
+    if d:
+        actions.append(card_button(t("event_form.cancel_button", language), "schedule_cancel", item_id=d.id))
+    return adaptive_card(body, actions)
 
 
 def _audience_choice(texts: Catalogue, language: str, deadline: Deadline | None) -> Card:
@@ -186,5 +198,7 @@ def event_form_card(texts: Catalogue, language: str, existing: Event | None = No
         {"type": "Input.Text", "id": "place", "label": t("event_form.place", language), "maxLength": 200,
          "value": e.place if e else ""},
     ]
-    return adaptive_card(body, [card_button(t("deadline_form.save", language), "event_save",
-                                               event_id=e.id if e else "")])
+    actions = [card_button(t("deadline_form.save", language), "event_save", event_id=e.id if e else "")]
+    if e:
+        actions.append(card_button(t("event_form.cancel_button", language), "schedule_cancel", item_id=e.id))
+    return adaptive_card(body, actions)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.domain.deadlines import Deadline, Event
 from bot.domain.models import OutgoingMessage
 from bot.domain.outbox import OutboxMessage
 from bot.domain.ports import UnitOfWorkFactory
@@ -18,7 +20,9 @@ class ScheduleComposers:
     """``composers`` mapping for the dispatcher: deadline and event messages."""
 
     def __init__(self, *, uow_factory: UnitOfWorkFactory, texts: Catalogue, schedule: ScheduleService,
-                 zone: ZoneInfo):
+                 zone: ZoneInfo, calendar_link: Callable[[Deadline | Event], str] | None = None):
+        """``calendar_link`` makes an item's "Zet in mijn agenda" link (the calendar feature's)."""
+        self._calendar_link = calendar_link
         self._uow_factory = uow_factory
         self._texts = texts
         self._schedule = schedule
@@ -39,7 +43,7 @@ class ScheduleComposers:
         if await self._schedule.is_fulfilled_by(deadline.id, recipient.id):
             return None
         return OutgoingMessage(card=deadline_reminder_card(self._texts, language_for(recipient.locale), deadline,
-                                                           self._zone))
+                                                           self._zone, self._link(deadline)))
 
     async def deadline_summary(self, message: OutboxMessage) -> OutgoingMessage | None:
         """After the due moment: the coordinator sees who did and who did not."""
@@ -62,4 +66,8 @@ class ScheduleComposers:
         if recipient is None or event is None or not recipient.reminders_enabled or not recipient.active:
             return None
         return OutgoingMessage(card=event_card(self._texts, language_for(recipient.locale), event, self._zone,
-                                               reminder=message.kind == "event_reminder"))
+                                               reminder=message.kind == "event_reminder",
+                                               calendar_url=self._link(event)))
+
+    def _link(self, item: Deadline | Event) -> str | None:
+        return self._calendar_link(item) if self._calendar_link else None

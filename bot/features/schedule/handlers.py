@@ -20,7 +20,7 @@ from bot.teams.replies import send_card
 from bot.texts import Catalogue, language_for
 
 SCHEDULE_COMMANDS = ("deadlines", "reminders_off", "reminders_on")
-FORM_VERBS = ("deadline_form", "deadline_save", "event_form", "event_save")
+FORM_VERBS = ("deadline_form", "deadline_save", "event_form", "event_save", "schedule_cancel")
 
 
 class ScheduleHandlers:
@@ -65,6 +65,13 @@ class ScheduleHandlers:
     async def _deadline_form(self, click: CardClick, permit: object) -> None:
         turn_context, participant, name, data, language = (click.turn_context, click.participant, click.verb,
                                                            click.data, click.language)
+        if name == "schedule_cancel":
+            cancelled = await self._service.cancel_item(participant, str(data.get("item_id") or ""))
+            await self._planner.plan_all()
+            await turn_context.send_activity(
+                self._texts.text("event_form.cancelled", language, title=cancelled.title) if cancelled
+                else self._texts.text("event_form.cancel_unknown", language))
+            return
         if name in ("deadline_save", "event_save"):
             await self._save(turn_context, participant, data, language, event=name == "event_save")
             return
