@@ -24,6 +24,7 @@ from bot.domain.services.documents import DocumentService
 from bot.domain.services.exports import ExportService
 from bot.domain.services.identity import LinkDecisions
 from bot.domain.services.matching import Matcher
+from bot.domain.services.overview import OverviewService
 from bot.domain.services.participants import ParticipantService
 from bot.domain.services.privacy import PrivacyService
 from bot.domain.services.reminder_planner import ReminderPlanner
@@ -32,6 +33,7 @@ from bot.domain.services.roles import Roles
 from bot.domain.services.schedule import ScheduleService
 from bot.domain.services.sparring import SparringService
 from bot.domain.understanding import Understander
+from bot.features.dashboard.handlers import DashboardHandlers
 from bot.features.documents.downloads import FileFetcher, HostResolver
 from bot.features.documents.handlers import DocumentHandlers
 from bot.features.help.handlers import HelpHandlers
@@ -56,6 +58,7 @@ from bot.teams.outbox_messenger import MESSAGE_KIND, OutboxMessenger, compose_st
 from bot.teams.proactive import TeamsMessenger
 from bot.teams.turn_errors import make_turn_error_handler
 from bot.texts import Catalogue
+from bot.web.dashboard.sso import TabTokenVerifier, tab_audiences
 from bot.web.routes import request_id_middleware, setup_routes
 from dialogs.question_dialog import QuestionDialog
 from dialogs.runner import DialogRunner
@@ -168,8 +171,10 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
     identity_handlers = IdentityHandlers(decisions=LinkDecisions(uow_factory=uow_factory, clock=clock),
                                          texts=texts, uow_factory=uow_factory)
     # Typed commands and card actions: two registries, each name in one only (checked here, at start-up).
-    commands = CommandTable([sparring, documents_handlers, schedule_handlers, privacy_handlers, identity_handlers],
-                            texts=texts)
+    dashboard_handlers = DashboardHandlers(roles=roles, texts=texts, clock=clock, link_secret=settings.link_secret,
+                                           public_url=settings.public_url)
+    commands = CommandTable([sparring, documents_handlers, schedule_handlers, privacy_handlers, identity_handlers,
+                             dashboard_handlers], texts=texts)
     coordinator = coordinator_only(roles)
     card_actions = CardActions([*sparring.card_actions(), *documents_handlers.card_actions(),
                                 *schedule_handlers.card_actions(coordinator_only=coordinator),
@@ -192,6 +197,11 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
         texts=texts, adapter=adapter, bot=bot, participants=participants, messenger=queued,
         sparring=sparring_service, dispatcher=dispatcher, planner=planner, documents=documents,
         exports=ExportService(uow_factory=uow_factory, zone=settings.zone), retention=retention,
+        overview=OverviewService(uow_factory=uow_factory, clock=clock, zone=settings.zone, reads=reads),
+        # Tab single sign-on: tokens for this app from the programme's tenants only (off without both).
+        sso=TabTokenVerifier(audiences=tab_audiences(settings.app_id, settings.public_url),
+                             tenants=settings.trusted_tenants, clock=clock),
+        schedule=schedule,
     )
     try:
         swept = await documents.sweep()

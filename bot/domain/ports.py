@@ -24,6 +24,7 @@ from bot.domain.models import (
     Programme,
 )
 from bot.domain.outbox import OutboxMessage, OutboxState
+from bot.domain.overview import RequestFilter
 from bot.domain.requests import RequestEvent, SparringRequest, State
 
 
@@ -72,6 +73,24 @@ class ParticipantRepository(Protocol):
     async def change_marker(self) -> tuple[int, int, datetime | None]:
         """(how many, highest id, latest change) over all participants: it moves whenever one
         is added, changed or deleted."""
+        ...
+
+
+class OverviewRepository(Protocol):
+    """The coordinator overview's paged reads (``storage.overview_repository``)."""
+
+    async def request_page(self, wanted: RequestFilter) -> tuple[list[tuple[SparringRequest, dict[str, str]]], int]:
+        """One page of requests, newest first, each with its asker (``name``, ``email``, ``library``); the total."""
+        ...
+    async def request_with_asker(self, request_id: int) -> tuple[SparringRequest, dict[str, str]] | None:
+        """One request with its asker (as in :meth:`request_page`)."""
+        ...
+    async def counts_by_state(self) -> dict[State, int]:
+        """How many requests are in each state."""
+        ...
+    async def request_times(self) -> list[dict[str, object]]:
+        """Per request: ``created_at``, ``state``, ``introduced_at``, ``answered_at``, ``accepted_at``,
+        ``assignee_id``, ``rating`` (the health figures)."""
         ...
 
 
@@ -162,6 +181,7 @@ class UnitOfWork(Protocol):
     documents: DocumentRepository
     channel_state: ChannelStateRepository
     links: LinkProposalRepository
+    overview: OverviewRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...

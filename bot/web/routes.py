@@ -12,6 +12,7 @@ from bot.components import COMPONENTS
 from bot.domain.signed_links import verify
 from bot.logging_setup import new_request_id, request_id_var
 from bot.teams.adapter import process_activity_request
+from bot.web.dashboard.routes import setup_dashboard_routes
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +22,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/files/{token}", download)
+    setup_dashboard_routes(app)
 
 
 async def messages(request: web.Request) -> web.Response:

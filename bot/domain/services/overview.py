@@ -1,0 +1,190 @@
+"""The coordinator's overview: who may open it, the request lists, the programme's health figures.
+
+Reading use cases only; every decision on a request still goes through ``SparringService`` (the
+same role checks and compare-and-set as the cards). Each use case checks that the actor is an
+active coordinator first (:class:`~bot.domain.services.roles.CoordinatorOnly` otherwise).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain.clock import Clock
+from bot.domain.dashboard_access import LoginTicket
+from bot.domain.models import Participant, Person, Role
+from bot.domain.overview import RequestDetail, RequestFilter, RequestListItem, RequestPage
+from bot.domain.ports import UnitOfWork, UnitOfWorkFactory
+from bot.domain.requests import SparringRequest
+from bot.domain.services.follow_ups import FEEDBACK_DAYS
+from bot.domain.services.roles import is_coordinator, people_by_id, require_coordinator
+
+HEALTH_WEEKS = 12
+
+
+@dataclass(frozen=True)
+class ExpertLoad:
+    """One colleague or adviser: open requests against the capacity the directory gives."""
+
+    person: Person
+    open_requests: int
+
+
+@dataclass(frozen=True)
+class ProgrammeHealth:
+    """The programme's figures; ``None`` where the data has nothing to measure yet."""
+
+    per_week: list[tuple[date, int]]
+    median_hours_to_introduction: float | None
+    median_hours_to_first_answer: float | None
+    accepted_share: float | None
+    answers: int
+    feedback_asked: int
+    feedback_answered: int
+    mean_score: float | None
+    loads: list[ExpertLoad]
+
+
+class OverviewService:
+    """Use cases of the coordinator's overview tab."""
+
+    def __init__(self, *, uow_factory: UnitOfWorkFactory, clock: Clock, zone: ZoneInfo,
+                 reads: UnitOfWorkFactory | None = None):
+        self._uow_factory = uow_factory
+        self._reads = reads or uow_factory
+        self._clock = clock
+        self._zone = zone
+
+    async def coordinator(self, participant_id: int) -> Participant | None:
+        """The participant a session names, while they are an active coordinator (else ``None``)."""
+        async with self._reads() as uow:
+            participant = await uow.participants.get(participant_id)
+            return participant if participant and participant.active and await is_coordinator(uow, participant) \
+                else None
+
+    async def use_login(self, ticket: LoginTicket) -> Participant | None:
+        """Spend a sign-in link: its coordinator, or ``None`` when it was used before or they are no coordinator."""
+        async with self._uow_factory() as uow:
+            participant = await uow.participants.get(ticket.participant_id)
+            if participant is None or not participant.active or not await is_coordinator(uow, participant):
+                return None
+            if not await uow.once.claim(ticket.once_key, now=self._clock.now()):
+                return None
+            await uow.commit()
+        return participant
+
+    async def coordinator_by_object_id(self, object_id: str) -> Participant | None:
+        """The coordinator whose Entra ID object id this is (a tab SSO token's ``oid``), else ``None``.
+
+        The account must be known to the bot (a participant whose Teams account carries this
+        object id, or the participant linked to a directory person with it), linked to an active
+        coordinator: a token proves who someone is, the directory says what they may do.
+        """
+        wanted = object_id.strip().lower()
+        if not wanted:
+            return None
+        async with self._reads() as uow:
+            people = await people_by_id(uow)
+            for participant in await uow.participants.linked():
+                person = people.get(participant.person_id or "")
+                identities = {(participant.aad_object_id or "").lower(), ((person.aad_object_id if person else "")
+                                                                         or "").lower()}
+                if wanted in identities and participant.active and await is_coordinator(uow, participant):
+                    return participant
+        return None
+
+    async def requests(self, actor: Participant, wanted: RequestFilter) -> RequestPage:
+        """A page of requests, newest first, matching ``wanted``."""
+        async with self._reads() as uow:
+            await require_coordinator(uow, actor)
+            rows, total = await uow.overview.request_page(wanted)
+            counts = await uow.overview.counts_by_state()
+            people = await people_by_id(uow)
+        return RequestPage(items=[_item(request, asker, people) for request, asker in rows], total=total,
+                           filter=wanted, counts_by_state=counts)
+
+    async def request(self, actor: Participant, request_id: int) -> RequestDetail | None:
+        """One request with its history and the names of who acted."""
+        async with self._reads() as uow:
+            await require_coordinator(uow, actor)
+            found = await uow.overview.request_with_asker(request_id)
+            if found is None:
+                return None
+            people = await people_by_id(uow)
+            events = await uow.requests.events(request_id)
+            names = await _actor_names(uow, {event.actor for event in events}, people)
+        request, asker = found
+        return RequestDetail(item=_item(request, asker, people), events=events, actor_names=names)
+
+    async def choices(self, actor: Participant) -> list[Person]:
+        """Whom a request can be sent to ("iemand anders"): active people who are not coordinators."""
+        async with self._reads() as uow:
+            await require_coordinator(uow, actor)
+            people = await uow.directory.people(active_only=True)
+        return sorted((p for p in people if p.role is not Role.COORDINATOR), key=lambda p: p.name.lower())
+
+    async def health(self, actor: Participant) -> ProgrammeHealth:
+        """The programme's health figures over the last :data:`HEALTH_WEEKS` weeks (loads: now)."""
+        async with self._reads() as uow:
+            await require_coordinator(uow, actor)
+            times = await uow.overview.request_times()
+            load = await uow.requests.open_load()
+            people = await uow.directory.people(active_only=True)
+        now = self._clock.now()
+        answered = [t for t in times if t["answered_at"]]
+        # The feedback question goes out FEEDBACK_DAYS after an introduction (services.follow_ups).
+        asked = [t for t in times if t["introduced_at"] and t["introduced_at"] + timedelta(days=FEEDBACK_DAYS) <= now]
+        rated = [t["rating"] for t in times if t["rating"] is not None]
+        return ProgrammeHealth(
+            per_week=self._per_week(times, now),
+            median_hours_to_introduction=_median_hours(
+                [t["introduced_at"] - t["created_at"] for t in times if t["introduced_at"]]),
+            median_hours_to_first_answer=_median_hours([t["answered_at"] - t["created_at"] for t in answered]),
+            accepted_share=_share(sum(1 for t in answered if t["accepted_at"]), len(answered)),
+            answers=len(answered),
+            feedback_asked=len(asked),
+            feedback_answered=len(rated),
+            mean_score=statistics.fmean(rated) if rated else None,
+            loads=sorted((ExpertLoad(p, load.get(p.id, 0)) for p in people if p.role is not Role.COORDINATOR),
+                         key=lambda e: (-e.open_requests, e.person.name.lower())),
+        )
+
+    def _per_week(self, times: list[dict[str, object]], now: datetime) -> list[tuple[date, int]]:
+        def monday(moment: datetime) -> date:
+            day = moment.astimezone(self._zone).date()
+            return day - timedelta(days=day.weekday())
+
+        counted = Counter(monday(t["created_at"]) for t in times)  # type: ignore[arg-type]
+        this_week = monday(now)
+        weeks = [this_week - timedelta(weeks=n) for n in range(HEALTH_WEEKS - 1, -1, -1)]
+        return [(week, counted.get(week, 0)) for week in weeks]
+
+
+def _item(request: SparringRequest, asker: dict[str, str], people: dict[str, Person]) -> RequestListItem:
+    suggested = people.get(request.suggestions[0].person_id) if request.suggestions else None
+    assigned = people.get(request.assignee_id or "")
+    return RequestListItem(request=request, asker_name=asker["name"], library=asker["library"],
+                           suggested=suggested.name if suggested else "", assigned=assigned.name if assigned else "")
+
+
+async def _actor_names(uow: UnitOfWork, actors: set[str], people: dict[str, Person]) -> dict[str, str]:
+    """``participant:<id>`` → the directory name (or Teams name); ``system`` etc. stay as they are."""
+    names: dict[str, str] = {}
+    for actor in actors:
+        kind, _, number = actor.partition(":")
+        if kind == "participant" and number.isdigit():
+            participant = await uow.participants.get(int(number))
+            person = people.get(participant.person_id or "") if participant else None
+            names[actor] = person.name if person else (participant.name if participant and participant.name else "?")
+    return names
+
+
+def _median_hours(spans: list[timedelta]) -> float | None:
+    return statistics.median(span.total_seconds() / 3600 for span in spans) if spans else None
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
