@@ -79,13 +79,15 @@ BACKGROUND_STOP = web.AppKey("background_stop", asyncio.Event)
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None,
-               resolver: HostResolver | None = None) -> web.Application:
+               resolver: HostResolver | None = None, tab_sso: TabTokenVerifier | None = None) -> web.Application:
     """Build the aiohttp application; the database engine lives and dies with it.
 
     Args:
         settings: Validated settings.
         clock: The clock to use everywhere (tests pass a fixed one).
         resolver: How attachment hosts are resolved (tests pass their own; default: the system's).
+        tab_sso: How the overview tab's SSO tokens are checked (tests pass their own keys; default:
+            the identity platform's keys, this app id, the trusted tenants).
 
     Returns:
         The application, ready for ``web.run_app`` or a test server.
@@ -95,13 +97,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     app[BACKGROUND_STOP] = asyncio.Event()
     app.on_shutdown.append(_stop_background)
     app.cleanup_ctx.append(functools.partial(_components, settings=settings, clock=clock or SystemClock(),
-                                             resolver=resolver))
+                                             resolver=resolver, tab_sso=tab_sso))
     setup_routes(app)
     return app
 
 
 async def _components(app: web.Application, *, settings: Settings, clock: Clock,
-                      resolver: HostResolver | None) -> AsyncIterator[None]:
+                      resolver: HostResolver | None, tab_sso: TabTokenVerifier | None) -> AsyncIterator[None]:
     # The database opens here and closes last, when the app is cleaned up (storage.database).
     closing = contextlib.AsyncExitStack()
     database = await closing.enter_async_context(open_database(settings.database_url))
@@ -199,8 +201,8 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
         exports=ExportService(uow_factory=uow_factory, zone=settings.zone), retention=retention,
         overview=OverviewService(uow_factory=uow_factory, clock=clock, zone=settings.zone, reads=reads),
         # Tab single sign-on: tokens for this app from the programme's tenants only (off without both).
-        sso=TabTokenVerifier(audiences=tab_audiences(settings.app_id, settings.public_url),
-                             tenants=settings.trusted_tenants, clock=clock),
+        sso=tab_sso or TabTokenVerifier(audiences=tab_audiences(settings.app_id, settings.public_url),
+                                        tenants=settings.trusted_tenants, clock=clock),
         schedule=schedule,
     )
     try:
