@@ -238,3 +238,21 @@ async def test_signing_out_ends_the_session(bot_client, connector):
     response = await bot_client.post("/overzicht/uitloggen", data={"csrf": csrf_of(html)}, allow_redirects=False)
     assert response.status == 303
     assert (await bot_client.get("/overzicht/vragen")).status == 403
+
+
+async def test_the_tab_serves_its_own_script_style_and_the_pinned_teams_sdk(bot_client):
+    from bot.web.dashboard.routes import TEAMS_JS
+
+    for path, kind in (("/overzicht/static/dashboard.css", "text/css"),
+                       ("/overzicht/static/dashboard.js", "text/javascript")):
+        response = await bot_client.get(path)
+        assert response.status == 200 and response.headers["Content-Type"].startswith(kind)
+    for path in ("/overzicht/static/..%2Fsession.py", "/overzicht/static/routes.py"):
+        assert (await bot_client.get(path)).status == 404
+    sdk = await bot_client.get("/overzicht/static/teams-js.js")
+    if TEAMS_JS.is_file():  # `npm ci` installed @microsoft/teams-js (package-lock.json)
+        assert sdk.status == 200 and "microsoftTeams" in await sdk.text()
+    else:
+        assert sdk.status == 404
+    page = await (await bot_client.get("/overzicht/")).text()
+    assert '<script src="/overzicht/static/teams-js.js"' in page and "cdn" not in page.lower()

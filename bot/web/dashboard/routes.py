@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
 # The Teams JavaScript SDK, from the pinned npm package (package-lock.json): served by the bot, not a CDN.
-TEAMS_JS = Path(__file__).resolve().parents[3] / "node_modules/@microsoft/teams-js/dist/MicrosoftTeams.min.js"
+TEAMS_JS = Path(__file__).resolve().parents[3] / "node_modules/@microsoft/teams-js/dist/umd/MicrosoftTeams.min.js"
 STATIC_FILES = {"dashboard.css": "text/css", "dashboard.js": "text/javascript"}
 # The states a coordinator filters on, in the order of a request's life.
 STATE_FILTERS = tuple(State)
