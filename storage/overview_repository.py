@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 from bot.domain.overview import PAGE_SIZE, RequestFilter
 from bot.domain.requests import Action, SparringRequest, State
 from storage.request_repository import _aware, _to_request
-from storage.tables import ParticipantRow, PersonRow, RequestEventRow, RequestRow
+from storage.tables import OutboxRow, ParticipantRow, PersonRow, RequestEventRow, RequestRow
 
 _ASKER_PERSON = aliased(PersonRow)
 
@@ -65,6 +65,24 @@ class SqlOverviewRepository:
                  "assignee_id": assignee, "rating": rating}
                 for created, state, introduced, answer, accept, assignee, rating
                 in (await self._session.execute(statement)).all()]
+
+
+    async def message_counts(self, key_prefix: str) -> dict[tuple[str, str], int]:
+        """How many outbox messages whose key starts with ``key_prefix`` there are, by (kind, state)."""
+        statement = (select(OutboxRow.kind, OutboxRow.state, func.count()).where(*_key_range(key_prefix))
+                     .group_by(OutboxRow.kind, OutboxRow.state))
+        return {(kind, state): int(count) for kind, state, count in (await self._session.execute(statement)).all()}
+
+    async def recipients(self, key_prefix: str, *, kind: str, state: str) -> list[int]:
+        """The recipients of the messages of ``kind`` in ``state`` whose key starts with ``key_prefix``."""
+        statement = (select(OutboxRow.recipient_id).where(*_key_range(key_prefix), OutboxRow.kind == kind,
+                                                          OutboxRow.state == state).order_by(OutboxRow.recipient_id))
+        return [int(r) for r in (await self._session.scalars(statement)).all()]
+
+
+def _key_range(prefix: str) -> tuple[Any, Any]:
+    """Keys starting with ``prefix``, as a range the unique index on ``key`` serves (LIKE would not, everywhere)."""
+    return OutboxRow.key >= prefix, OutboxRow.key < prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
 def _first(*actions: Action) -> Select[Any]:

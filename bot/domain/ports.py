@@ -92,6 +92,12 @@ class OverviewRepository(Protocol):
         """Per request: ``created_at``, ``state``, ``introduced_at``, ``answered_at``, ``accepted_at``,
         ``assignee_id``, ``rating`` (the health figures)."""
         ...
+    async def message_counts(self, key_prefix: str) -> dict[tuple[str, str], int]:
+        """Outbox messages whose key starts with ``key_prefix``, counted by (kind, state)."""
+        ...
+    async def recipients(self, key_prefix: str, *, kind: str, state: str) -> list[int]:
+        """Recipients of the outbox messages of ``kind`` in ``state`` whose key starts with ``key_prefix``."""
+        ...
 
 
 class LinkProposalRepository(Protocol):

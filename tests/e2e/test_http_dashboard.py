@@ -256,3 +256,50 @@ async def test_the_tab_serves_its_own_script_style_and_the_pinned_teams_sdk(bot_
         assert sdk.status == 404
     page = await (await bot_client.get("/overzicht/")).text()
     assert '<script src="/overzicht/static/teams-js.js"' in page and "cdn" not in page.lower()
+
+
+async def test_every_page_answers_the_coordinator_and_refuses_the_others(bot_client, connector):
+    await introduce_people(bot_client, connector)
+    await ask(bot_client, connector)
+    pages = ("/overzicht/vragen", "/overzicht/vragen/1", "/overzicht/inzendingen", "/overzicht/deadlines",
+             "/overzicht/kosten", "/overzicht/programma")
+    for path in (*pages, "/overzicht/kosten/grafiek.png"):
+        assert (await bot_client.get(path)).status == 403, path
+    await sign_in(bot_client, await link_for(bot_client, connector))
+    for path in pages:
+        response = await bot_client.get(path)
+        html = await response.text()
+        assert response.status == 200, path
+        assert 'aria-current="page"' in html and "<h1>" in html, path
+
+    deadlines = await (await bot_client.get("/overzicht/deadlines")).text()
+    assert re.search(r"\d+ van de \d+ hebben ingeleverd", deadlines) and "Herinneringen:" in deadlines
+    assert "Bijeenkomsten" in deadlines
+    costs = await (await bot_client.get("/overzicht/kosten")).text()
+    assert "het overzicht verschijnt vanaf 3" in costs  # the threshold of three libraries, as in the chat
+    assert (await bot_client.get("/overzicht/kosten/grafiek.png")).status == 404
+    submissions = await (await bot_client.get("/overzicht/inzendingen")).text()
+    assert "0 inzendingen" in submissions
+
+
+async def test_the_programme_figures_follow_the_requests(bot_client, connector, clock):
+    await introduce_people(bot_client, connector)
+    await ask(bot_client, connector)
+    await sign_in(bot_client, await link_for(bot_client, connector))
+    before = await (await bot_client.get("/overzicht/programma")).text()
+    assert "Nog geen introducties." in before and "Nog geen antwoorden van sparringpartners." in before
+
+    [request] = await requests(bot_client)
+    csrf = csrf_of(await (await bot_client.get(f"/overzicht/vragen/{request.id}")).text())
+    await bot_client.post(f"/overzicht/vragen/{request.id}", data={"csrf": csrf, "actie": "approve",
+                                                                    "versie": str(request.version)})
+    await deliver(bot_client)
+    clock.advance(timedelta(hours=5))
+    offer = connector.cards("a:personal-maarten")[-1]
+    accept = next(a for a in offer["actions"] if a.get("verb") == "intro.accept")
+    await post(bot_client, build.card_action(connector.url, "intro.accept", accept["data"], key="maarten"),
+               status=200)
+    after = await (await bot_client.get("/overzicht/programma")).text()
+    assert "5.0 uur" in after  # asked, then accepted five hours later: introduction and first answer
+    assert "100% van 1" in after
+    assert re.search(r">Maarten</td><td[^>]*>OBA</td>\s*<td[^>]*>1</td>", after)  # his load: one open request

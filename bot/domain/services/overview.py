@@ -9,20 +9,61 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.clock import Clock
 from bot.domain.dashboard_access import LoginTicket
+from bot.domain.deadlines import Deadline, Event
+from bot.domain.localtime import local_to_utc
 from bot.domain.models import Participant, Person, Role
 from bot.domain.overview import RequestDetail, RequestFilter, RequestListItem, RequestPage
 from bot.domain.ports import UnitOfWork, UnitOfWorkFactory
 from bot.domain.requests import SparringRequest
 from bot.domain.services.follow_ups import FEEDBACK_DAYS
 from bot.domain.services.roles import is_coordinator, people_by_id, require_coordinator
+from bot.domain.services.schedule import ScheduleService
 
 HEALTH_WEEKS = 12
+# How many names a list on the deadlines page shows; the rest is a number.
+NAMES_SHOWN = 40
+# Outbox kinds of the schedule's messages (bot.domain.deadlines): planned, sent, or cancelled.
+REMINDER, ANNOUNCEMENT, EVENT_REMINDER = "deadline_reminder", "event_announcement", "event_reminder"
+WAITING_STATES = ("pending", "sending")
+
+
+@dataclass(frozen=True)
+class NamedCount:
+    """How many, and the first :data:`NAMES_SHOWN` names of them."""
+
+    count: int
+    names: list[str]
+
+
+@dataclass(frozen=True)
+class DeadlineBoard:
+    """One deadline: who delivered and who not yet; reminders sent, planned and called off."""
+
+    deadline: Deadline
+    due_at: datetime
+    delivered: NamedCount
+    missing: NamedCount
+    reminders_sent: int
+    reminders_planned: int
+    reminders_cancelled: int
+
+
+@dataclass(frozen=True)
+class EventBoard:
+    """One session: who was told (announcement sent), reminders sent and planned."""
+
+    event: Event
+    starts_at: datetime
+    told: NamedCount
+    reminded: int
+    planned: int
 
 
 @dataclass(frozen=True)
@@ -52,7 +93,8 @@ class OverviewService:
     """Use cases of the coordinator's overview tab."""
 
     def __init__(self, *, uow_factory: UnitOfWorkFactory, clock: Clock, zone: ZoneInfo,
-                 reads: UnitOfWorkFactory | None = None):
+                 schedule: ScheduleService, reads: UnitOfWorkFactory | None = None):
+        self._schedule = schedule
         self._uow_factory = uow_factory
         self._reads = reads or uow_factory
         self._clock = clock
@@ -152,6 +194,40 @@ class OverviewService:
                          key=lambda e: (-e.open_requests, e.person.name.lower())),
         )
 
+    async def participant_labels(self, actor: Participant) -> dict[int, str]:
+        """Participant id → how the overview names them ("Name (Library)", else the Teams name)."""
+        async with self._reads() as uow:
+            await require_coordinator(uow, actor)
+            return await _participant_labels(uow)
+
+    async def schedule_board(self, actor: Participant) -> tuple[list[DeadlineBoard], list[EventBoard]]:
+        """Per deadline who delivered and who not, and its reminders; per session who was told."""
+        async with self._reads() as uow:
+            await require_coordinator(uow, actor)
+        statuses, _ = await self._schedule.overview()
+        async with self._reads() as uow:
+            labels = await _participant_labels(uow)
+            deadlines = []
+            for status in sorted(statuses, key=lambda s: s.due_at):
+                counts = await uow.overview.message_counts(f"deadline:{status.deadline.id}:")
+                deadlines.append(DeadlineBoard(
+                    deadline=status.deadline, due_at=status.due_at,
+                    delivered=_named(status.done_ids, labels), missing=_named(status.open_ids, labels),
+                    reminders_sent=counts.get((REMINDER, "sent"), 0),
+                    reminders_planned=sum(counts.get((REMINDER, state), 0) for state in WAITING_STATES),
+                    reminders_cancelled=counts.get((REMINDER, "cancelled"), 0)))
+            events = []
+            for event in sorted(await uow.schedule.events(), key=lambda e: e.starts_local):
+                prefix = f"event:{event.id}:"
+                counts = await uow.overview.message_counts(prefix)
+                told = await uow.overview.recipients(prefix, kind=ANNOUNCEMENT, state="sent")
+                events.append(EventBoard(
+                    event=event, starts_at=local_to_utc(event.starts_local, self._zone), told=_named(told, labels),
+                    reminded=counts.get((EVENT_REMINDER, "sent"), 0),
+                    planned=sum(counts.get((kind, state), 0) for kind in (ANNOUNCEMENT, EVENT_REMINDER)
+                                for state in WAITING_STATES)))
+        return deadlines, events
+
     def _per_week(self, times: list[dict[str, object]], now: datetime) -> list[tuple[date, int]]:
         def monday(moment: datetime) -> date:
             day = moment.astimezone(self._zone).date()
@@ -180,6 +256,22 @@ async def _actor_names(uow: UnitOfWork, actors: set[str], people: dict[str, Pers
             person = people.get(participant.person_id or "") if participant else None
             names[actor] = person.name if person else (participant.name if participant and participant.name else "?")
     return names
+
+
+async def _participant_labels(uow: UnitOfWork) -> dict[int, str]:
+    """Participant id → "Name (Library)" from the directory when linked, else the Teams name."""
+    people = await people_by_id(uow)
+    labels = {}
+    for participant in await uow.participants.active():
+        person = people.get(participant.person_id or "")
+        labels[participant.id] = (f"{person.name} ({person.organisation})" if person
+                                  else participant.name or participant.email or f"#{participant.id}")
+    return labels
+
+
+def _named(ids: Sequence[int], labels: dict[int, str]) -> NamedCount:
+    names = sorted(labels.get(i, f"#{i}") for i in ids)
+    return NamedCount(count=len(names), names=names[:NAMES_SHOWN])
 
 
 def _median_hours(spans: list[timedelta]) -> float | None:

@@ -9,6 +9,7 @@ and compare-and-set (``version``) as the chat cards.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,9 +20,13 @@ from aiohttp import web
 
 from bot.components import COMPONENTS, Components
 from bot.domain.dashboard_access import DashboardSession, csrf_matches, read_login_token
+from bot.domain.documents import DOCUMENT_CATEGORIES, Document
 from bot.domain.models import Participant
 from bot.domain.overview import MAX_SEARCH_CHARS, RequestFilter
 from bot.domain.requests import InvalidTransition, NotAllowed, StaleRequest, State
+from bot.domain.signed_links import LINK_LIFETIME, sign
+from bot.features.documents.cost_cards import chart_texts
+from bot.features.documents.cost_chart import cost_overview_png, euro, percent
 from bot.web.dashboard.rendering import render, secure_headers
 from bot.web.dashboard.session import close_session, open_session, session_of
 from bot.web.dashboard.sso import InvalidTabToken
@@ -38,6 +43,7 @@ STATE_FILTERS = tuple(State)
 # so a crafted link can only ever show one of these texts.
 NOTICES = ("done_assigned", "done_myself", "done_declined", "already", "note_needed", "person_needed")
 MAX_NOTE_CHARS = 1000
+LIST_PAGE = 50
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,11 @@ def setup_dashboard_routes(app: web.Application) -> None:
     app.router.add_get("/overzicht/vragen", requests_page)
     app.router.add_get("/overzicht/vragen/{id:[0-9]{1,12}}", request_page)
     app.router.add_post("/overzicht/vragen/{id:[0-9]{1,12}}", request_action)
+    app.router.add_get("/overzicht/inzendingen", submissions_page)
+    app.router.add_get("/overzicht/deadlines", deadlines_page)
+    app.router.add_get("/overzicht/kosten", costs_page)
+    app.router.add_get("/overzicht/kosten/grafiek.png", cost_chart)
+    app.router.add_get("/overzicht/programma", programme_page)
     app.router.add_get("/overzicht/static/teams-js.js", teams_js)
     app.router.add_get("/overzicht/static/{name}", static_file)
 
@@ -250,6 +261,80 @@ async def request_action(request: web.Request) -> web.Response:
         notice = ("done_declined" if state is State.DECLINED
                   else "done_myself" if current and current.assignee_id == actor.person_id else "done_assigned")
     raise web.HTTPSeeOther(f"/overzicht/vragen/{request_id}?{urlencode({'melding': notice})}")
+
+
+async def submissions_page(request: web.Request) -> web.Response:
+    """``/overzicht/inzendingen?soort=&deadline=&pagina=``: handed-in files by kind and deadline, with consent."""
+    signed_in = await _signed_in(request)
+    if signed_in is None:
+        return _refused(request)
+    components = _components(request)
+    documents = await components.documents.all_for_coordinator(signed_in.participant)
+    deadlines = {d.deadline.id: d.deadline for d in (await components.schedule.overview())[0]}
+    kind, deadline = request.query.get("soort", ""), request.query.get("deadline", "")
+    chosen = [d for d in documents if kind in ("", d.category) and deadline in ("", d.deadline_id or "-")]
+    chosen.sort(key=lambda d: (d.deadline_id or "~", d.category, d.created_at))
+    page = min(max(_whole(request.query.get("pagina")) or 1, 1), 100_000)
+    shown = chosen[(page - 1) * LIST_PAGE:page * LIST_PAGE]
+    labels = await components.overview.participant_labels(signed_in.participant)
+    now, secret, base = components.clock.now(), components.settings.link_secret, components.settings.public_url
+
+    def link(document: Document) -> str:
+        return f"{base}/files/{sign(f'doc-{document.id}', now + LINK_LIFETIME, secret)}"
+
+    query = {"soort": kind, "deadline": deadline}
+    return _page(request, "submissions.html", language=signed_in.language, signed_in=signed_in,
+                 active="inzendingen", documents=shown, total=len(chosen), labels=labels, link=link,
+                 deadlines=deadlines, categories=DOCUMENT_CATEGORIES, query=query, page=page,
+                 pages=max(1, -(-len(chosen) // LIST_PAGE)),
+                 page_url=lambda n: "/overzicht/inzendingen?" + urlencode({**query, "pagina": n}))
+
+
+async def deadlines_page(request: web.Request) -> web.Response:
+    """``/overzicht/deadlines``: per deadline who delivered, reminders; per session who was told."""
+    signed_in = await _signed_in(request)
+    if signed_in is None:
+        return _refused(request)
+    deadlines, events = await _components(request).overview.schedule_board(signed_in.participant)
+    return _page(request, "deadlines.html", language=signed_in.language, signed_in=signed_in, active="deadlines",
+                 deadlines=deadlines, events=events)
+
+
+async def costs_page(request: web.Request) -> web.Response:
+    """``/overzicht/kosten``: the anonymous cost overview (from three libraries on), with its chart."""
+    signed_in = await _signed_in(request)
+    if signed_in is None:
+        return _refused(request)
+    aggregate, libraries = await _components(request).documents.cost_overview(signed_in.participant)
+    return _page(request, "costs.html", language=signed_in.language, signed_in=signed_in, active="kosten",
+                 aggregate=aggregate, libraries=libraries, euro=euro, percent=percent)
+
+
+async def cost_chart(request: web.Request) -> web.StreamResponse:
+    """``/overzicht/kosten/grafiek.png``: the same chart as the chat's ``kostenoverzicht`` (drawn in a thread)."""
+    signed_in = await _signed_in(request)
+    if signed_in is None:
+        return _refused(request)
+    components = _components(request)
+    aggregate, _ = await components.documents.cost_overview(signed_in.participant)
+    if aggregate is None:
+        raise web.HTTPNotFound()
+    png = await asyncio.to_thread(cost_overview_png, aggregate,
+                                  chart_texts(components.texts, signed_in.language, aggregate))
+    response = web.Response(body=png, content_type="image/png")
+    secure_headers(response)
+    return response
+
+
+async def programme_page(request: web.Request) -> web.Response:
+    """``/overzicht/programma``: the health figures, and what the data cannot tell yet."""
+    signed_in = await _signed_in(request)
+    if signed_in is None:
+        return _refused(request)
+    health = await _components(request).overview.health(signed_in.participant)
+    peak = max((count for _, count in health.per_week), default=0)
+    return _page(request, "programme.html", language=signed_in.language, signed_in=signed_in, active="programma",
+                 health=health, peak=peak)
 
 
 async def teams_js(request: web.Request) -> web.StreamResponse:

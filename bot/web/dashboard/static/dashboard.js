@@ -36,8 +36,24 @@
     });
   }
 
+  // 3. A table marked data-bars gets a small bar chart above it (the table keeps the figures).
+  function drawBars() {
+    var table = document.querySelector("table[data-bars]");
+    if (!table) { return; }
+    var bars = document.createElement("div");
+    bars.className = "bars";
+    bars.setAttribute("aria-hidden", "true");
+    Array.prototype.forEach.call(table.querySelectorAll("td[data-bar]"), function (cell) {
+      var bar = document.createElement("span");
+      bar.style.height = Math.max(1, parseInt(cell.getAttribute("data-bar"), 10) || 0) + "%";
+      bars.appendChild(bar);
+    });
+    table.parentNode.parentNode.insertBefore(bars, table.parentNode);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     signInWithTeams();
     confirmDecisions();
+    drawBars();
   });
 }());
