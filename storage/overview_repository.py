@@ -8,14 +8,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from bot.domain.documents import Document
+from bot.domain.models import Participant
 from bot.domain.overview import PAGE_SIZE, RequestFilter
 from bot.domain.requests import Action, SparringRequest, State
+from storage.document_repository import _to_document
 from storage.request_repository import _aware, _to_request
-from storage.tables import OutboxRow, ParticipantRow, PersonRow, RequestEventRow, RequestRow
+from storage.tables import (
+    DocumentRow,
+    OutboxRow,
+    ParticipantRow,
+    PersonRow,
+    RequestEventRow,
+    RequestRow,
+    ScheduleItemRow,
+)
 
 _ASKER_PERSON = aliased(PersonRow)
 
@@ -66,6 +77,76 @@ class SqlOverviewRepository:
                 for created, state, introduced, answer, accept, assignee, rating
                 in (await self._session.execute(statement)).all()]
 
+
+    async def roster(self) -> list[tuple[Participant, str]]:
+        """Every active participant (the columns audiences and labels need, no address) with their label.
+
+        The label is "Name (Library)" from the directory when linked, else the Teams name or e-mail.
+        Narrow on purpose: the full rows carry conversation references, ten times the cost to read.
+        """
+        statement = (select(ParticipantRow.id, ParticipantRow.teams_id, ParticipantRow.tenant_id,
+                            ParticipantRow.person_id, ParticipantRow.name, ParticipantRow.email,
+                            ParticipantRow.reminders_enabled, _ASKER_PERSON.name, _ASKER_PERSON.organisation)
+                     .outerjoin(_ASKER_PERSON, _ASKER_PERSON.id == ParticipantRow.person_id)
+                     .where(ParticipantRow.active.is_(True)).order_by(ParticipantRow.id))
+        found = []
+        for (number, teams_id, tenant, person_id, name, email, reminders, person_name,
+             organisation) in (await self._session.execute(statement)).all():
+            participant = Participant(id=number, teams_id=teams_id, tenant_id=tenant, aad_object_id=None, name=name,
+                                      email=email, locale=None, person_id=person_id,
+                                      reminders_enabled=reminders is not False)
+            label = f"{person_name} ({organisation})" if person_name else (name or email or f"#{number}")
+            found.append((participant, label))
+        return found
+
+    async def change_marker(self) -> tuple[Any, ...]:
+        """Moves whenever what the deadlines board and the health figures are computed from changes.
+
+        Requests (any transition bumps ``updated_at``), their history, documents, the schedule, the
+        directory, and who is a participant, linked, active or opted out. Participants'
+        ``updated_at`` is left out on purpose: it moves on every turn, and nothing the board shows.
+        """
+        def scalar(*columns: Any) -> list[Any]:
+            return [select(column).scalar_subquery() for column in columns]
+
+        statement = select(*scalar(
+            func.count(ParticipantRow.id), func.max(ParticipantRow.id), func.count(ParticipantRow.person_id),
+            func.sum(case((ParticipantRow.active.is_(True), 1), else_=0)),
+            func.sum(case((ParticipantRow.reminders_enabled.is_(True), 1), else_=0)),
+            func.max(PersonRow.updated_at), func.count(PersonRow.id),
+            func.count(DocumentRow.id), func.max(DocumentRow.id),
+            func.count(RequestRow.id), func.max(RequestRow.updated_at), func.max(RequestEventRow.id),
+            func.count(ScheduleItemRow.id), func.max(ScheduleItemRow.updated_at)))
+        return tuple((await self._session.execute(statement)).one())
+
+    async def document_page(self, *, category: str, deadline: str, offset: int,
+                            limit: int) -> tuple[list[tuple[Document, str]], int]:
+        """Handed-in documents by deadline, kind and time, one page, each with its owner's label; the total.
+
+        ``category`` and ``deadline`` filter when not empty; ``deadline`` ``"-"`` means none.
+        """
+        conditions: list[Any] = []
+        if category:
+            conditions.append(DocumentRow.category == category)
+        if deadline == "-":
+            conditions.append(DocumentRow.deadline_id.is_(None))
+        elif deadline:
+            conditions.append(DocumentRow.deadline_id == deadline)
+        listing = (select(DocumentRow, ParticipantRow.name, ParticipantRow.email, _ASKER_PERSON.name,
+                          _ASKER_PERSON.organisation)
+                   .outerjoin(ParticipantRow, ParticipantRow.id == DocumentRow.owner_id)
+                   .outerjoin(_ASKER_PERSON, _ASKER_PERSON.id == ParticipantRow.person_id)
+                   .where(*conditions)
+                   .order_by(DocumentRow.deadline_id.is_(None), DocumentRow.deadline_id, DocumentRow.category,
+                             DocumentRow.created_at.desc(), DocumentRow.id.desc())
+                   .limit(limit).offset(offset))
+        total = int((await self._session.execute(
+            select(func.count(DocumentRow.id)).where(*conditions))).scalar_one())
+        found = []
+        for row, name, email, person_name, organisation in (await self._session.execute(listing)).all():
+            label = f"{person_name} ({organisation})" if person_name else (name or email or f"#{row.owner_id}")
+            found.append((_to_document(row), label))
+        return found, total
 
     async def message_counts(self, key_prefix: str) -> dict[tuple[str, str], int]:
         """How many outbox messages whose key starts with ``key_prefix`` there are, by (kind, state)."""

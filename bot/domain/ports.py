@@ -92,6 +92,16 @@ class OverviewRepository(Protocol):
         """Per request: ``created_at``, ``state``, ``introduced_at``, ``answered_at``, ``accepted_at``,
         ``assignee_id``, ``rating`` (the health figures)."""
         ...
+    async def change_marker(self) -> tuple[object, ...]:
+        """A value that moves whenever what the deadlines board and the health figures read changes."""
+        ...
+    async def document_page(self, *, category: str, deadline: str, offset: int,
+                            limit: int) -> tuple[list[tuple[Document, str]], int]:
+        """One page of handed-in documents (filtered when not empty; deadline ``"-"``: none) with owners' labels."""
+        ...
+    async def roster(self) -> list[tuple[Participant, str]]:
+        """Every active participant (no address read) with how the overview names them."""
+        ...
     async def message_counts(self, key_prefix: str) -> dict[tuple[str, str], int]:
         """Outbox messages whose key starts with ``key_prefix``, counted by (kind, state)."""
         ...

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.clock import Clock
 from bot.domain.dashboard_access import LoginTicket
 from bot.domain.deadlines import Deadline, Event
+from bot.domain.documents import Document
 from bot.domain.localtime import local_to_utc
 from bot.domain.models import Participant, Person, Role
 from bot.domain.overview import RequestDetail, RequestFilter, RequestListItem, RequestPage
@@ -24,9 +25,14 @@ from bot.domain.ports import UnitOfWork, UnitOfWorkFactory
 from bot.domain.requests import SparringRequest
 from bot.domain.services.follow_ups import FEEDBACK_DAYS
 from bot.domain.services.roles import is_coordinator, people_by_id, require_coordinator
-from bot.domain.services.schedule import ScheduleService
+from bot.domain.services.schedule import DeadlineStatus, ScheduleService
 
 HEALTH_WEEKS = 12
+# A board or figures computed from every participant are kept while nothing they read changed
+# (``OverviewRepository.change_marker``), and at most this long (a change the marker cannot see,
+# such as two accounts swapping e-mail addresses, shows after this at the latest).
+KEEP_COMPUTED = timedelta(minutes=5)
+DOCUMENTS_PAGE = 50
 # How many names a list on the deadlines page shows; the rest is a number.
 NAMES_SHOWN = 40
 # Outbox kinds of the schedule's messages (bot.domain.deadlines): planned, sent, or cancelled.
@@ -95,6 +101,8 @@ class OverviewService:
     def __init__(self, *, uow_factory: UnitOfWorkFactory, clock: Clock, zone: ZoneInfo,
                  schedule: ScheduleService, reads: UnitOfWorkFactory | None = None):
         self._schedule = schedule
+        # name -> (marker, computed at, value): see KEEP_COMPUTED.
+        self._computed: dict[str, tuple[object, datetime, object]] = {}
         self._uow_factory = uow_factory
         self._reads = reads or uow_factory
         self._clock = clock
@@ -172,6 +180,21 @@ class OverviewService:
         """The programme's health figures over the last :data:`HEALTH_WEEKS` weeks (loads: now)."""
         async with self._reads() as uow:
             await require_coordinator(uow, actor)
+            marker = await uow.overview.change_marker()
+        return await self._kept("health", marker, self._health)  # type: ignore[return-value]
+
+    async def _kept(self, name: str, marker: object, compute: Callable[[], Awaitable[object]]) -> object:
+        """``compute()``'s value, or the one kept from before while ``marker`` is the same and it is young."""
+        now = self._clock.now()
+        kept = self._computed.get(name)
+        if kept is not None and kept[0] == marker and now - kept[1] < KEEP_COMPUTED:
+            return kept[2]
+        value = await compute()
+        self._computed[name] = (marker, now, value)
+        return value
+
+    async def _health(self) -> ProgrammeHealth:
+        async with self._reads() as uow:
             times = await uow.overview.request_times()
             load = await uow.requests.open_load()
             people = await uow.directory.people(active_only=True)
@@ -198,15 +221,34 @@ class OverviewService:
         """Participant id → how the overview names them ("Name (Library)", else the Teams name)."""
         async with self._reads() as uow:
             await require_coordinator(uow, actor)
-            return await _participant_labels(uow)
+            return {participant.id: label for participant, label in await uow.overview.roster()}
 
-    async def schedule_board(self, actor: Participant) -> tuple[list[DeadlineBoard], list[EventBoard]]:
-        """Per deadline who delivered and who not, and its reminders; per session who was told."""
+    async def deadlines(self, actor: Participant) -> list[Deadline]:
+        """The programme's deadlines (the submissions page filters on them)."""
         async with self._reads() as uow:
             await require_coordinator(uow, actor)
-        statuses, _ = await self._schedule.overview()
+            return sorted(await uow.schedule.deadlines(), key=lambda d: d.due_local)
+
+    async def documents(self, actor: Participant, *, category: str, deadline: str,
+                        page: int) -> tuple[list[tuple[Document, str]], int]:
+        """One page of handed-in documents (``DOCUMENTS_PAGE`` a page) with their owners' labels, and the total."""
         async with self._reads() as uow:
-            labels = await _participant_labels(uow)
+            await require_coordinator(uow, actor)
+            return await uow.overview.document_page(category=category, deadline=deadline,
+                                                    offset=(page - 1) * DOCUMENTS_PAGE, limit=DOCUMENTS_PAGE)
+
+    async def schedule_board(self, actor: Participant) -> tuple[list[DeadlineBoard], list[EventBoard]]:
+        """Per deadline who delivered and who not, and its reminders; per session who was told.
+
+        Who delivered is worked out from every participant (the deadlines' own rules, the same
+        ``ScheduleService.overview`` as the chat's ``deadlines``) and kept while nothing changes;
+        the reminders are counted afresh every time.
+        """
+        async with self._reads() as uow:
+            await require_coordinator(uow, actor)
+            marker = await uow.overview.change_marker()
+        statuses, labels = await self._kept("deadlines", marker, self._deadline_statuses)  # type: ignore[misc]
+        async with self._reads() as uow:
             deadlines = []
             for status in sorted(statuses, key=lambda s: s.due_at):
                 counts = await uow.overview.message_counts(f"deadline:{status.deadline.id}:")
@@ -227,6 +269,12 @@ class OverviewService:
                     planned=sum(counts.get((kind, state), 0) for kind in (ANNOUNCEMENT, EVENT_REMINDER)
                                 for state in WAITING_STATES)))
         return deadlines, events
+
+    async def _deadline_statuses(self) -> tuple[list[DeadlineStatus], dict[int, str]]:
+        async with self._reads() as uow:
+            roster = await uow.overview.roster()
+        statuses, _ = await self._schedule.overview(participants=[participant for participant, _ in roster])
+        return statuses, {participant.id: label for participant, label in roster}
 
     def _per_week(self, times: list[dict[str, object]], now: datetime) -> list[tuple[date, int]]:
         def monday(moment: datetime) -> date:
@@ -256,17 +304,6 @@ async def _actor_names(uow: UnitOfWork, actors: set[str], people: dict[str, Pers
             person = people.get(participant.person_id or "") if participant else None
             names[actor] = person.name if person else (participant.name if participant and participant.name else "?")
     return names
-
-
-async def _participant_labels(uow: UnitOfWork) -> dict[int, str]:
-    """Participant id → "Name (Library)" from the directory when linked, else the Teams name."""
-    people = await people_by_id(uow)
-    labels = {}
-    for participant in await uow.participants.active():
-        person = people.get(participant.person_id or "")
-        labels[participant.id] = (f"{person.name} ({person.organisation})" if person
-                                  else participant.name or participant.email or f"#{participant.id}")
-    return labels
 
 
 def _named(ids: Sequence[int], labels: dict[int, str]) -> NamedCount:
