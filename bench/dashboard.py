@@ -51,6 +51,7 @@ class PageTime:
 
     page: str
     status: int
+    first_ms: float  # the warm-up fetch: templates compiled, the board or figures computed afresh
     p50_ms: float
     p95_ms: float
     max_ms: float
@@ -118,15 +119,15 @@ async def _measure(database_url: str, work: Path, rounds: int) -> list[PageTime]
         for name, path in PAGES:
             url = path.format(request=1)
             spans, status = [], 0
-            for attempt in range(rounds + 1):
+            for _ in range(rounds + 1):
                 began = time.perf_counter()
                 response = await client.get(url)
                 await response.read()
-                if attempt:  # the first fetch warms caches (templates, the chart's fonts), as a first visit does
-                    spans.append((time.perf_counter() - began) * 1000)
+                spans.append((time.perf_counter() - began) * 1000)
                 status = response.status
-            ordered = sorted(spans)
-            times.append(PageTime(name, status, round(statistics.median(ordered), 1),
+            # The first fetch warms caches (templates, the chart's fonts, a board kept until data changes).
+            first, ordered = spans[0], sorted(spans[1:])
+            times.append(PageTime(name, status, round(first, 1), round(statistics.median(ordered), 1),
                                   round(ordered[max(0, int(len(ordered) * 0.95 + 0.5) - 1)], 1),
                                   round(ordered[-1], 1)))
         return times
@@ -166,10 +167,11 @@ def main(argv: list[str] | None = None) -> int:
     url = args.database_url or f"sqlite+aiosqlite:///{work / 'dashboard.db'}"
     times = run_dashboard(url, work, participants=args.participants, requests=args.requests,
                           documents=args.documents, rounds=args.rounds)
-    print(f"{'page':<22} {'status':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+    print(f"{'page':<22} {'status':>6} {'first ms':>9} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
     for page in times:
         flag = "" if page.p95_ms <= TARGET_MS else f"  over {TARGET_MS:.0f} ms"
-        print(f"{page.page:<22} {page.status:>6} {page.p50_ms:>8} {page.p95_ms:>8} {page.max_ms:>8}{flag}")
+        print(f"{page.page:<22} {page.status:>6} {page.first_ms:>9} {page.p50_ms:>8} {page.p95_ms:>8} "
+              f"{page.max_ms:>8}{flag}")
     return 0
 
 
