@@ -61,11 +61,11 @@ class PageTime:
 
 
 async def add_documents(database_url: str, owner_ids: list[int], count: int, *, libraries: int,
-                        seed_number: int = 11) -> None:
+                        seed_number: int = 11, now: datetime | None = None) -> None:
     """Insert ``count`` handed-in documents (rows only) and a cost split for ``libraries`` of them."""
     rng = random.Random(seed_number)
     engine = create_engine(database_url)
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     try:
         async with engine.begin() as connection:
             rows = [{"owner_id": owner_ids[i % len(owner_ids)], "category": CATEGORIES[i % len(CATEGORIES)],
