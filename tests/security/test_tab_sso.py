@@ -122,3 +122,27 @@ async def test_the_app_opens_a_session_for_the_coordinator_only(published, datab
         board = await client.get("/overzicht/vragen")
         assert board.status == 200 and "Sparringvragen" in await board.text()
 
+
+
+async def test_under_https_the_cookies_are_secure_and_the_teams_one_partitioned(published, tmp_path: Path,
+                                                                                 connector):
+    key, server = published
+    clock = FixedClock(NOW)
+    settings = make_settings(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}", tmp_path,
+                             PUBLIC_URL="https://sparringbot.example.org")
+    async with app_client(settings, clock, tab_sso=verifier(server)) as client:
+        connector.members["a:personal-dia"] = [build.member("dia", name="Dia Wesseling",
+                                                            email="dwesseling@probiblio.nl")]
+        assert (await client.post("/api/messages", json=build.message(connector.url, "hallo", key="dia"))
+                ).status == 201
+        # In Teams' frame (a third-party context) only SameSite=None is sent: Secure and Partitioned with it.
+        framed = (await client.post("/overzicht/sso", json={"token": tab_token(key)})).headers["Set-Cookie"]
+        assert "Secure" in framed and "SameSite=None" in framed and "Partitioned" in framed and "HttpOnly" in framed
+        # A sign-in link's session: Lax, and Secure because the bot's address is https.
+        await client.post("/api/messages", json=build.message(connector.url, "overzicht", key="dia"))
+        url = connector.cards("a:personal-dia")[-1]["actions"][0]["url"]
+        assert url.startswith("https://sparringbot.example.org/overzicht/inloggen?t=")
+        token = url.split("t=", 1)[1]
+        response = await client.post("/overzicht/inloggen", data={"t": token}, allow_redirects=False)
+        cookie = response.headers["Set-Cookie"]
+        assert response.status == 303 and "Secure" in cookie and "SameSite=Lax" in cookie and "HttpOnly" in cookie

@@ -10,6 +10,8 @@ CSRF token in the form.
 
 from __future__ import annotations
 
+from http.cookies import SimpleCookie
+
 from aiohttp import web
 
 from bot.components import Components
@@ -29,10 +31,19 @@ def open_session(response: web.StreamResponse, request: web.Request, components:
     """Set a fresh session cookie for ``participant`` on ``response``."""
     token = session_token(participant.id, components.clock.now(), components.settings.link_secret)
     secure = is_https(request, components)
-    framed = in_teams_frame and secure
-    response.set_cookie(COOKIE, token, path="/overzicht", httponly=True, secure=secure,
-                        samesite="None" if framed else "Lax", partitioned=True if framed else None,
-                        max_age=int(SESSION_LIFETIME.total_seconds()))
+    max_age = int(SESSION_LIFETIME.total_seconds())
+    if in_teams_frame and secure:
+        # Python 3.11's cookie module knows no Partitioned attribute (aiohttp's set_cookie raises),
+        # so this one header is written here: the token holds only letters, digits, "-" and ".".
+        cookie = SimpleCookie()
+        cookie[COOKIE] = token
+        morsel = cookie[COOKIE]
+        morsel.update({"path": "/overzicht", "httponly": True, "secure": True, "samesite": "None",
+                       "max-age": str(max_age)})
+        response.headers.add("Set-Cookie", morsel.OutputString() + "; Partitioned")
+        return
+    response.set_cookie(COOKIE, token, path="/overzicht", httponly=True, secure=secure, samesite="Lax",
+                        max_age=max_age)
 
 
 def close_session(response: web.StreamResponse) -> None:
