@@ -237,7 +237,11 @@ async def request_action(request: web.Request) -> web.Response:
     notice = ""
     try:
         if action == "approve":
-            await service.approve(actor, request_id, version=version)
+            current = await service.get(request_id)
+            if current is not None and not current.suggestions:
+                notice = "person_needed"  # nothing suggested to send it to: choose someone
+            else:
+                await service.approve(actor, request_id, version=version)
         elif action == "redirect":
             person = str(form.get("persoon", "")).strip()
             if person not in {p.id for p in await components.overview.choices(actor)}:
