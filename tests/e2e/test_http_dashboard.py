@@ -6,6 +6,7 @@ that moves the request, plans the chat messages in the outbox and shows on the r
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -303,3 +304,23 @@ async def test_the_programme_figures_follow_the_requests(bot_client, connector, 
     assert "5.0 uur" in after  # asked, then accepted five hours later: introduction and first answer
     assert "100% van 1" in after
     assert re.search(r">Maarten</td><td[^>]*>OBA</td>\s*<td[^>]*>1</td>", after)  # his load: one open request
+
+
+async def test_a_card_refresh_by_someone_else_tells_nothing_and_sends_nothing(bot_client, connector):
+    await introduce_people(bot_client, connector)
+    await ask(bot_client, connector)
+    review = connector.cards("a:personal-dia")[-1]
+    chat_before = len(connector.activities("a:personal-anna"))
+    for data in (review["refresh"]["action"]["data"], {"ref": "made-up"}):
+        response = await post(bot_client, build.card_action(connector.url, "review.refresh", data, key="anna"),
+                              status=200)
+        card = (await response.json())["value"]
+        assert "Deze knop is niet voor jou bedoeld." in texts_of(card)
+        assert QUESTION[:30] not in json.dumps(card) and "actions" not in card
+    assert len(connector.activities("a:personal-anna")) == chat_before  # Teams refreshes by itself: no chat noise
+    # The coordinator's refresh of a question still waiting: the review card again, still refreshing.
+    mine = await post(bot_client, build.card_action(connector.url, "review.refresh",
+                                                    review["refresh"]["action"]["data"], key="dia"), status=200)
+    again = (await mine.json())["value"]
+    assert any(a.get("verb") == "review.approve" for a in again["actions"])
+    assert again["refresh"]["userIds"] == ["29:dia"]
