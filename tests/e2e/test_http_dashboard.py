@@ -306,18 +306,16 @@ async def test_the_programme_figures_follow_the_requests(bot_client, connector, 
     assert re.search(r">Maarten</td><td[^>]*>OBA</td>\s*<td[^>]*>1</td>", after)  # his load: one open request
 
 
-async def test_a_card_refresh_by_someone_else_tells_nothing_and_sends_nothing(bot_client, connector):
+async def test_a_card_refresh_by_someone_else_tells_nothing_of_the_request(bot_client, connector):
     await introduce_people(bot_client, connector)
     await ask(bot_client, connector)
     review = connector.cards("a:personal-dia")[-1]
-    chat_before = len(connector.activities("a:personal-anna"))
     for data in (review["refresh"]["action"]["data"], {"ref": "made-up"}):
         response = await post(bot_client, build.card_action(connector.url, "review.refresh", data, key="anna"),
                               status=200)
-        card = (await response.json())["value"]
-        assert "Deze knop is niet voor jou bedoeld." in texts_of(card)
-        assert QUESTION[:30] not in json.dumps(card) and "actions" not in card
-    assert len(connector.activities("a:personal-anna")) == chat_before  # Teams refreshes by itself: no chat noise
+        answer = await response.json()
+        assert QUESTION[:30] not in json.dumps(answer)
+        assert connector.texts("a:personal-anna")[-1] == "Deze knop is niet voor jou bedoeld."
     # The coordinator's refresh of a question still waiting: the review card again, still refreshing.
     mine = await post(bot_client, build.card_action(connector.url, "review.refresh",
                                                     review["refresh"]["action"]["data"], key="dia"), status=200)

@@ -23,7 +23,7 @@ from bot.features.sparring.cards import (
 )
 from bot.features.sparring.notifications import TeamsNotifications
 from bot.teams import turn_sender
-from bot.teams.card_actions import CardAction, CardClick, anyone
+from bot.teams.card_actions import CardAction, CardClick
 from bot.teams.proactive import TeamsMessenger
 from bot.teams.replies import send_card
 from bot.texts import Catalogue, language_for
@@ -137,25 +137,21 @@ class SparringHandlers:
                 # The ``review`` button of the open list: the list itself is what may be shown.
                 CardAction(REVIEW_VERB, who_may=self._open_for_coordinator, handle=self._review),
                 # Teams asks for a review card's current form when a coordinator sees it.
-                # Teams asks for a review card's current form when a coordinator sees it. Teams does
-                # so by itself, so a refusal must not become a chat message at every look: the
-                # handler decides (the same authorize as the buttons) and answers with a card only.
-                CardAction(REFRESH_VERB, who_may=anyone, handle=self._refresh)]
+                # Teams asks for a review card's current form when a coordinator sees it; who may is
+                # the reviewers' rule, decided by the registry first like every other verb.
+                CardAction(REFRESH_VERB, who_may=self._may_review, handle=self._refresh)]
 
-    async def _refresh(self, click: CardClick, _: object) -> Card:
+    async def _may_review(self, click: CardClick) -> int:
+        return await self._service.authorize(click.participant, public_ref=str(click.data.get("ref") or ""),
+                                             action=Action.APPROVE)
+
+    async def _refresh(self, click: CardClick, request_id: int) -> Card:
         """The review card as it is now: still to decide (with the current version), or what became of it.
 
         A decision taken elsewhere (the overview tab, another coordinator's card) thus shows on
-        every coordinator's card. Someone who may not review (no longer a coordinator, a made-up
-        reference) gets a card that says so and nothing about the request.
+        every coordinator's card.
         """
         language, participant = click.language, click.participant
-        try:
-            request_id = await self._service.authorize(participant, public_ref=str(click.data.get("ref") or ""),
-                                                       action=Action.APPROVE)
-        except NotAllowed:
-            return status_card(self._texts.text("review.title", language, id="").replace("#", "").strip(), [],
-                               self._texts.text("error.not_for_you", language))
         view = await self._service.view(request_id, actor=participant)
         if view is None:
             return status_card(self._texts.text("review.title", language, id=request_id), [],
