@@ -19,6 +19,19 @@ const PAGES = [["vragen", "/overzicht/vragen"], ["vraag", "/overzicht/vragen/1"]
 const WIDTHS = [["", { width: 1280, height: 900 }], ["-phone", { width: 390, height: 844 }]];
 const report = { pages: {}, steps: [] };
 
+// Open a page, run axe-core on it, note sideways scrolling, and photograph it.
+async function check(page, url, name) {
+  const response = await page.goto(url);
+  await page.addScriptTag({ path: AXE });
+  const result = await page.evaluate(async () => await window.axe.run(document, {
+    runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } }));
+  const violations = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }));
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+  await page.screenshot({ path: path.join(out, `dashboard-${name}.png`), fullPage: true });
+  return { status: response.status(), violations, scrollsSideways: wide, rulesPassed: result.passes.length };
+}
+
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -31,6 +44,9 @@ try {
   const errors = [];
   page.on("pageerror", (error) => errors.push(String(error)));
 
+  // Not signed in: the refusal page (outside Teams its SSO attempt must fail quietly).
+  report.pages["geen-toegang"] = await check(page, `${base}/overzicht/`, "geen-toegang");
+
   await page.goto(signIn);
   await page.getByRole("button", { name: "Inloggen" }).click();
   await page.waitForURL(`${base}/overzicht/vragen`);
@@ -39,16 +55,7 @@ try {
   for (const [suffix, viewport] of WIDTHS) {
     await page.setViewportSize(viewport);
     for (const [name, where] of PAGES) {
-      const response = await page.goto(base + where);
-      await page.addScriptTag({ path: AXE });
-      const result = await page.evaluate(async () => await window.axe.run(document, {
-        runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } }));
-      const violations = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
-        .map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }));
-      const wide = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
-      report.pages[name + suffix] = { status: response.status(), violations, scrollsSideways: wide,
-                                      rulesPassed: result.passes.length };
-      await page.screenshot({ path: path.join(out, `dashboard-${name}${suffix}.png`), fullPage: true });
+      report.pages[name + suffix] = await check(page, base + where, name + suffix);
     }
   }
   await page.setViewportSize(WIDTHS[0][1]);
