@@ -218,7 +218,8 @@ async def test_decline_needs_a_note_and_someone_else_needs_a_person(bot_client, 
     csrf = csrf_of(await (await bot_client.get(f"/overzicht/vragen/{request.id}")).text())
     for form, notice in (({"actie": "decline", "toelichting": "   "}, "Schrijf een toelichting"),
                          ({"actie": "redirect", "persoon": "nobody"}, "Kies eerst iemand"),
-                         ({"actie": "redirect", "persoon": "dia"}, "Kies eerst iemand")):
+                         ({"actie": "redirect", "persoon": "dia"}, "Kies eerst iemand"),
+                         ({"actie": "delete"}, "Deze actie bestaat niet")):
         response = await bot_client.post(f"/overzicht/vragen/{request.id}",
                                          data={"csrf": csrf, "versie": str(request.version), **form})
         assert notice in await response.text()

@@ -43,7 +43,8 @@ STATIC_FILES = {"dashboard.css": "text/css", "dashboard.js": "text/javascript"}
 STATE_FILTERS = tuple(State)
 # What an action on a request reports back (catalogue keys after "dashboard.notice."): a fixed set,
 # so a crafted link can only ever show one of these texts.
-NOTICES = ("done_assigned", "done_myself", "done_declined", "already", "note_needed", "person_needed")
+NOTICES = ("done_assigned", "done_myself", "done_declined", "already", "note_needed", "person_needed",
+           "unknown_action")
 MAX_NOTE_CHARS = 1000
 # Drawn charts by (figures, words): drawing takes a quarter of a second, the figures rarely change.
 CHARTS_KEPT = 4
@@ -257,8 +258,7 @@ async def request_action(request: web.Request) -> web.Response:
             else:
                 await service.decline(actor, request_id, note=note, version=version)
         else:
-            return _page(request, "not_found.html", language=signed_in.language, status=400, signed_in=signed_in,
-                         active="vragen")
+            notice = "unknown_action"  # only a crafted form gets here: say so, change nothing
     except NotAllowed:
         return _refused(request)
     except (InvalidTransition, StaleRequest):
