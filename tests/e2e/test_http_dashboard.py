@@ -323,3 +323,34 @@ async def test_a_card_refresh_by_someone_else_tells_nothing_of_the_request(bot_c
     again = (await mine.json())["value"]
     assert any(a.get("verb") == "review.approve" for a in again["actions"])
     assert again["refresh"]["userIds"] == ["29:dia"]
+
+
+async def test_submissions_filter_and_link_and_costs_show_from_three_libraries(bot_client, connector, database_url):
+    from bench.dashboard import add_documents
+    from bot.domain.signed_links import verify
+
+    await introduce_people(bot_client, connector)
+    await sign_in(bot_client, await link_for(bot_client, connector))
+    costs = await (await bot_client.get("/overzicht/kosten")).text()
+    assert "het overzicht verschijnt vanaf 3" in costs
+    owners = [await participant_id(bot_client, key) for key in ("anna", "maarten")]
+    components = bot_client.server.app[COMPONENTS]
+    await add_documents(database_url, owners, 12, libraries=3, now=components.clock.now())
+
+    everything = await (await bot_client.get("/overzicht/inzendingen")).text()
+    assert "12 inzendingen" in everything and "Maarten (OBA)" in everything
+    links = re.findall(r'href="[^"]*/files/([^"]+)"', everything)
+    assert len(links) == 12
+    assert all((verify(token, components.clock.now(), components.settings.link_secret) or "").startswith("doc-")
+               for token in links)
+    only = await (await bot_client.get("/overzicht/inzendingen", params={"soort": "accountplan"})).text()
+    assert "3 inzendingen" in only and "Kostenberekening" not in only.split("<tbody>")[1]
+    without = await (await bot_client.get("/overzicht/inzendingen", params={"deadline": "-"})).text()
+    assert "6 inzendingen" in without
+    bogus = await (await bot_client.get("/overzicht/inzendingen", params={"soort": "<script>"})).text()
+    assert "12 inzendingen" in bogus and "<script>" not in bogus
+
+    shown = await (await bot_client.get("/overzicht/kosten")).text()
+    assert "Anoniem, over 3 bibliotheken" in shown and "Bibliotheek 0" not in shown  # no library is named
+    chart = await bot_client.get("/overzicht/kosten/grafiek.png")
+    assert chart.status == 200 and (await chart.read()).startswith(b"\x89PNG")
