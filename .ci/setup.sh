@@ -53,6 +53,9 @@ if [ "$purpose" = test ]; then
   if ! command -v callgrind_control >/dev/null 2>&1; then
     need+=(valgrind)  # bench.instructions counts instructions per turn under callgrind
   fi
+  if ! command -v chromium >/dev/null 2>&1; then
+    need+=(chromium)  # the overview's browser tests (playwright-core drives it headless)
+  fi
   if [ "${#need[@]}" -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
       echo "Installing from Debian's packages: ${need[*]}"

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from bench import fanout, instructions, processes, report, routing, seed, steadiness, turns, understanding
+from bench import dashboard, fanout, instructions, processes, report, routing, seed, steadiness, turns, understanding
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -44,7 +44,10 @@ class Config:
     instruction_turns: int = 70
     steadiness_seconds: float = 10.0
     understanding_rounds: int = 5
-    parts: tuple[str, ...] = ("steadiness", "turns", "instructions", "fanout", "routing", "understanding")
+    dashboard_documents: int = 2_000
+    dashboard_rounds: int = 10
+    parts: tuple[str, ...] = ("steadiness", "turns", "instructions", "fanout", "routing", "understanding",
+                              "dashboard")
     # The Agents SDK echo bot, the peer of the guardrails; its environment is built on first use (a minute).
     peer: bool = True
     notes: list[str] = field(default_factory=list)
@@ -54,8 +57,8 @@ QUICK = Config(rates=(5,), open_seconds=1.0, open_rounds=2, concurrencies=(2,), 
                pool=6,
                seeded_participants=20, seeded_requests=20, databases=("sqlite",), fanout_messages=20, fanout_rate=100.0,
                default_rate_messages=0, fanout_kill=False, routing_sizes=(20,), routing_questions=20,
-               steadiness_seconds=0.2, understanding_rounds=1,
-               parts=("steadiness", "turns", "fanout", "routing", "understanding"), peer=False)
+               steadiness_seconds=0.2, understanding_rounds=1, dashboard_documents=20, dashboard_rounds=1,
+               parts=("steadiness", "turns", "fanout", "routing", "understanding", "dashboard"), peer=False)
 
 
 def _postgres() -> Any:
@@ -156,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny sizes (the smoke test)")
     parser.add_argument("--out", type=Path, default=REPO / "docs", help="where benchmarks.md and bench/ go")
     parser.add_argument("--work", type=Path, help="scratch directory (default: a temporary one)")
-    parser.add_argument("--parts", help="comma-separated: steadiness,turns,instructions,fanout,routing,understanding")
+    parser.add_argument("--parts", help="comma-separated: steadiness,turns,instructions,fanout,routing,understanding,"
+                                        "dashboard")
     parser.add_argument("--fanout-messages", type=int)
     parser.add_argument("--fanout-rate", type=float, help="GLOBAL_SEND_RATE and the connector's limit")
     parser.add_argument("--no-postgres", action="store_true")
@@ -217,6 +221,16 @@ def main(argv: list[str] | None = None) -> int:
         if "understanding" in config.parts:
             print("understanding ...", flush=True)
             results["understanding"] = understanding.run_understanding(rounds=config.understanding_rounds).as_dict()
+        if "dashboard" in config.parts:
+            print("the overview's pages ...", flush=True)
+            (work / "dashboard").mkdir(exist_ok=True)
+            results["dashboard"] = {
+                "participants": config.seeded_participants, "requests": config.seeded_requests,
+                "documents": config.dashboard_documents,
+                "pages": [p.as_dict() for p in dashboard.run_dashboard(
+                    f"sqlite+aiosqlite:///{work / 'dashboard' / 'dashboard.db'}", work / "dashboard",
+                    participants=config.seeded_participants, requests=config.seeded_requests,
+                    documents=config.dashboard_documents, rounds=config.dashboard_rounds)]}
     finally:
         if pg is not None:
             pg.stop()

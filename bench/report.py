@@ -87,6 +87,8 @@ def write(results: dict[str, Any], out: Path) -> Path:
         sections += _routing_section(results["routing"], plots, targets)
     if results.get("understanding"):
         sections += _understanding_section(results["understanding"], targets)
+    if results.get("dashboard"):
+        sections += _dashboard_section(results["dashboard"], targets)
     if turns:
         sections += _memory_section(turns, plots, targets)
     lines = ["# Benchmarks", "",
@@ -323,6 +325,23 @@ def _understanding_section(run: dict[str, Any], targets: list[tuple[str, str, st
             "|---|---|---|---|---|---|",
             f"| {run['messages']} | {run['build_ms']} | {run['p50_ms']} | {run['p99_ms']} | {run['max_ms']} | "
             f"{run['memory_mb']} |", ""]
+
+
+def _dashboard_section(run: dict[str, Any], targets: list[tuple[str, str, str]]) -> list[str]:
+    pages = run["pages"]
+    worst = max((page["p95_ms"] for page in pages), default=0.0)
+    targets.append(("overview pages p95 <= 200 ms (server, paged)", f"{worst} ms (slowest page)",
+                    _mark(worst <= 200 and all(page["status"] == 200 for page in pages))))
+    lines = ["## 3c. The coordinator's overview", "",
+             f"Every page of the overview tab with {run['participants']:,} participants, {run['requests']:,} "
+             f"requests and {run['documents']:,} documents (SQLite), the coordinator signed in; "
+             "`bench/dashboard.py`. Round trips on loopback from a client in the same process, so an upper "
+             "bound of the server's time. *first* is the first fetch (templates compiled; the deadlines board "
+             "and the health figures computed from every participant, then kept until their data changes).", "",
+             "| page | status | first ms | p50 ms | p95 ms | max ms |", "|---|---|---|---|---|---|"]
+    lines += [f"| {p['page']} | {p['status']} | {p['first_ms']} | {p['p50_ms']} | {p['p95_ms']} | {p['max_ms']} |"
+              for p in pages]
+    return [*lines, ""]
 
 
 def _memory_section(turns: dict[str, Any], plots: Path, targets: list[tuple[str, str, str]]) -> list[str]:

@@ -110,7 +110,7 @@ async def add_requests(database_url: str, asker_ids: list[int], count: int, *, s
                                  "text": f"Hoe pak ik de samenwerking met schoolbesturen aan? (vraag {i})",
                                  "theme": rng.choice(THEMES), "preference": "any", "context": "",
                                  "state": rng.choice(STATES), "version": 1,
-                                 "suggestions": [{"person_id": "maarten-oba", "score": 2.5, "reasons": []}],
+                                 "suggestions": [{"person": "maarten-oba", "score": 2.5, "reasons": []}],
                                  "assignee_id": None, "declined_by": [], "note": "", "rating": None,
                                  "comment": "", "introduced_at": None, "created_at": created,
                                  "updated_at": created})

@@ -26,6 +26,7 @@ from bot.domain.services.exports import ExportService
 from bot.domain.services.identity import LinkDecisions
 from bot.domain.services.libraries import LibraryService
 from bot.domain.services.matching import Matcher
+from bot.domain.services.overview import OverviewService
 from bot.domain.services.participants import ParticipantService
 from bot.domain.services.privacy import PrivacyService
 from bot.domain.services.reminder_planner import ReminderPlanner
@@ -37,6 +38,7 @@ from bot.domain.understanding import Understander
 from bot.features.calendar.composers import CalendarComposers
 from bot.features.calendar.handlers import CalendarHandlers
 from bot.features.calendar.links import CalendarLinks
+from bot.features.dashboard.handlers import DashboardHandlers
 from bot.features.documents.downloads import FileFetcher, HostResolver
 from bot.features.documents.handlers import DocumentHandlers
 from bot.features.help.handlers import HelpHandlers
@@ -63,6 +65,7 @@ from bot.teams.proactive import TeamsMessenger
 from bot.teams.turn_errors import make_turn_error_handler
 from bot.texts import Catalogue
 from bot.web.calendar_routes import CALENDAR_ROUTES, CalendarRoutes
+from bot.web.dashboard.sso import TabTokenVerifier, tab_audiences
 from bot.web.routes import request_id_middleware, setup_routes
 from dialogs.question_dialog import QuestionDialog
 from dialogs.runner import DialogRunner
@@ -84,13 +87,15 @@ BACKGROUND_STOP = web.AppKey("background_stop", asyncio.Event)
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None,
-               resolver: HostResolver | None = None) -> web.Application:
+               resolver: HostResolver | None = None, tab_sso: TabTokenVerifier | None = None) -> web.Application:
     """Build the aiohttp application; the database engine lives and dies with it.
 
     Args:
         settings: Validated settings.
         clock: The clock to use everywhere (tests pass a fixed one).
         resolver: How attachment hosts are resolved (tests pass their own; default: the system's).
+        tab_sso: How the overview tab's SSO tokens are checked (tests pass their own keys; default:
+            the identity platform's keys, this app id, the trusted tenants).
 
     Returns:
         The application, ready for ``web.run_app`` or a test server.
@@ -100,13 +105,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     app[BACKGROUND_STOP] = asyncio.Event()
     app.on_shutdown.append(_stop_background)
     app.cleanup_ctx.append(functools.partial(_components, settings=settings, clock=clock or SystemClock(),
-                                             resolver=resolver))
+                                             resolver=resolver, tab_sso=tab_sso))
     setup_routes(app)
     return app
 
 
 async def _components(app: web.Application, *, settings: Settings, clock: Clock,
-                      resolver: HostResolver | None) -> AsyncIterator[None]:
+                      resolver: HostResolver | None, tab_sso: TabTokenVerifier | None) -> AsyncIterator[None]:
     # The database opens here and closes last, when the app is cleaned up (storage.database).
     closing = contextlib.AsyncExitStack()
     database = await closing.enter_async_context(open_database(settings.database_url))
@@ -181,8 +186,10 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
     library_handlers = LibraryHandlers(service=LibraryService(uow_factory=uow_factory, clock=clock), texts=texts)
     # Typed commands and card actions: two registries, each name in one only (checked here, at start-up).
     calendar_handlers = CalendarHandlers(service=calendar, links=calendar_links, texts=texts)
+    dashboard_handlers = DashboardHandlers(roles=roles, texts=texts, clock=clock, link_secret=settings.link_secret,
+                                           public_url=settings.public_url)
     commands = CommandTable([sparring, documents_handlers, schedule_handlers, calendar_handlers, privacy_handlers,
-                             identity_handlers], texts=texts)
+                             identity_handlers, dashboard_handlers], texts=texts)
     coordinator = coordinator_only(roles)
     card_actions = CardActions([*sparring.card_actions(), *documents_handlers.card_actions(),
                                 *schedule_handlers.card_actions(coordinator_only=coordinator),
@@ -208,6 +215,12 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
         sparring=sparring_service, dispatcher=dispatcher, planner=planner, documents=documents,
         exports=ExportService(uow_factory=uow_factory, zone=settings.zone, wording=texts.plain),
         retention=retention,
+        overview=OverviewService(uow_factory=uow_factory, clock=clock, zone=settings.zone, schedule=schedule,
+                                 reads=reads),
+        # Tab single sign-on: tokens for this app from the programme's tenants only (off without both).
+        sso=tab_sso or TabTokenVerifier(audiences=tab_audiences(settings.app_id, settings.public_url),
+                                        tenants=settings.trusted_tenants, clock=clock),
+        schedule=schedule,
     )
     app[CALENDAR_ROUTES] = CalendarRoutes(service=calendar, texts=texts, clock=clock, zone=settings.zone)
     try:

@@ -14,12 +14,15 @@ from bot.domain.ports import Messenger, UnitOfWorkFactory
 from bot.domain.services.dispatcher import Dispatcher
 from bot.domain.services.documents import DocumentService
 from bot.domain.services.exports import ExportService
+from bot.domain.services.overview import OverviewService
 from bot.domain.services.participants import ParticipantService
 from bot.domain.services.reminder_planner import ReminderPlanner
 from bot.domain.services.retention import OutboxRetention
+from bot.domain.services.schedule import ScheduleService
 from bot.domain.services.sparring import SparringService
 from bot.teams.activity_handler import SparringBot
 from bot.texts import Catalogue
+from bot.web.dashboard.sso import TabTokenVerifier
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,9 @@ class Components:
     documents: DocumentService
     exports: ExportService
     retention: OutboxRetention | None = None
+    overview: OverviewService | None = None
+    sso: TabTokenVerifier | None = None
+    schedule: ScheduleService | None = None
 
 
 COMPONENTS: web.AppKey[Components] = web.AppKey("components", Components)

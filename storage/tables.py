@@ -126,7 +126,10 @@ class RequestRow(Base):
 
     __tablename__ = "requests"
     # Covering index for each person's open load (routing); its prefix serves lookups by state.
-    __table_args__ = (Index("ix_requests_state_assignee", "state", "assignee_id"),)
+    # The overview lists requests newest first, all of them or by state (migration 0009_overview).
+    __table_args__ = (Index("ix_requests_state_assignee", "state", "assignee_id"),
+                      Index("ix_requests_created", "created_at", "id"),
+                      Index("ix_requests_state_created", "state", "created_at"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     source_key: Mapped[str] = mapped_column(String(300), unique=True)
     # Cards name a request by this random reference, never by the guessable id.

@@ -16,6 +16,7 @@ from storage.document_repository import SqlDocumentRepository
 from storage.link_proposal_repository import SqlLinkProposalRepository
 from storage.once_repository import SqlOnceRepository
 from storage.outbox_repository import SqlOutboxRepository
+from storage.overview_repository import SqlOverviewRepository
 from storage.participant_repository import SqlParticipantRepository
 from storage.request_repository import SqlRequestRepository
 from storage.schedule_repository import SqlScheduleRepository
@@ -66,6 +67,7 @@ class SqlUnitOfWork:
         self.channel_state = SqlChannelStateRepository(session)
         self.links = SqlLinkProposalRepository(session)
         self.calendar_feeds = SqlCalendarFeedRepository(session)
+        self.overview = SqlOverviewRepository(session)
         return self
 
     @property

@@ -46,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     manifest.add_argument("--app-id", required=True, help="the Azure bot's app id (GUID)")
     manifest.add_argument("--teams-app-id", help="the Teams app id (GUID; defaults to --app-id)")
     manifest.add_argument("--version", help="app version (semver)")
+    manifest.add_argument("--domain", help="the bot's public host (PUBLIC_URL without https://): adds the "
+                          "coordinator's Overzicht tab with single sign-on")
     manifest.add_argument("--out", type=Path, default=Path("sparringbot.zip"))
 
     reminders = sub.add_parser("reminders", help="deadline reminders and other planned messages")
@@ -151,7 +153,8 @@ def _manifest(args: argparse.Namespace) -> int:
     from bot.cli.manifest import build_app_package
 
     try:
-        out = build_app_package(bot_id=args.app_id, app_id=args.teams_app_id, version=args.version, out=args.out)
+        out = build_app_package(bot_id=args.app_id, app_id=args.teams_app_id, version=args.version, out=args.out,
+                                domain=args.domain)
     except (ValueError, FileNotFoundError) as error:
         print(f"manifest: {error}", file=sys.stderr)
         return 2

@@ -1,7 +1,10 @@
 """The Teams app package: ``manifest/manifest.json`` filled in, zipped with its two icons.
 
-The template keeps its placeholders (``{{APP_ID}}``, ``{{BOT_ID}}``, ``{{VERSION}}``) inside
-JSON strings, so it stays valid JSON that editors and linters can read.
+The template keeps its placeholders (``{{APP_ID}}``, ``{{BOT_ID}}``, ``{{VERSION}}``,
+``{{DOMAIN}}``) inside JSON strings, so it stays valid JSON that editors and linters can read.
+With a domain (the bot's public https host) the package has the coordinator's "Overzicht" tab
+(``staticTabs``, ``validDomains``, and ``webApplicationInfo`` for its single sign-on); without
+one it is the bot alone, since a tab needs a public https address.
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ DEFAULT_VERSION = "1.0.0"
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 # The schema's own semver pattern: three numbers, no pre-release suffix.
+# A public host name (no scheme, port or path): what Teams accepts in validDomains.
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+TAB_PARTS = ("staticTabs", "webApplicationInfo")
 _SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
 # A zip entry's timestamp; fixed so the same inputs give the same bytes.
 _ZIP_TIME = (2024, 1, 1, 0, 0, 0)
@@ -50,7 +56,8 @@ def _default_version() -> str:
     return version if _SEMVER.match(version) else DEFAULT_VERSION
 
 
-def render_manifest(*, bot_id: str, app_id: str | None = None, version: str | None = None) -> dict[str, Any]:
+def render_manifest(*, bot_id: str, app_id: str | None = None, version: str | None = None,
+                    domain: str | None = None) -> dict[str, Any]:
     """Fill in the manifest template.
 
     Args:
@@ -58,12 +65,15 @@ def render_manifest(*, bot_id: str, app_id: str | None = None, version: str | No
         app_id: The Teams app id (a GUID); defaults to ``bot_id``, which Teams allows.
         version: The app version, ``MAJOR.MINOR.PATCH``; defaults to the installed
             ``sparringbot`` package version. Teams wants a higher version for every update.
+        domain: The bot's public host (``PUBLIC_URL`` without ``https://``), for the overview
+            tab; ``None`` leaves the tab out.
 
     Returns:
         The manifest as a dict, ready for ``json.dumps``.
 
     Raises:
-        ValueError: An id is not a GUID or the version is not ``MAJOR.MINOR.PATCH``.
+        ValueError: An id is not a GUID, the version is not ``MAJOR.MINOR.PATCH`` or the domain
+            is not a host name.
         FileNotFoundError: The repository's ``manifest/`` folder is missing.
 
     Example:
@@ -75,17 +85,25 @@ def render_manifest(*, bot_id: str, app_id: str | None = None, version: str | No
     version = (version or _default_version()).strip()
     if not _SEMVER.match(version):
         raise ValueError(f"The app version must look like 1.2.3 (three numbers), got {version!r}.")
+    if domain is not None and not _DOMAIN.match(domain.strip().lower()):
+        raise ValueError(f"The domain must be a public host name such as bot.example.org, got {domain!r}.")
     template = (_manifest_dir() / "manifest.json").read_text(encoding="utf-8")
     # Every value was checked above to contain only GUID/semver characters, so plain text
     # replacement cannot break the JSON.
     text = (template.replace("{{APP_ID}}", app_id)
             .replace("{{BOT_ID}}", bot_id)
-            .replace("{{VERSION}}", version))
+            .replace("{{VERSION}}", version)
+            .replace("{{DOMAIN}}", (domain or "").strip().lower()))
     manifest: dict[str, Any] = json.loads(text)
+    if domain is None:
+        for part in TAB_PARTS:
+            manifest.pop(part, None)
+        manifest["validDomains"] = []
     return manifest
 
 
-def build_app_package(*, bot_id: str, out: Path, app_id: str | None = None, version: str | None = None) -> Path:
+def build_app_package(*, bot_id: str, out: Path, app_id: str | None = None, version: str | None = None,
+                      domain: str | None = None) -> Path:
     """Write the Teams app package (a zip to upload in Teams or the Developer Portal).
 
     The zip holds ``manifest.json``, ``color.png`` and ``outline.png`` at its root, as Teams
@@ -96,6 +114,7 @@ def build_app_package(*, bot_id: str, out: Path, app_id: str | None = None, vers
         out: Where to write the zip; missing parent folders are created.
         app_id: The Teams app id (a GUID); defaults to ``bot_id``.
         version: The app version (``MAJOR.MINOR.PATCH``); see :func:`render_manifest`.
+        domain: The bot's public host, for the overview tab; see :func:`render_manifest`.
 
     Returns:
         ``out``.
@@ -109,7 +128,7 @@ def build_app_package(*, bot_id: str, out: Path, app_id: str | None = None, vers
         ...                   out=Path("dist/sparringbot.zip"))  # doctest: +SKIP
         PosixPath('dist/sparringbot.zip')
     """
-    manifest = render_manifest(bot_id=bot_id, app_id=app_id, version=version)
+    manifest = render_manifest(bot_id=bot_id, app_id=app_id, version=version, domain=domain)
     folder = _manifest_dir()
     icons = {name: (folder / name) for name in ICONS}
     for name, path in icons.items():

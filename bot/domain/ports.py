@@ -25,6 +25,7 @@ from bot.domain.models import (
     Programme,
 )
 from bot.domain.outbox import OutboxMessage, OutboxState
+from bot.domain.overview import RequestFilter
 from bot.domain.requests import RequestEvent, SparringRequest, State
 
 
@@ -82,6 +83,40 @@ class ParticipantRepository(Protocol):
     async def change_marker(self) -> tuple[int, int, datetime | None]:
         """(how many, highest id, latest change) over all participants: it moves whenever one
         is added, changed or deleted."""
+        ...
+
+
+class OverviewRepository(Protocol):
+    """The coordinator overview's paged reads (``storage.overview_repository``)."""
+
+    async def request_page(self, wanted: RequestFilter) -> tuple[list[tuple[SparringRequest, dict[str, str]]], int]:
+        """One page of requests, newest first, each with its asker (``name``, ``email``, ``library``); the total."""
+        ...
+    async def request_with_asker(self, request_id: int) -> tuple[SparringRequest, dict[str, str]] | None:
+        """One request with its asker (as in :meth:`request_page`)."""
+        ...
+    async def counts_by_state(self) -> dict[State, int]:
+        """How many requests are in each state."""
+        ...
+    async def request_times(self) -> list[dict[str, object]]:
+        """Per request: ``created_at``, ``state``, ``introduced_at``, ``answered_at``, ``accepted_at``,
+        ``assignee_id``, ``rating`` (the health figures)."""
+        ...
+    async def change_marker(self) -> tuple[object, ...]:
+        """A value that moves whenever what the deadlines board and the health figures read changes."""
+        ...
+    async def document_page(self, *, category: str, deadline: str, offset: int,
+                            limit: int) -> tuple[list[tuple[Document, str]], int]:
+        """One page of handed-in documents (filtered when not empty; deadline ``"-"``: none) with owners' labels."""
+        ...
+    async def roster(self) -> list[tuple[Participant, str]]:
+        """Every active participant (no address read) with how the overview names them."""
+        ...
+    async def message_counts(self, key_prefix: str) -> dict[tuple[str, str], int]:
+        """Outbox messages whose key starts with ``key_prefix``, counted by (kind, state)."""
+        ...
+    async def recipients(self, key_prefix: str, *, kind: str, state: str) -> list[int]:
+        """Recipients of the outbox messages of ``kind`` in ``state`` whose key starts with ``key_prefix``."""
         ...
 
 
@@ -196,6 +231,7 @@ class UnitOfWork(Protocol):
     channel_state: ChannelStateRepository
     links: LinkProposalRepository
     calendar_feeds: CalendarFeedRepository
+    overview: OverviewRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...

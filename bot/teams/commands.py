@@ -18,6 +18,7 @@ COMMAND_WORDS: dict[str, tuple[str, ...]] = {
     "assigned": ("mijn verzoeken", "my requests"),
     "open": ("open vragen", "open questions"),
     "links": ("koppelingen", "links"),
+    "dashboard": ("overzicht", "dashboard", "overview"),
     "submit": ("insturen", "inleveren", "document insturen", "upload"),
     "examples": ("voorbeelden", "examples"),
     "submissions": ("inzendingen", "submissions"),

@@ -13,6 +13,7 @@ from bot.domain.signed_links import verify
 from bot.logging_setup import new_request_id, request_id_var
 from bot.teams.adapter import process_activity_request
 from bot.web.calendar_routes import setup_calendar_routes
+from bot.web.dashboard.routes import setup_dashboard_routes
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/files/{token}", download)
     setup_calendar_routes(app)
+    setup_dashboard_routes(app)
 
 
 async def messages(request: web.Request) -> web.Response:

@@ -30,8 +30,11 @@ def test_every_benchmark_runs_at_tiny_sizes(tmp_path: Path) -> None:
     assert (fanout["losses"], fanout["duplicates"], fanout["outbox_sent"]) == (0, 0, fanout["messages"])
     assert [run["people"] for run in results["routing"]] == [20]
     assert results["understanding"]["messages"] >= 250
+    pages = results["dashboard"]["pages"]
+    assert len(pages) == 10 and all(page["status"] == 200 for page in pages), pages
     text = (out / "benchmarks.md").read_text()
     assert "## Guardrails" in text and "## 3. Routing" in text and "## 3b. Understanding" in text
+    assert "## 3c. The coordinator's overview" in text
     assert "Steadiness" in text
     assert ("| **met** |" in text or "| **missed** |" in text) and "Agents SDK echo bot's (SQLite)" in text
     for plot in ("turn_latency_p99", "turn_throughput", "fanout_rate", "routing_latency", "memory"):

@@ -180,3 +180,28 @@ def decode_rgba(data: bytes) -> tuple[int, int, list[tuple[int, int, int, int]]]
             px = tuple(line[x * channels:(x + 1) * channels])
             pixels.append(px if channels == 4 else (*px, 255))
     return width, height, pixels  # type: ignore[return-value]
+
+
+def test_with_a_domain_the_package_has_the_overview_tab_with_single_sign_on() -> None:
+    manifest = render_manifest(bot_id=BOT_ID, app_id=APP_ID, version="1.2.3", domain="Sparringbot.Example.org")
+    errors = sorted(schema_validator().iter_errors(manifest), key=lambda e: list(e.absolute_path))
+    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors)
+    [tab] = manifest["staticTabs"]
+    assert (tab["entityId"], tab["name"], tab["scopes"]) == ("overzicht", "Overzicht", ["personal"])
+    assert tab["contentUrl"].startswith("https://sparringbot.example.org/overzicht/")
+    assert manifest["validDomains"] == ["sparringbot.example.org"]
+    # The tab's SSO token is issued to the bot's app registration, for its api:// resource.
+    assert manifest["webApplicationInfo"] == {"id": BOT_ID, "resource": f"api://sparringbot.example.org/{BOT_ID}"}
+
+
+def test_without_a_domain_the_package_is_the_bot_alone() -> None:
+    manifest = render_manifest(bot_id=BOT_ID)
+    assert "staticTabs" not in manifest and "webApplicationInfo" not in manifest
+    assert manifest["validDomains"] == []
+
+
+@pytest.mark.parametrize("domain", ["https://bot.example.org", "bot.example.org/overzicht", "bot example.org",
+                                    "localhost", "bot.example.org:443", '"}, "x": "'])
+def test_a_domain_must_be_a_host_name(domain: str) -> None:
+    with pytest.raises(ValueError, match="must be a public host name"):
+        render_manifest(bot_id=BOT_ID, domain=domain)

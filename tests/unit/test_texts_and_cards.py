@@ -62,8 +62,8 @@ def test_cards_are_adaptive_1_5_and_escape_user_text(texts: Catalogue):
     assert english["body"][1]["text"] == texts.text("help.unknown", "en")
     assert [f["title"] for f in english["body"][2]["facts"]] == [
         "vraag", "mijn vragen", "mijn verzoeken", "insturen", "voorbeelden", "deadlines", "herinneringen uit / aan",
-        "agenda / agenda nieuw", "open vragen", "inzendingen", "kostenoverzicht", "export", "mijn gegevens", "help",
-        "stop"]
+        "agenda / agenda nieuw", "open vragen", "inzendingen", "kostenoverzicht", "export", "overzicht",
+        "mijn gegevens", "help", "stop"]
     assert [a["data"]["command"] for a in english["actions"]] == ["ask", "mine"]
 
 

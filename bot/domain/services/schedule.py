@@ -172,19 +172,30 @@ class ScheduleService:
                     for d in deadlines]
         return statuses, events
 
-    async def overview(self, deadline_id: str | None = None) -> tuple[list[DeadlineStatus], list[Participant]]:
-        """Coordinator: per deadline who did and who did not; and who turned reminders off."""
+    async def overview(self, deadline_id: str | None = None, *,
+                       participants: list[Participant] | None = None) -> tuple[list[DeadlineStatus], list[Participant]]:
+        """Coordinator: per deadline who did and who did not; and who turned reminders off.
+
+        Args:
+            deadline_id: One deadline, or every one.
+            participants: The active participants when the caller read them already (the overview
+                reads a narrow roster: audiences need ids, person ids, e-mails, not addresses).
+        """
         async with self._uow_factory() as uow:
             people = await people_by_id(uow)
-            participants = await uow.participants.active()
+            if participants is None:
+                participants = await uow.participants.active()
             evidence = await _Evidence.load(uow)
             deadlines = [d for d in await uow.schedule.deadlines() if deadline_id in (None, d.id)]
         statuses = []
         for deadline in deadlines:
             members = audience_members(deadline.audience, participants, people)
             done = [m for m in members if evidence.met(deadline, m)]
+            # A set to look in: a list made this quadratic (2.7 s with 10,000 participants).
+            done_set = set(done)
             statuses.append(DeadlineStatus(deadline, local_to_utc(deadline.due_local, self._zone),
-                                           done_ids=tuple(done), open_ids=tuple(m for m in members if m not in done)))
+                                           done_ids=tuple(done), open_ids=tuple(m for m in members
+                                                                                if m not in done_set)))
         return statuses, [p for p in participants if not p.reminders_enabled]
 
     async def submissions(self, actor: Participant) -> Submissions:

@@ -8,7 +8,7 @@ from bot.cards import adaptive_card, command_button, escape, heading, paragraph
 from bot.texts import Catalogue
 
 HELP_COMMANDS = ("ask", "mine", "assigned", "submit", "examples", "deadlines", "reminders", "calendar", "open",
-                 "submissions", "costs", "export", "privacy", "help", "stop")
+                 "submissions", "costs", "export", "dashboard", "privacy", "help", "stop")
 
 
 def help_card(texts: Catalogue, language: str, *, unknown: bool = False) -> dict[str, Any]:

@@ -15,6 +15,8 @@ from bot.domain.requests import Draft, Preference, SparringRequest, Suggestion
 from bot.texts import Catalogue
 
 Card = dict[str, Any]
+# The verb Teams invokes to bring a review card up to date (see ``review_card``'s ``refresh_for``).
+REFRESH_VERB = "review.refresh"
 
 
 def _facts(pairs: Sequence[tuple[str, str]]) -> Card:
@@ -100,8 +102,15 @@ def request_summary(texts: Catalogue, language: str, request: SparringRequest, *
 
 
 def review_card(texts: Catalogue, language: str, request: SparringRequest, *, asker: str,
-                people: Mapping[str, Person], choices: Sequence[Person], note: str = "") -> Card:
-    """The coordinator's card: approve, someone else, answer myself, decline."""
+                people: Mapping[str, Person], choices: Sequence[Person], note: str = "",
+                refresh_for: Sequence[str] = ()) -> Card:
+    """The coordinator's card: approve, someone else, answer myself, decline.
+
+    Args:
+        refresh_for: Teams user ids (MRIs) for whom Teams asks the bot for the card's current
+            form whenever they see it (Universal Actions' ``refresh``): a decision made elsewhere
+            (the overview tab, another coordinator) shows on this card too.
+    """
     t = texts.text
     title = t("review.title_again" if note else "review.title", language, id=request.id)
     body = [heading(title)]
@@ -125,7 +134,12 @@ def review_card(texts: Catalogue, language: str, request: SparringRequest, *, as
                   "isMultiline": True, "maxLength": 1000, "isRequired": True}
     actions.append(_show_card(t("review.decline", language), [note_input],
                               [_execute(t("review.decline_send", language), "review.decline", request)]))
-    return adaptive_card(body, actions)
+    card = adaptive_card(body, actions)
+    if refresh_for:
+        card["refresh"] = {"action": {"type": "Action.Execute", "verb": REFRESH_VERB,
+                                      "data": {"ref": request.public_ref}},
+                           "userIds": list(refresh_for)}
+    return card
 
 
 def status_card(title: str, body: list[Card], status: str) -> Card:

@@ -13,7 +13,14 @@ from bot.domain.models import Participant
 from bot.domain.ports import UnitOfWorkFactory
 from bot.domain.requests import Action, Draft, InvalidTransition, NotAllowed, SparringRequest, StaleRequest, State
 from bot.domain.services.sparring import InvalidQuestion, RequestView, SparringService
-from bot.features.sparring.cards import asker_label, my_requests_card, request_list_card, request_summary, status_card
+from bot.features.sparring.cards import (
+    REFRESH_VERB,
+    asker_label,
+    my_requests_card,
+    request_list_card,
+    request_summary,
+    status_card,
+)
 from bot.features.sparring.notifications import TeamsNotifications
 from bot.teams import turn_sender
 from bot.teams.card_actions import CardAction, CardClick
@@ -128,7 +135,35 @@ class SparringHandlers:
         return [*on_request,
                 CardAction(WITHDRAW_VERB, who_may=self._may_act, handle=self._withdraw),
                 # The ``review`` button of the open list: the list itself is what may be shown.
-                CardAction(REVIEW_VERB, who_may=self._open_for_coordinator, handle=self._review)]
+                CardAction(REVIEW_VERB, who_may=self._open_for_coordinator, handle=self._review),
+                # Teams asks for a review card's current form when a coordinator sees it.
+                # Teams asks for a review card's current form when a coordinator sees it; who may is
+                # the reviewers' rule, decided by the registry first like every other verb.
+                CardAction(REFRESH_VERB, who_may=self._may_review, handle=self._refresh)]
+
+    async def _may_review(self, click: CardClick) -> int:
+        return await self._service.authorize(click.participant, public_ref=str(click.data.get("ref") or ""),
+                                             action=Action.APPROVE)
+
+    async def _refresh(self, click: CardClick, request_id: int) -> Card:
+        """The review card as it is now: still to decide (with the current version), or what became of it.
+
+        A decision taken elsewhere (the overview tab, another coordinator's card) thus shows on
+        every coordinator's card.
+        """
+        language, participant = click.language, click.participant
+        view = await self._service.view(request_id, actor=participant)
+        if view is None:
+            return status_card(self._texts.text("review.title", language, id=request_id), [],
+                               self._texts.text("error.generic", language))
+        if view.request.state in (State.NEW, State.SUGGESTED):
+            return await self._notifications.review_card_for(view.request, language,
+                                                             refresh_for=(participant.teams_id,))
+        state = self._texts.text(f"state.{view.request.state.value}", language)
+        assignee = view.assignee
+        status = (self._texts.text("review.now_assigned", language, state=state, name=assignee.name) if assignee
+                  else self._texts.text("review.now", language, state=state))
+        return self._done_card(view, status, language)
 
     async def _may_act(self, click: CardClick) -> int:
         """The id of the request the card names, when the clicker may make the verb's action on it."""
@@ -153,7 +188,8 @@ class SparringHandlers:
         wanted = str(click.data.get("ref") or "")
         match = next((r for r in requests if wanted and r.public_ref == wanted), None)
         if match is not None:
-            return await self._notifications.review_card_for(match, click.language)
+            return await self._notifications.review_card_for(match, click.language,
+                                                             refresh_for=(click.participant.teams_id,))
         return self._open_list(requests, click.language)
 
     async def _withdraw(self, click: CardClick, request_id: int) -> str | None:

@@ -47,23 +47,26 @@ class TeamsNotifications:
         coordinators = await coordinator_participants(uow, people.values())
         asker = await uow.participants.get(request.asker_id) if coordinators else None
         for coordinator in coordinators:
-            card = self._review_card(request, language_for(coordinator.locale), people, asker, note)
+            card = self._review_card(request, language_for(coordinator.locale), people, asker, note,
+                                     refresh_for=(coordinator.teams_id,))
             await self._outbox.plan(uow, coordinator.id, OutgoingMessage(card=card), about=request.asker_id)
         if not coordinators:
             log.warning("request %d needs review but no coordinator can be reached", request.id)
 
-    async def review_card_for(self, request: SparringRequest, language: str, *, note: str = "") -> dict[str, object]:
-        """The coordinator's review card for ``request``."""
+    async def review_card_for(self, request: SparringRequest, language: str, *, note: str = "",
+                              refresh_for: tuple[str, ...] = ()) -> dict[str, object]:
+        """The coordinator's review card for ``request`` (kept up to date for ``refresh_for``, Teams user ids)."""
         async with self._uow_factory() as uow:
             people = await people_by_id(uow)
             asker = await uow.participants.get(request.asker_id)
-        return self._review_card(request, language, people, asker, note)
+        return self._review_card(request, language, people, asker, note, refresh_for)
 
     def _review_card(self, request: SparringRequest, language: str, people: dict[str, Person],
-                     asker: Participant | None, note: str) -> dict[str, object]:
+                     asker: Participant | None, note: str, refresh_for: tuple[str, ...] = ()) -> dict[str, object]:
         label = asker_label(asker, people.get(asker.person_id) if asker and asker.person_id else None)
         choices = [p for p in people.values() if p.active and p.role is not Role.COORDINATOR]
-        return review_card(self._texts, language, request, asker=label, people=people, choices=choices, note=note)
+        return review_card(self._texts, language, request, asker=label, people=people, choices=choices, note=note,
+                           refresh_for=refresh_for)
 
     async def introduction_offered(self, uow: UnitOfWork, request: SparringRequest) -> None:
         """The chosen colleague or adviser gets the question with accept and decline.
