@@ -86,6 +86,11 @@ async def main() -> None:
                 await dispatcher.run_once()
 
             await shoot(dia, "review.png", ["Nieuwe sparringvraag #1"], review)
+
+            async def ask_calendar() -> None:
+                await anna.send_text("zet mijn deadlines in mijn agenda")
+
+            await shoot(anna, "calendar.png", ["Jouw persoonlijke agenda"], ask_calendar)
     finally:
         await runner.cleanup()
     print("wrote", ", ".join(p.name for p in sorted(OUT.glob("*.png"))))

@@ -128,7 +128,7 @@ async def test_shared_examples_never_show_unshared_files_and_links_expire(bot_cl
     await post(bot_client, build.message(connector.url, "inzendingen", key="dia"))
     overview = texts_of(form_of(connector, "dia"))
     assert "Accountplan: Anna de Vries" in overview
-    assert "Nog niet ingestuurd: Maarten Jansen" in overview  # a deadline asking for a document he still owes
+    assert "Nog niet ingestuurd: Maarten (OBA)" in overview  # a deadline asking for a document he still owes
     assert "Kostenberekening, offerte of factuur: Anna de Vries" in overview
 
 
