@@ -6,6 +6,7 @@ import json
 import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import pytest
 from aiohttp import web
@@ -261,3 +262,71 @@ async def test_plain_dutch_phrasings_get_the_right_flows(live_bot):
         confirm = await anna.wait_for_message(lambda m: any(a.get("data", {}).get("verb") == "erase_confirm"
                                                             for c in m.cards for a in c.get("actions", [])))
         assert confirm.cards
+
+
+async def test_a_session_goes_into_the_calendar_and_moves_there(live_bot):
+    """Issue 19 in the Playground: announcement → .ics, feed subscribed, the coordinator moves the session."""
+    import icalendar
+    from aiohttp import ClientSession
+
+    endpoint, app = live_bot
+    components = app[COMPONENTS]
+    base = endpoint.removesuffix("/api/messages")
+
+    async def entries(http: ClientSession, url: str) -> dict[str, icalendar.Event]:
+        """GET a link the bot handed out, on the live server (its path and query only)."""
+        parts = urlsplit(url)
+        async with http.get(base + parts.path + (f"?{parts.query}" if parts.query else "")) as response:
+            assert response.status == 200 and response.content_type == "text/calendar"
+            calendar = icalendar.Calendar.from_ical(await response.read())
+        return {str(e["uid"]): e for e in calendar.walk("VEVENT")}
+
+    session_uid = "event-sessie-exploitatie@sparringbot.dbos-po"
+    async with playground_for("dia", endpoint) as dia, playground_for("anna", endpoint) as anna, \
+            ClientSession() as http:
+        for person in (dia, anna):
+            await person.send_text("hallo")
+            await person.wait_for_message(lambda m: "Welkom bij Sparringbot" in card_text(m))
+        components.clock.set(datetime(2027, 3, 24, 7, 0, tzinfo=UTC))  # 21 days before 14 April
+        await components.planner.plan_all()
+        components.clock.set(datetime(2027, 3, 24, 8, 30, tzinfo=UTC))
+        await components.dispatcher.run_once()
+        announcement = await anna.wait_for_message(lambda m: "Aankondiging" in card_text(m))
+        add = next(a for a in announcement.cards[0]["actions"] if a["title"] == "Zet in mijn agenda")
+        [session] = (await entries(http, add["url"])).values()
+        assert str(session["uid"]) == session_uid and str(session["location"]) == "Leiden"
+
+        await anna.send_text("kan ik dit in mijn agenda zetten?")
+        feed_card = await anna.wait_for_message(lambda m: "Jouw persoonlijke agenda" in card_text(m))
+        feed = next(a["url"] for a in feed_card.cards[0]["actions"] if a["title"] == "Link")
+        assert int((await entries(http, feed))[session_uid]["sequence"]) == 0
+
+        # Dia moves the session a day later, to Utrecht, on her deadlines card.
+        await dia.send_text("deadlines")
+        board = await dia.wait_for_message(lambda m: any(a.get("title") == "Wijzig: Sessie 1 Exploitatie"
+                                                         for c in m.cards for a in c.get("actions", [])))
+        change = next(a for a in board.cards[0]["actions"] if a["title"] == "Wijzig: Sessie 1 Exploitatie")
+        await dia.submit(change["data"], reply_to_id=board.id)
+        form = await dia.wait_for_message(lambda m: any(i.get("id") == "place" for i in _inputs(m)))
+        values = {i["id"]: i.get("value", "") for i in _inputs(form)}
+        await dia.submit({**form.cards[0]["actions"][0]["data"], **values, "date": "2027-04-15", "place": "Utrecht"},
+                         reply_to_id=form.id)
+        await dia.wait_for_message(lambda m: m.text.startswith("✔") and "Sessie 1 Exploitatie" in m.text)
+        await components.dispatcher.run_once()
+        told = await anna.wait_for_message(lambda m: "Gewijzigd: Sessie 1 Exploitatie" in card_text(m))
+        assert "donderdag 15 april, 10:00 in Utrecht" in card_text(told)
+        moved = (await entries(http, feed))[session_uid]
+        assert int(moved["sequence"]) == 1 and str(moved["location"]) == "Utrecht"
+        assert moved.decoded("dtstart").astimezone(UTC) == datetime(2027, 4, 15, 8, 0, tzinfo=UTC)
+
+
+def _inputs(message) -> list[dict]:  # type: ignore[no-untyped-def]
+    """A card's inputs, also those inside column sets."""
+    found: list[dict] = []
+    for card in message.cards:
+        for block in card.get("body", []):
+            if block.get("type", "").startswith("Input."):
+                found.append(block)
+            for column in block.get("columns", []) if block.get("type") == "ColumnSet" else []:
+                found.extend(i for i in column.get("items", []) if i.get("type", "").startswith("Input."))
+    return found
