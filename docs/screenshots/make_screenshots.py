@@ -72,9 +72,13 @@ async def main() -> None:
             await shoot(anna, "welcome.png", ["Welkom bij Sparringbot", "Wat kan Sparringbot"], ask_help)
 
             async def ask_question() -> None:
-                for text in ("vraag", QUESTION, "Netwerk & Beleid", "Geen voorkeur", "nee"):
+                steps = (("vraag", lambda m: m.text.startswith("Wat is je sparringvraag?")),
+                         (QUESTION, lambda m: "Met wie wil je" in str(m.raw)),  # the theme is read from it
+                         ("Geen voorkeur", lambda m: m.text.startswith("Wil je nog iets toelichten")),
+                         ("nee", lambda m: "Klopt je vraag zo?" in scenario.card_text(m)))
+                for text, answered in steps:
                     await anna.send_text(text)
-                    await anna.wait_for_message()
+                    await anna.wait_for_message(answered)
 
             await shoot(anna, "question.png", ["Klopt je vraag zo?"], ask_question)
             confirm = next(m for m in reversed(anna.messages) if "Klopt je vraag zo?" in scenario.card_text(m))
