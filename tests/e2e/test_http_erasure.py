@@ -17,7 +17,7 @@ from bot.components import COMPONENTS
 from storage.tables import Base, RequestRow
 from tests import activities as build
 from tests.e2e.test_http_documents import PDF, file_host, form_of, hand_in, send_files  # noqa: F401 (fixture)
-from tests.e2e.test_http_sparring import QUESTION, ask, deliver, introduce_people, post
+from tests.e2e.test_http_sparring import QUESTION, ask_and_accept, deliver, introduce_people, post
 
 SECOND = "Hoe krijg ik de gemeente mee in de exploitatie en de subsidie van de bibliotheek op school?"
 ANNA = ("Anna de Vries", "anna@bieb.nl", "29:anna", "aad-anna", "a:personal-anna", QUESTION[:40], SECOND[:40],
@@ -75,16 +75,7 @@ async def test_erasure_leaves_nothing_about_the_person_in_any_table_or_message(
     await post(bot_client, build.installation_add(connector.url, key="anna"))  # welcomed once: a once-key
 
     # Question 1: reviewed, offered, accepted; the introductions are sent.
-    await ask(bot_client, connector)
-    review = connector.cards("a:personal-dia")[-1]
-    approve = next(a for a in review["actions"] if a.get("verb") == "review.approve")
-    await post(bot_client, build.card_action(connector.url, "review.approve", approve["data"], key="dia"), status=200)
-    await deliver(bot_client)
-    offer = connector.cards("a:personal-maarten")[-1]
-    accept = next(a for a in offer["actions"] if a.get("verb") == "intro.accept")
-    await post(bot_client, build.card_action(connector.url, "intro.accept", accept["data"], key="maarten"),
-               status=200)
-    await deliver(bot_client)
+    await ask_and_accept(bot_client, connector)
     assert "Anna de Vries" in said_to(connector, "maarten")
 
     # Question 2: Dia's review card is planned, not sent; Dia sends it to Maarten from the overview

@@ -19,7 +19,7 @@ from storage.tables import ParticipantRow
 from tests import activities as build
 from tests.activities import member
 from tests.e2e.test_http_documents import PDF, file_host, form_of, hand_in, send_files  # noqa: F401 (fixture)
-from tests.e2e.test_http_sparring import ask, deliver, introduce_people, post, texts_of
+from tests.e2e.test_http_sparring import ask, ask_and_accept, deliver, introduce_people, post, texts_of
 
 TITLE = "Voor welke bibliotheek werk je?"
 
@@ -180,16 +180,7 @@ async def test_overviews_and_exports_name_the_library(bot_client, connector, fil
 
 async def test_an_unknown_library_is_left_out_never_shown_as_a_dash_or_a_number(bot_client, connector):
     await introduce_people(bot_client, connector)  # Anna never says her library
-    await ask(bot_client, connector)
-    review = connector.cards("a:personal-dia")[-1]
-    approve = next(a for a in review["actions"] if a.get("verb") == "review.approve")
-    await post(bot_client, build.card_action(connector.url, "review.approve", approve["data"], key="dia"), status=200)
-    await deliver(bot_client)
-    offer = connector.cards("a:personal-maarten")[-1]
-    accept = next(a for a in offer["actions"] if a.get("verb") == "intro.accept")
-    await post(bot_client, build.card_action(connector.url, "intro.accept", accept["data"], key="maarten"),
-               status=200)
-    await deliver(bot_client)
+    await ask_and_accept(bot_client, connector)
     introduction = texts_of(connector.cards("a:personal-maarten")[-1])
     assert "Je bent in contact gebracht met Anna de Vries over vraag #1" in introduction
     assert "(-)" not in introduction and "()" not in introduction

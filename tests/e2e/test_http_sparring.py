@@ -72,6 +72,19 @@ async def ask(client, connector, text: str = QUESTION) -> None:  # type: ignore[
     await deliver(client)
 
 
+async def ask_and_accept(client, connector) -> None:  # type: ignore[no-untyped-def]
+    """Anna asks; Dia approves the suggested Maarten; Maarten accepts; the introductions are delivered."""
+    await ask(client, connector)
+    review = connector.cards("a:personal-dia")[-1]
+    approve = next(a for a in review["actions"] if a.get("verb") == "review.approve")
+    await post(client, build.card_action(connector.url, "review.approve", approve["data"], key="dia"), status=200)
+    await deliver(client)
+    offer = connector.cards("a:personal-maarten")[-1]
+    accept = next(a for a in offer["actions"] if a.get("verb") == "intro.accept")
+    await post(client, build.card_action(connector.url, "intro.accept", accept["data"], key="maarten"), status=200)
+    await deliver(client)
+
+
 async def requests(client) -> list[RequestRow]:  # type: ignore[no-untyped-def]
     async with client.server.app[COMPONENTS].sessions() as session:
         return list((await session.scalars(select(RequestRow))).all())
