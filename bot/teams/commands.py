@@ -33,7 +33,8 @@ COMMAND_WORDS: dict[str, tuple[str, ...]] = {
     "calendar_new": ("agenda nieuw", "nieuwe agenda", "nieuwe agendalink", "new calendar", "calendar new"),
 }
 
-_TRAILING = re.compile(r"[\s!.,;]+$")
+# A command word typed as a question or exclamation ("Agenda?", "Mijn vragen?!") is still the command.
+_TRAILING = re.compile(r"[\s!?.,;]+$")
 
 
 @dataclass(frozen=True)

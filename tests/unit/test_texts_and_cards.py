@@ -36,7 +36,8 @@ def test_language_for_locale(locale, language):
 @pytest.mark.parametrize(("text", "name", "argument"), [
     ("help", "help", ""), ("Hulp!", "help", ""), ("  STOP ", "cancel", ""), ("annuleer", "cancel", ""),
     ("<at>Sparringbot</at> help", "help", ""), ("hallo sparringbot", "hello", "sparringbot"),
-    ("Hallo", "hello", ""),
+    ("Hallo", "hello", ""), ("?", "help", ""), ("Agenda?", "calendar", ""), ("Overzicht?", "dashboard", ""),
+    ("Mijn vragen?!", "mine", ""), ("deadlines ?", "deadlines", ""),
     # The argument is kept as typed: only the command word is matched without regard to case.
     ("VRAAG: Hoe pakt Één dBos po aan?", "ask", "Hoe pakt Één dBos po aan?"), ("\u200bHelp", "help", ""),
     ("<at>Sparringbot</at>  Vraag\x07  Wat doet de OBA?", "ask", "Wat doet de OBA?"),
