@@ -16,7 +16,7 @@ from botbuilder.core import TurnContext
 
 from bot.domain.models import Participant
 from bot.domain.understanding import Intent, Understander
-from bot.domain.understanding.calendar_request import asks_for_calendar
+from bot.domain.understanding.beyond_intents import command_beyond_intents
 from bot.teams.commands import ParsedCommand
 from bot.teams.library_prompt import HANDING_IN_COMMANDS, LibraryPrompt, NeverAsk
 from bot.teams.replies import send_card
@@ -73,12 +73,13 @@ class FreeTextReplies:
         its first sentences. Nothing destructive happens on a guess: erasing goes through the
         command, which asks for confirmation, and a running dialog never gets here.
         """
-        if asks_for_calendar(typed) and "calendar" in self._commands:
-            # "zet het in mijn agenda": the calendar link, outside the understander's intents (issue 16).
-            log.info("free text read as a calendar request")
-            await self._run(turn_context, participant, language, ParsedCommand("calendar"), {})
-            return
         role = await self._role_of(participant)
+        beyond = command_beyond_intents(typed, role=role)
+        if beyond is not None and beyond in self._commands:
+            # "zet het in mijn agenda", "open het overzicht": commands the intents do not name.
+            log.info("free text read as the %s command", beyond)
+            await self._run(turn_context, participant, language, ParsedCommand(beyond), {})
+            return
         understanding = self._understander.understand(typed, role=role)
         intent = understanding.intent
         # The intent and the confidence only: what was typed is the person's.

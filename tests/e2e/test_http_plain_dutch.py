@@ -31,10 +31,10 @@ async def click(client, connector, data: dict, *, key: str = "anna") -> None:  #
     await post(client, build.card_submit(connector.url, data, key=key))
 
 
-def answers(connector) -> str:  # type: ignore[no-untyped-def]
-    """Everything the bot said to Anna on the last turn, texts and cards together."""
+def answers(connector, conversation: str = ANNA) -> str:  # type: ignore[no-untyped-def]
+    """Everything the bot said to Anna (or in ``conversation``) on the last turn, texts and cards together."""
     said = []
-    for activity in connector.activities(ANNA):
+    for activity in connector.activities(conversation):
         said.append(str(activity.get("text") or ""))
         for attachment in activity.get("attachments") or []:
             content = attachment.get("content") or {}
@@ -70,6 +70,26 @@ async def test_help_as_people_type_it_is_the_help_card_without_not_understood(bo
     await say(bot_client, connector, typed)
     said = answers(connector)
     assert "Wat kan Sparringbot voor je doen?" in said and "Dat begreep ik niet" not in said
+
+
+@pytest.mark.parametrize("typed", ["Overzicht?", "open het overzicht", "kan ik het dashboard zien?",
+                                   "mag ik de inloglink voor het overzicht", "Open the overview please"])
+async def test_the_coordinator_opens_her_overview_as_she_types_it(bot_client, connector, typed):
+    await introduce_people(bot_client, connector)
+    await say(bot_client, connector, typed, key="dia")
+    said = answers(connector, "a:personal-dia")
+    assert "Je overzicht" in said and "Dat begreep ik niet" not in said
+
+
+@pytest.mark.parametrize("typed", ["open het overzicht", "Kan ik het dashboard zien?"])
+async def test_an_overview_phrase_is_no_command_for_a_participant_nor_the_cost_overview(bot_client, connector, typed):
+    await introduce_people(bot_client, connector)
+    await say(bot_client, connector, typed)  # Anna: the overview is not hers, and she is not told it is refused
+    said = answers(connector)
+    assert "Je overzicht" not in said and "alleen de coördinator" not in said
+    await say(bot_client, connector, "het overzicht van de kosten", key="dia")
+    said = answers(connector, "a:personal-dia")
+    assert "Je overzicht" not in said and "kostenverdeling" in said  # the cost overview (empty yet)
 
 
 @pytest.mark.parametrize(("typed", "expected"), [

@@ -28,7 +28,7 @@ from bot.domain.deadlines import Deadline, Event
 from bot.domain.services.calendar import FeedItem
 from bot.domain.services.schedule_changes import before_from_payload, change_payload
 from bot.domain.signed_links import sign, verify
-from bot.domain.understanding.calendar_request import asks_for_calendar
+from bot.domain.understanding.beyond_intents import asks_for_calendar, command_beyond_intents
 from bot.features.calendar.ics import render_calendar
 from bot.texts import Catalogue
 
@@ -189,3 +189,16 @@ def test_an_empty_feed_is_still_a_calendar_to_subscribe_to():
     assert str(calendar["x-wr-calname"]) == "dBos po (Sparringbot)" and not calendar.walk("VEVENT")
     assert b"REFRESH-INTERVAL;VALUE=DURATION:PT4H" in body
     assert vobject.readOne(body.decode()).name == "VCALENDAR"
+
+
+@pytest.mark.parametrize(("text", "role", "command"), [
+    ("open het overzicht", "coordinator", "dashboard"), ("Kan ik het dashboard zien?", "coordinator", "dashboard"),
+    ("mag ik de inloglink", "coordinator", "dashboard"), ("show me the overview", "coordinator", "dashboard"),
+    ("waar vind ik het tabblad overzicht?", "coordinator", "dashboard"),
+    ("open het overzicht", "participant", None), ("het overzicht van de kosten", "coordinator", None),
+    ("geef me het overzicht van de inzendingen", "coordinator", None), ("kostenoverzicht", "coordinator", None),
+    ("zet het in mijn agenda", "coordinator", "calendar"), ("zet het in mijn agenda", "participant", "calendar"),
+    ("hoe maak ik een overzicht voor de gemeente?", "coordinator", None),
+])
+def test_commands_beyond_the_intents_are_read_for_the_right_role(text, role, command):
+    assert command_beyond_intents(text, role=role) == command
