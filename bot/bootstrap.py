@@ -203,7 +203,7 @@ async def _components(app: web.Application, *, settings: Settings, clock: Clock,
     bot = SparringBot(
         conversation_state=conversation_state, user_state=user_state, runner=runner, participants=participants,
         uow_factory=uow_factory, clock=clock, texts=texts, commands=commands, card_actions=card_actions,
-        files=documents_handlers, help=HelpHandlers(texts=texts, uow_factory=uow_factory),
+        files=documents_handlers, help=HelpHandlers(texts=texts, uow_factory=uow_factory, role_of=role_of),
         understander=understander, role_of=role_of, first_reads=TurnReads(sessions, storage),
         library=library_handlers,
         allowed_tenants=settings.allowed_tenants,

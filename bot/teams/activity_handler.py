@@ -57,7 +57,8 @@ class HelpReplies(Protocol):
     async def welcome(self, turn_context: TurnContext, participant: Participant | None, language: str, *,
                       team: bool = False) -> None: ...
 
-    async def help(self, turn_context: TurnContext, language: str, *, unknown: bool = False) -> None: ...
+    async def help(self, turn_context: TurnContext, language: str, *, unknown: bool = False,
+                   participant: Participant | None = None) -> None: ...
 
 
 class SparringBot(TeamsActivityHandler):
@@ -212,12 +213,12 @@ class SparringBot(TeamsActivityHandler):
         if command and command.name == "hello":
             await self._help.welcome(turn_context, participant, language)
         elif command and command.name == "help":
-            await self._help.help(turn_context, language)
+            await self._help.help(turn_context, language, participant=participant)
         elif command and command.name in self._commands and participant is not None:
             await self._commands.run(turn_context=turn_context, participant=participant, name=command.name,
                                      argument=command.argument, data=data)
         else:
-            await self._help.help(turn_context, language, unknown=True)
+            await self._help.help(turn_context, language, unknown=True, participant=participant)
 
     async def _run_understood(self, turn_context: TurnContext, participant: Participant | None, language: str,
                               command: ParsedCommand, data: dict[str, Any]) -> None:

@@ -39,7 +39,8 @@ async def participant_role(participant: Participant | None) -> str:
 class HelpCard(Protocol):
     """The help card, or "Dat begreep ik niet" with it (the help feature)."""
 
-    async def help(self, turn_context: TurnContext, language: str, *, unknown: bool = False) -> None: ...
+    async def help(self, turn_context: TurnContext, language: str, *, unknown: bool = False,
+                   participant: Participant | None = None) -> None: ...
 
 
 class FreeTextReplies:
@@ -88,7 +89,7 @@ class FreeTextReplies:
             card = guesses_card(self._texts, language, understanding, typed=typed, commands=self._commands,
                                 coordinator=role == "coordinator")
             if card is None:
-                await self._help.help(turn_context, language, unknown=True)
+                await self._help.help(turn_context, language, unknown=True, participant=participant)
             else:
                 await send_card(turn_context, card)
             return
@@ -112,4 +113,4 @@ class FreeTextReplies:
             await self._run(turn_context, participant, language, ParsedCommand(INTENT_COMMANDS[intent]),
                             command_data(understanding))
         else:
-            await self._help.help(turn_context, language, unknown=True)
+            await self._help.help(turn_context, language, unknown=True, participant=participant)

@@ -176,3 +176,12 @@ async def test_weather_is_still_not_understood(bot_client, connector):
     await say(bot_client, connector, "wat is het weer morgen")
     assert "Dat begreep ik niet helemaal" in answers(connector)
     await deliver(bot_client)
+
+
+async def test_the_help_card_lists_the_coordinators_commands_to_her_only(bot_client, connector):
+    await introduce_people(bot_client, connector)
+    await say(bot_client, connector, "help")
+    assert "Wat kan Sparringbot voor je doen?" in answers(connector) and "kostenoverzicht" not in answers(connector)
+    await say(bot_client, connector, "help", key="dia")
+    dia = answers(connector, "a:personal-dia")
+    assert "kostenoverzicht" in dia and "overzicht" in dia and "open vragen" in dia

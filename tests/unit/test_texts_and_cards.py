@@ -59,13 +59,17 @@ def test_cards_are_adaptive_1_5_and_escape_user_text(texts: Catalogue):
     # "\\](" is an escaped bracket: the text shows "[x](http://evil)", not a link.
     assert "**Eve**" not in dumped and not re.search(r"(?<!\\\\)\](?=\()", dumped)
     assert card["body"][0]["text"].startswith("Welkom bij Sparringbot")
-    english = help_card(texts, "en", unknown=True)
+    english = help_card(texts, "en", unknown=True, coordinator=True)
     assert english["body"][1]["text"] == texts.text("help.unknown", "en")
     assert [f["title"] for f in english["body"][2]["facts"]] == [
         "vraag", "mijn vragen", "mijn verzoeken", "insturen", "voorbeelden", "deadlines", "herinneringen uit / aan",
         "agenda / agenda nieuw", "open vragen", "inzendingen", "kostenoverzicht", "export", "overzicht",
         "mijn gegevens", "help", "stop"]
     assert [a["data"]["command"] for a in english["actions"]] == ["ask", "mine"]
+    # A participant is not shown what only the coordinator can do.
+    participant = [f["title"] for f in help_card(texts, "nl")["body"][2]["facts"]]
+    assert participant == ["vraag", "mijn vragen", "mijn verzoeken", "insturen", "voorbeelden", "deadlines",
+                           "herinneringen uit / aan", "agenda / agenda nieuw", "mijn gegevens", "help", "stop"]
 
 
 def test_escape_neutralises_markdown():

@@ -9,14 +9,23 @@ from bot.texts import Catalogue
 
 HELP_COMMANDS = ("ask", "mine", "assigned", "submit", "examples", "deadlines", "reminders", "calendar", "open",
                  "submissions", "costs", "export", "dashboard", "privacy", "help", "stop")
+# Only the coordinator can use these; listing them to everyone made the card twice as long for nothing.
+COORDINATOR_COMMANDS = frozenset({"open", "submissions", "costs", "export", "dashboard"})
 
 
-def help_card(texts: Catalogue, language: str, *, unknown: bool = False) -> dict[str, Any]:
-    """The list of what the bot can do, with a button per command."""
+def help_card(texts: Catalogue, language: str, *, unknown: bool = False, coordinator: bool = False) -> dict[str, Any]:
+    """The list of what the bot can do, with a button per command.
+
+    Args:
+        texts: The text catalogue.
+        language: ``nl`` or ``en``.
+        unknown: Say first that the message was not understood.
+        coordinator: List the coordinator's commands too (only she can use them).
+    """
     facts = [
         {"title": texts.text(f"command.{c}.title", language),
          "value": texts.text(f"command.{c}.description", language)}
-        for c in HELP_COMMANDS
+        for c in HELP_COMMANDS if coordinator or c not in COORDINATOR_COMMANDS
     ]
     intro = texts.text("help.unknown" if unknown else "help.intro", language)
     body = [heading(texts.text("help.title", language)), paragraph(intro), {"type": "FactSet", "facts": facts}]
