@@ -175,20 +175,20 @@ class SparringBot(TeamsActivityHandler):
         submitted = activity.value if isinstance(activity.value, dict) else {}
         typed = bool((activity.text or "").strip())
         verb = None if typed else self._card_actions.verb_of_submit(submitted)
-        await ask_library_if_due(self._library, turn_context, participant, language,
-                                 verb=verb, submitted=submitted, typed=typed)
-        if verb is not None:
-            reply = await self._card_actions.dispatch(turn_context=turn_context, participant=participant,
-                                                      verb=verb, data=submitted)
-            if isinstance(reply, dict):
-                await send_card(turn_context, reply)
-            return
         if submitted.get("command") and not typed:
             # A button may carry the command's argument ("ask" with the question it offered to send).
             argument = submitted.get("text") if isinstance(submitted.get("text"), str) else ""
             command: ParsedCommand | None = ParsedCommand(str(submitted["command"]), argument)
         else:
             command = parse_command(activity.text or "")
+        await ask_library_if_due(self._library, turn_context, participant, language,
+                                 verb=verb, command=command, submitted=submitted, typed=typed)
+        if verb is not None:
+            reply = await self._card_actions.dispatch(turn_context=turn_context, participant=participant,
+                                                      verb=verb, data=submitted)
+            if isinstance(reply, dict):
+                await send_card(turn_context, reply)
+            return
         if command and command.name == "cancel":
             await self._dialogs.cancel(turn_context, language)
             return

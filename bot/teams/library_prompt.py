@@ -13,7 +13,7 @@ from botbuilder.core import TurnContext
 
 from bot.domain.models import Participant
 from bot.teams.attachments import files_in
-from bot.teams.commands import parse_command
+from bot.teams.commands import ParsedCommand
 
 # Handing something in: a question started or sent, a document announced (the files themselves count too).
 HANDING_IN_COMMANDS = frozenset({"ask", "submit"})
@@ -44,16 +44,18 @@ class NeverAsk:
 
 
 async def ask_library_if_due(library: LibraryPrompt, turn_context: TurnContext, participant: Participant | None,
-                             language: str, *, verb: str | None, submitted: dict[str, Any], typed: bool) -> None:
+                             language: str, *, verb: str | None, command: ParsedCommand | None,
+                             submitted: dict[str, Any], typed: bool) -> None:
     """Ask for the library before the answer: at first contact, or once more when handing something in.
 
-    Asked before, so the answer to the message itself stays the last word of the turn.
+    Asked before, so the answer to the message itself stays the last word of the turn. ``command``
+    is the message's command as the activity handler read it (typed or on a button).
     """
     if verb in library.verbs:
         return
     activity = turn_context.activity
-    command = parse_command(activity.text or "") if typed else None
     clicked = str(submitted.get("command") or submitted.get("dialog") or verb or "")
-    handing_in = bool(files_in(activity)) or (command is not None and command.name in HANDING_IN_COMMANDS) or (
-        not typed and (clicked in HANDING_IN_COMMANDS or clicked in HANDING_IN_CLICKS))
+    typed_hand_in = typed and command is not None and command.name in HANDING_IN_COMMANDS
+    clicked_hand_in = not typed and (clicked in HANDING_IN_COMMANDS or clicked in HANDING_IN_CLICKS)
+    handing_in = bool(files_in(activity)) or typed_hand_in or clicked_hand_in
     await library.maybe_ask(turn_context, participant, language, handing_in=handing_in)
