@@ -11,7 +11,7 @@ import vobject
 from bot.components import COMPONENTS
 from tests import activities as build
 from tests.e2e.test_http_documents import PDF, file_host, form_of, hand_in, send_files  # noqa: F401 (fixture)
-from tests.e2e.test_http_sparring import deliver, introduce_people, post, texts_of
+from tests.e2e.test_http_sparring import deliver, form_values, introduce_people, post, texts_of
 
 SESSION_UID = "event-sessie-exploitatie@sparringbot.dbos-po"
 DEADLINE_UID = "deadline-exploitatievraag@sparringbot.dbos-po"
@@ -84,10 +84,7 @@ async def test_announcement_ics_feed_and_a_moved_session(bot_client, connector):
     buttons = {a["title"]: a["data"] for a in connector.cards("a:personal-dia")[-1]["actions"]}
     await post(bot_client, build.card_submit(connector.url, buttons["Wijzig: Sessie 1 Exploitatie"], key="dia"))
     form = connector.cards("a:personal-dia")[-1]
-    values = {i["id"]: i.get("value", "") for i in form["body"] if i["type"].startswith("Input.")}
-    for column in (c for block in form["body"] if block["type"] == "ColumnSet" for c in block["columns"]):
-        values |= {i["id"]: i.get("value", "") for i in column["items"]}
-    await post(bot_client, build.card_submit(connector.url, {**form["actions"][0]["data"], **values,
+    await post(bot_client, build.card_submit(connector.url, {**form["actions"][0]["data"], **form_values(form),
                                                              "date": "2027-04-15", "place": "Utrecht"}, key="dia"))
     await deliver(bot_client)
 

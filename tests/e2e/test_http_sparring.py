@@ -26,6 +26,15 @@ def texts_of(card: dict) -> str:
     return " ".join(parts)
 
 
+def form_values(card: dict) -> dict[str, object]:
+    """A card's inputs with the values they show (those inside column sets too): what a click submits."""
+    inputs = [block for block in card.get("body", []) if block.get("type", "").startswith("Input.")]
+    for block in card.get("body", []):
+        for column in block.get("columns", []) if block.get("type") == "ColumnSet" else []:
+            inputs += [i for i in column.get("items", []) if i.get("type", "").startswith("Input.")]
+    return {i["id"]: i.get("value", "") for i in inputs}
+
+
 async def deliver(client) -> None:  # type: ignore[no-untyped-def]
     """Run the outbox dispatcher once, as the background loop would."""
     await client.server.app[COMPONENTS].dispatcher.run_once()

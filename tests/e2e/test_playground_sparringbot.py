@@ -18,6 +18,7 @@ from bot.config import load_settings
 from bot.domain.clock import FixedClock
 from bot.maintenance import prepare_database
 from storage.tables import ParticipantRow, RequestRow
+from tests.e2e.test_http_sparring import form_values
 from tests.playground import Playground, PlaygroundUser, playground_installed
 
 if not playground_installed():
@@ -307,10 +308,9 @@ async def test_a_session_goes_into_the_calendar_and_moves_there(live_bot):
                                                          for c in m.cards for a in c.get("actions", [])))
         change = next(a for a in board.cards[0]["actions"] if a["title"] == "Wijzig: Sessie 1 Exploitatie")
         await dia.submit(change["data"], reply_to_id=board.id)
-        form = await dia.wait_for_message(lambda m: any(i.get("id") == "place" for i in _inputs(m)))
-        values = {i["id"]: i.get("value", "") for i in _inputs(form)}
-        await dia.submit({**form.cards[0]["actions"][0]["data"], **values, "date": "2027-04-15", "place": "Utrecht"},
-                         reply_to_id=form.id)
+        form = await dia.wait_for_message(lambda m: any("place" in form_values(card) for card in m.cards))
+        await dia.submit({**form.cards[0]["actions"][0]["data"], **form_values(form.cards[0]), "date": "2027-04-15",
+                          "place": "Utrecht"}, reply_to_id=form.id)
         await dia.wait_for_message(lambda m: m.text.startswith("✔") and "Sessie 1 Exploitatie" in m.text)
         await components.dispatcher.run_once()
         told = await anna.wait_for_message(lambda m: "Gewijzigd: Sessie 1 Exploitatie" in card_text(m))
@@ -319,14 +319,3 @@ async def test_a_session_goes_into_the_calendar_and_moves_there(live_bot):
         assert int(moved["sequence"]) == 1 and str(moved["location"]) == "Utrecht"
         assert moved.decoded("dtstart").astimezone(UTC) == datetime(2027, 4, 15, 8, 0, tzinfo=UTC)
 
-
-def _inputs(message) -> list[dict]:  # type: ignore[no-untyped-def]
-    """A card's inputs, also those inside column sets."""
-    found: list[dict] = []
-    for card in message.cards:
-        for block in card.get("body", []):
-            if block.get("type", "").startswith("Input."):
-                found.append(block)
-            for column in block.get("columns", []) if block.get("type") == "ColumnSet" else []:
-                found.extend(i for i in column.get("items", []) if i.get("type", "").startswith("Input."))
-    return found
