@@ -98,6 +98,11 @@ def who(participant: Participant | None, people: Mapping[str, Person], *, unknow
     return Who(participant.name or participant.email or unknown, participant.library or "")
 
 
+def labels_of(participants: Iterable[Participant], people: Mapping[str, Person]) -> dict[int, str]:
+    """Participant id → "Name (Library)" (just the name while the library is unknown), for overviews."""
+    return {p.id: who(p, people).label for p in participants}
+
+
 def person_label(person: Person | None, *, unknown: str = "?") -> str:
     """``Name (Organisation)`` of a directory person, or just the name without an organisation."""
     if person is None:

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 
 from bot.domain.clock import Clock
 from bot.domain.cost_split import ANONYMOUS_LIBRARY_PREFIX, PARTICIPANT_LIBRARY_PREFIX, CostSplit
-from bot.domain.libraries import MAX_ASKS, Who, clean_library, known_libraries, needs_library, who
+from bot.domain.libraries import MAX_ASKS, Who, clean_library, known_libraries, labels_of, needs_library, who
 from bot.domain.models import Participant
 from bot.domain.ports import UnitOfWork, UnitOfWorkFactory
 from bot.domain.requests import NotAllowed
@@ -19,8 +19,7 @@ from bot.domain.services.roles import people_by_id
 
 async def labels(uow: UnitOfWork, participants: Iterable[Participant]) -> dict[int, str]:
     """Participant id → "Name (Library)" (just the name while the library is unknown), for overviews."""
-    people = await people_by_id(uow)
-    return {p.id: who(p, people).label for p in participants}
+    return labels_of(participants, await people_by_id(uow))
 
 
 async def split_owners(uow: UnitOfWork, splits: Sequence[tuple[str, CostSplit]]) -> list[tuple[Who | None, CostSplit]]:

@@ -14,7 +14,7 @@ from bot.domain.clock import Clock
 from bot.domain.deadlines import AUDIENCE_ROLES, Deadline, Event, is_fulfilled
 from bot.domain.documents import Document
 from bot.domain.errors import DomainError
-from bot.domain.libraries import who
+from bot.domain.libraries import labels_of
 from bot.domain.localtime import local_to_utc
 from bot.domain.models import Participant
 from bot.domain.ports import UnitOfWorkFactory
@@ -217,7 +217,7 @@ class ScheduleService:
             if deadline.fulfilment.document_categories:
                 members = audience_members(deadline.audience, participants, people)
                 missing[deadline.id] = [by_id[m] for m in members if not evidence.met(deadline, m) and m in by_id]
-        names = {p.id: who(p, people).label for p in participants}  # "Name (Library)"
+        names = labels_of(participants, people)  # "Name (Library)"
         return Submissions(documents, deadlines, names, missing)
 
     async def is_fulfilled_by(self, deadline_id: str, participant_id: int) -> bool | None:
