@@ -10,7 +10,9 @@ and compare-and-set (``version``) as the chat cards.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -109,6 +111,19 @@ async def _signed_in(request: web.Request) -> SignedIn | None:
     return SignedIn(participant, session) if participant else None
 
 
+def _coordinators_only(
+        page: Callable[[web.Request, SignedIn], Awaitable[web.StreamResponse]],
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """A page for the signed-in coordinator, who it gets; anyone else gets the sign-in page (403)."""
+    @functools.wraps(page)
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        signed_in = await _signed_in(request)
+        if signed_in is None:
+            return _refused(request)
+        return await page(request, signed_in)
+    return guarded
+
+
 def _csrf_ok(signed_in: SignedIn, form: Any) -> bool:
     return csrf_matches(signed_in.session, str(form.get("csrf", "")))
 
@@ -185,11 +200,9 @@ async def sign_out(request: web.Request) -> web.Response:
     raise response
 
 
-async def requests_page(request: web.Request) -> web.Response:
+@_coordinators_only
+async def requests_page(request: web.Request, signed_in: SignedIn) -> web.Response:
     """``/overzicht/vragen?status=&q=&pagina=``: every request, newest first, filtered and paged."""
-    signed_in = await _signed_in(request)
-    if signed_in is None:
-        return _refused(request)
     wanted = _request_filter(request.query)
     page = await _components(request).overview.requests(signed_in.participant, wanted)
     query = _query_of(wanted)
@@ -201,11 +214,9 @@ async def requests_page(request: web.Request) -> web.Response:
                  page=page, states=STATE_FILTERS, query=query, page_url=page_url)
 
 
-async def request_page(request: web.Request) -> web.Response:
+@_coordinators_only
+async def request_page(request: web.Request, signed_in: SignedIn) -> web.Response:
     """``/overzicht/vragen/<id>``: one request, its history, and (while it waits) the decisions."""
-    signed_in = await _signed_in(request)
-    if signed_in is None:
-        return _refused(request)
     overview = _components(request).overview
     detail = await overview.request(signed_in.participant, int(request.match_info["id"]))
     if detail is None:
@@ -271,11 +282,9 @@ async def request_action(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(f"/overzicht/vragen/{request_id}?{urlencode({'melding': notice})}")
 
 
-async def submissions_page(request: web.Request) -> web.Response:
+@_coordinators_only
+async def submissions_page(request: web.Request, signed_in: SignedIn) -> web.Response:
     """``/overzicht/inzendingen?soort=&deadline=&pagina=``: handed-in files by kind and deadline, with consent."""
-    signed_in = await _signed_in(request)
-    if signed_in is None:
-        return _refused(request)
     components = _components(request)
     deadlines = {d.id: d for d in await components.overview.deadlines(signed_in.participant)}
     kind, deadline = request.query.get("soort", ""), request.query.get("deadline", "")
@@ -297,31 +306,25 @@ async def submissions_page(request: web.Request) -> web.Response:
                  page_url=lambda n: "/overzicht/inzendingen?" + urlencode({**query, "pagina": n}))
 
 
-async def deadlines_page(request: web.Request) -> web.Response:
+@_coordinators_only
+async def deadlines_page(request: web.Request, signed_in: SignedIn) -> web.Response:
     """``/overzicht/deadlines``: per deadline who delivered, reminders; per session who was told."""
-    signed_in = await _signed_in(request)
-    if signed_in is None:
-        return _refused(request)
     deadlines, events = await _components(request).overview.schedule_board(signed_in.participant)
     return _page(request, "deadlines.html", language=signed_in.language, signed_in=signed_in, active="deadlines",
                  deadlines=deadlines, events=events)
 
 
-async def costs_page(request: web.Request) -> web.Response:
+@_coordinators_only
+async def costs_page(request: web.Request, signed_in: SignedIn) -> web.Response:
     """``/overzicht/kosten``: the anonymous cost overview (from three libraries on), with its chart."""
-    signed_in = await _signed_in(request)
-    if signed_in is None:
-        return _refused(request)
     aggregate, libraries = await _components(request).documents.cost_overview(signed_in.participant)
     return _page(request, "costs.html", language=signed_in.language, signed_in=signed_in, active="kosten",
                  aggregate=aggregate, libraries=libraries, euro=euro, percent=percent)
 
 
-async def cost_chart(request: web.Request) -> web.StreamResponse:
+@_coordinators_only
+async def cost_chart(request: web.Request, signed_in: SignedIn) -> web.StreamResponse:
     """``/overzicht/kosten/grafiek.png``: the same chart as the chat's ``kostenoverzicht`` (drawn in a thread)."""
-    signed_in = await _signed_in(request)
-    if signed_in is None:
-        return _refused(request)
     components = _components(request)
     aggregate, _ = await components.documents.cost_overview(signed_in.participant)
     if aggregate is None:
@@ -344,11 +347,9 @@ async def _chart_png(aggregate: CostAggregate, texts: CostChartTexts) -> bytes:
     return png
 
 
-async def programme_page(request: web.Request) -> web.Response:
+@_coordinators_only
+async def programme_page(request: web.Request, signed_in: SignedIn) -> web.Response:
     """``/overzicht/programma``: the health figures, and what the data cannot tell yet."""
-    signed_in = await _signed_in(request)
-    if signed_in is None:
-        return _refused(request)
     health = await _components(request).overview.health(signed_in.participant)
     peak = max((count for _, count in health.per_week), default=0)
     return _page(request, "programme.html", language=signed_in.language, signed_in=signed_in, active="programma",
