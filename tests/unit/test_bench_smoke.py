@@ -47,6 +47,8 @@ def test_the_profiling_run_works_at_tiny_sizes(capsys) -> None:  # type: ignore[
     assert profile(["--bot", "sqlite", "--participants", "2", "--seconds", "0.5", "--seeded", "12", "--pool", "6"]) == 0
     printed = capsys.readouterr().out
     assert "bot_cpu_ms_per_turn=" in printed and "errors=0" in printed
+    # The split by thread: the event loop's user and system time, and the driver's threads.
+    assert "main_user_ms_per_turn=" in printed and "other_threads_ms_per_turn=" in printed
 
 
 def test_instruction_counts_at_tiny_sizes(tmp_path: Path) -> None:
@@ -106,3 +108,12 @@ def test_a_bar_chart_is_a_png_of_the_asked_size(tmp_path: Path) -> None:
                      unit="ms", target=25, cap=500, width=800, height=450)
     image = Image.open(path)
     assert image.size == (800, 450) and image.info["Title"] == "Turn latency p99 (ms)"
+
+
+def test_the_thread_split_counts_the_main_thread_apart_and_each_turn() -> None:
+    from bench.profile import thread_split
+
+    before = {"100": (1.0, 0.5), "101": (0.2, 0.1)}
+    after = {"100": (3.0, 1.5), "101": (0.7, 0.6), "102": (0.25, 0.25)}  # 102 started during the run
+    assert thread_split(100, before, after, turns=100) == {
+        "main_user_ms_per_turn": 20.0, "main_system_ms_per_turn": 10.0, "other_threads_ms_per_turn": 15.0}
