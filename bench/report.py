@@ -141,7 +141,8 @@ def _method(config: dict[str, Any]) -> list[str]:
         "sets up `.venv`, builds the Agents SDK echo bot's own `.venv-agents` from "
         "`bench/agents_sdk/requirements.txt` once, and writes this page. Parts: `python -m bench --parts turns` "
         "(`--no-postgres`, `--no-peer`, `--rates 10,50`, `--open-seconds 6`), `python -m bench.instructions`, "
-        "`python -m bench.profile` (py-spy), `python -m bench.queue_model` (the latency a turn's cost allows). "
+        "`python -m bench.profile` (the bot's CPU a turn by thread; `--py-spy` to sample it), "
+        "`python -m bench.queue_model` (the latency a turn's cost allows). "
         "A smoke version runs in the tests (`tests/unit/test_bench_smoke.py`, `tests/unit/test_bench_peer.py`).",
         "",
         "Method. Every process runs on this one machine: `sparringbot serve` on SQLite and on PostgreSQL "
