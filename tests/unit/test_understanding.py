@@ -15,7 +15,7 @@ from bot.domain.routing.spelling import SpellingCorrector, distance
 from bot.domain.understanding import DESTRUCTIVE, DOCUMENT_KINDS, INTENTS, ROLES, Intent, Understander
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "understanding"
-TUNE, REPORT = DATA / "tune.jsonl", DATA / "report.jsonl"
+TUNE, REPORT, FRESH = DATA / "tune.jsonl", DATA / "report.jsonl", DATA / "fresh.jsonl"
 UNDERSTANDER = Understander()
 
 
@@ -37,7 +37,7 @@ def evaluate(path: Path) -> dict[str, float]:
     return {"intent": right / len(rows), "document_kind": kinds / named, "destructive": destructive}
 
 
-@pytest.mark.parametrize(("path", "floor"), [(REPORT, 0.95), (TUNE, 0.98)])
+@pytest.mark.parametrize(("path", "floor"), [(REPORT, 0.96), (TUNE, 0.98), (FRESH, 0.95)])
 def test_the_bar_holds_on_the_development_set(path, floor):
     # The bar is 0.90; the floors are the figures in docs/understanding.md, so a change
     # that loses ground on them is a regression.
@@ -234,3 +234,25 @@ def test_the_spelling_corrector_keeps_known_words_and_refuses_ties():
     tied = SpellingCorrector(targets=["kast", "kist"], known=[])
     assert tied.correct("kost") == "kost"
     assert distance("ab", "ba") == 1 and distance("kitten", "sitting") == 3
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("Help, waar vind ik de deadlines?", Intent.DEADLINES),  # a request after "Help," is the request
+    ("Help, hoe krijgen andere bibliotheken de wethouder mee in de financiering van de leesconsulent?",
+     Intent.ASK_QUESTION),  # a long sparring question that starts with "Help" stays one
+    ("laat maar, stop", Intent.CANCEL),
+    ("ik haal mijn gegevens niet weg", Intent.MY_DATA),  # negated: never an erasure
+])
+def test_the_new_cues_keep_to_their_class(text, intent):
+    result = UNDERSTANDER.understand(text)
+    assert result.intent is intent, (text, result)
+
+
+@pytest.mark.parametrize(("text", "role", "not_meant"), [
+    ("stop, hoe lang duurt de sessie?", "participant", Intent.CANCEL),  # a clause that is no cancel phrase
+    ("nee, ik wil stoppen met de leesconsulent op school", "participant", Intent.CANCEL),
+    ("haal ik de deadline nog, ook al is het weg?", "participant", Intent.DELETE_MY_DATA),  # no personal data
+    ("wat was excellent aan de sessie", "coordinator", Intent.EXPORT),  # "excellent" is no Excel file
+])
+def test_the_new_cues_do_not_reach_past_their_class(text, role, not_meant):
+    assert UNDERSTANDER.understand(text, role=role).intent is not not_meant

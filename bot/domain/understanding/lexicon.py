@@ -34,11 +34,13 @@ GROUPS = {
     "REM": "herinner* reminder* seintje* melding* notificatie* notification* herinnerd",
     "MY": "mijn my mij me",
     "ME": "mij me",
-    "DEL": "verwijder* wis wissen wist gewist delete* remove* erase* vergeet vergeten schrap* wipe",
+    "DEL": "verwijder* wis wissen wist gewist delete* remove* erase* vergeet vergeten schrap* wipe weghal* weggooi*",
     "PERSONAL": "gegevens persoonsgegevens data account profiel info informatie",
     "QUESTION": "vraag vragen vraagje question* sparringvraag* sparringverzoek*",
     "EXAMPLE": "voorbeeld* example* sample* template* sjabloon* format* model*",
-    "EXPORT": "export* exporteer* download* csv xlsx excel spreadsheet",
+    # Compounds of the file types too ("excelbestand", "csv-export"), but not "excellent".
+    "EXPORT": ("export* exporteer* download* csv* xlsx* excel excelbestand* excelsheet* excellijst* exceldownload* "
+               "excelexport* exceltabel* spreadsheet*"),
 }
 
 
@@ -72,7 +74,7 @@ CUES: list[Cue] = [
            ("{DOCWORD} {SUBMIT}", 3.0, FRAME),
            ("{SUBMIT} {DOCWORD}", 3.0, FRAME),
            ("^{SUBMIT}$", 3.0, WHOLE),
-           ("hier|hierbij|bijgevoegd|attached|here|bijlage {DOC}", 3.0, FRAME),
+           ("hier|hierbij|bijgevoegd|bijgaand|attached|here|bijlage {DOC}", 3.0, FRAME),
            ("ik|i heb|have een|de|onze|ons|mijn|an|our {DOC}", 1.5, FRAME),
            ("{SUBMIT}", 1.5, KEYWORD)),
     *_cues(Intent.DEADLINES,
@@ -86,6 +88,8 @@ CUES: list[Cue] = [
            ("hoeveel|how tijd|time", 3.0, FRAME),
            ("hoe lang heb ik", 3.5, FRAME),
            ("wat|what moet|must ik|i nog|still doen|do|inleveren|regelen", 3.5, FRAME),
+           # "wat moet ik deze week nog opsturen", "welke stukken moet ik nog insturen": asking what is due.
+           ("moet|must ik|i nog|still {SUBMIT}", 4.0, FRAME),
            ("^wat moet ik nog$", 3.0, WHOLE),
            ("open|openstaan voor|qua mij|ik|inlever*|insturen", 3.5, FRAME),
            ("nog te doen|regelen", 3.0, FRAME),
@@ -100,6 +104,8 @@ CUES: list[Cue] = [
            ("antwoord*|reactie|gereageerd|nieuws|news|answer* {QUESTION}", 2.0, FRAME),
            ("{QUESTION} intrekken|terugtrekken|withdraw|verwijder*|annuleer*", 3.5, FRAME),
            ("al antwoord|answer", 2.5, FRAME),
+           # What I asked, in the past tense: "reacties op wat ik vroeg", "wat ik gevraagd heb".
+           ("wat|what ik|i vroeg|gevraagd|stelde|asked", 3.0, FRAME),
            ("^=vragen|=questions$", 2.0, WHOLE)),
     *_cues(Intent.MY_REQUESTS,
            ("mijn|my verzoek*|request*", 4.0, FRAME),
@@ -139,13 +145,19 @@ CUES: list[Cue] = [
     *_cues(Intent.HELP,
            ("^help|hulp|menu|helpen$", 3.5, WHOLE),
            ("^help|hulp me|mij|nodig|please", 3.5, WHOLE),
+           ("^help|hulp+", 2.2, FRAME),  # "Help, ..." hints at help; what follows says more
            ("help|hulp", 1.2, KEYWORD),
            ("wat|what kun|kan|kunt|can je|jij|you", 3.5, FRAME),
            ("wat kan ik hier|met", 3.5, FRAME),
            ("hoe|how werkt|works|work dit|deze|het|this|bot", 3.5, FRAME),
+           ("hoe|how dit|deze|het|this|it werkt|werken|works|work", 3.5, FRAME),  # "ik snap niet hoe dit werkt"
+           ("hoe|how gebruik|use ik|i dit|deze|het|this|you|jou|je", 3.5, FRAME),
+           ("what|wat can|kan i|ik do|doen", 3.5, FRAME),
            ("welke|what commando*|opdracht*|command*|mogelijkheden|functies|options", 3.5, FRAME),
            ("wat|what moet|doe|do ik|i hier|here", 3.5, FRAME),
            ("snap|begrijp|understand het|er niet|not", 3.0, FRAME),
+           ("snap|begrijp|understand niet|not", 3.0, FRAME),
+           ("kom|kan er niet uit", 3.0, FRAME),
            ("uitleg|instructie*|handleiding|how-to", 2.5, KEYWORD),
            ("wie|wat|who|what ben|are jij|je|you", 3.0, FRAME)),
     *_cues(Intent.OPEN_QUESTIONS,
@@ -187,6 +199,10 @@ DOCUMENT_WORDS: dict[str, tuple[str, ...]] = {
                "presentatie", "notulen", "verslag", "overig"),
 }
 
+# A kind's word joined to a generic one is that kind: "evaluatiedocument", "accountplanbestand".
+GENERIC_DOCUMENT_ENDINGS = ("document", "documenten", "bestand", "bestanden", "stuk", "stukken", "formulier", "versie",
+                            "file", "pdf")
+
 GREETINGS = frozenset("hallo hoi hi hey hello heey hee hoihoi goedemorgen goedemiddag goedenavond morning "
                       "hiya yo beste dag goedendag".split())
 GREETING_PHRASES = (("goede", "morgen"), ("goede", "middag"), ("good", "morning"), ("good", "afternoon"))
@@ -208,6 +224,9 @@ CANCEL_PHRASES = frozenset({
     "laat maar", "laat maar zitten", "stop maar", "forget it", "ik wil afbreken", "annuleer dit", "stop dit",
     "annuleer het", "cancel this", "cancel that", "nee stop maar", "laat ook maar",
 })
+
+# Separable verbs of erasing: "haal al mijn gegevens weg", "gooi mijn profiel weg" (the verb, then "weg").
+SEPARABLE_ERASE = frozenset("haal haalt halen gooi gooit gooien".split())
 
 # Delete-my-data is refused when the sentence asks *about* deletion rather than for it.
 DELETE_INFO_MARKERS = frozenset("als if gebeurt happens automatisch automatically hoelang wanneer when na after "

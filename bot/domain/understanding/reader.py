@@ -21,6 +21,7 @@ from bot.domain.understanding.themes import ThemeGuesser
 
 _MENTION = re.compile(r"<at>[^<]*</at>|@\S+", re.IGNORECASE)
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_CLAUSE = re.compile(r"[,.;:!?]+")  # where one clause of a message ends and the next begins
 _COMMAND_PREFIX = re.compile(r"^\s*(?:sparring)?(?:vraag|question)\s*:\s*", re.IGNORECASE)
 UNKNOWN_SCORE = 1.6  # below this nothing was recognised: the pseudo-score of "unknown"
 TEMPERATURE = 0.5  # softmax temperature: a lead of one point is about 7 to 1
@@ -152,6 +153,12 @@ class Understander:
                 else:
                     self._document_phrases.append((words, kind))
         self._document_phrases.sort(key=lambda item: -len(item[0]))
+        # What a kind's word may start a compound with: the kind's own words and the first word of
+        # its phrases ("ambitie" of "ambitie brief"), long enough to be the kind's and nothing else's.
+        self._document_heads = dict(self._documents)
+        for words, kind in self._document_phrases:
+            if len(words[0]) >= 7:
+                self._document_heads.setdefault(stem(words[0]), kind)
         domain = {key for key in thesaurus.keys if " " not in key} | {stem(w) for w in lexicon.DOMAIN_WORDS}
         self._domain = frozenset(domain)
         self._splitter = CompoundSplitter(domain)
@@ -167,6 +174,9 @@ class Understander:
         known |= lexicon.ADDRESS | lexicon.THANKS_COMPANY | lexicon.PEER_MARKERS | lexicon.QUESTION_STARTS
         known |= {w for key in thesaurus.keys for w in key.split()}
         self._spelling = SpellingCorrector(targets=targets, known=known)
+        # Every word a message of cancel phrases alone can hold: anything else rules that reading out at once.
+        self._cancel_vocabulary = ({w for phrase in lexicon.CANCEL_PHRASES for w in phrase.split()}
+                                   | lexicon.FILLER | {"nee", "no"})
 
     def understand(self, text: str, *, role: str = "participant") -> Understanding:
         """Read one message.
@@ -229,6 +239,13 @@ class Understander:
         for key, kind in self._documents.items():
             if len(key) >= 7 and len(token.stem) > len(key) and token.stem.endswith(key):
                 return kind
+        # A kind's word joined to a generic one: "evaluatiedocument", "accountplanbestand", "ambitiestuk".
+        for ending in lexicon.GENERIC_DOCUMENT_ENDINGS:
+            head = token.word[:-len(ending)] if token.word.endswith(ending) else ""
+            if len(head) >= 6:
+                kind = self._document_heads.get(stem(head)) or self._document_heads.get(head)
+                if kind is not None:
+                    return kind
         return None
 
     def _scores(self, tokens: list[_Token], *, cleaned: str, greeted: bool, role: str) -> dict[Intent, float]:
@@ -249,7 +266,7 @@ class Understander:
         scores[Intent.ASK_QUESTION] = max(scores.get(Intent.ASK_QUESTION, 0.0),
                                           self._question_score(tokens, cleaned=cleaned))
         self._social(scores, words, greeted=greeted, cleaned=cleaned)
-        self._destructive(scores, tokens)
+        self._destructive(scores, tokens, _CLAUSE.split(cleaned))
         for intent in list(scores):
             if scores[intent] <= 0:
                 continue
@@ -295,7 +312,7 @@ class Understander:
             else:
                 scores[Intent.THANKS] = 1.0
 
-    def _destructive(self, scores: dict[Intent, float], tokens: list[_Token]) -> None:
+    def _destructive(self, scores: dict[Intent, float], tokens: list[_Token], clauses: Sequence[str] = ()) -> None:
         # Only explicit wording earns these two; no cue in the table can produce them.
         scores.pop(Intent.CANCEL, None)
         scores.pop(Intent.DELETE_MY_DATA, None)
@@ -303,13 +320,27 @@ class Understander:
         without_filler = [w for w in words if w not in lexicon.FILLER]
         if " ".join(words) in lexicon.CANCEL_PHRASES or " ".join(without_filler) in lexicon.CANCEL_PHRASES:
             scores[Intent.CANCEL] = 5.0
+        elif len(clauses) > 1 and set(words) <= self._cancel_vocabulary and self._only_cancelling(clauses):
+            scores[Intent.CANCEL] = 5.0
         if self._asks_erasure(words):
             scores[Intent.DELETE_MY_DATA] = 5.0
+
+    def _only_cancelling(self, clauses: Sequence[str]) -> bool:
+        """Whether the message is cancel phrases and nothing else: "laat maar, ik stop ermee", "nee. stop"."""
+        said = []
+        for clause in clauses:
+            words = [self._spelling.correct(w.replace("'", "")) for w in _TOKEN.findall(normalise(clause))]
+            if words:  # a clause counts as typed ("laat maar") or without its fillers ("stop nou")
+                said.append({" ".join(words), " ".join(w for w in words if w not in lexicon.FILLER)})
+        cancelling = [bool(forms & lexicon.CANCEL_PHRASES) for forms in said]
+        return (len(said) > 1 and any(cancelling)
+                and all(cancel or forms & {"nee", "no", ""} for cancel, forms in zip(cancelling, said, strict=True)))
 
     def _asks_erasure(self, words: list[str]) -> bool:
         verbs = lexicon.GROUPS["DEL"].split()
         erase = [i for i, w in enumerate(words)
                  if any(w.startswith(v[:-1]) if v.endswith("*") else w == v for v in verbs)]
+        erase += [i for i, w in enumerate(words) if w in lexicon.SEPARABLE_ERASE and "weg" in words[i + 1:i + 7]]
         if not erase or any(w in lexicon.NEGATIONS for w in words) or any(w in lexicon.DELETE_INFO_MARKERS
                                                                           for w in words):
             return False
