@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-ALLOWED_LIBRARIES_IN_DOMAIN = {"snowballstemmer", "openpyxl"}  # routing's stems; the XLSX export
+ALLOWED_LIBRARIES_IN_DOMAIN = {"snowballstemmer", "openpyxl", "stop_words"}  # stems; XLSX; English function words
 FORBIDDEN_IN_DOMAIN = ("botbuilder", "aiohttp", "sqlalchemy", "alembic", "yaml", "msrest", "storage", "dialogs")
 
 

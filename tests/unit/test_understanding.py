@@ -15,7 +15,8 @@ from bot.domain.routing.spelling import SpellingCorrector, distance
 from bot.domain.understanding import DESTRUCTIVE, DOCUMENT_KINDS, INTENTS, ROLES, Intent, Understander
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "understanding"
-TUNE, REPORT, FRESH = DATA / "tune.jsonl", DATA / "report.jsonl", DATA / "fresh.jsonl"
+TUNE, REPORT = DATA / "tune.jsonl", DATA / "report.jsonl"
+FRESH, FRESH2 = DATA / "fresh.jsonl", DATA / "fresh2.jsonl"  # written later, each before its round of fixes
 UNDERSTANDER = Understander()
 
 
@@ -37,7 +38,7 @@ def evaluate(path: Path) -> dict[str, float]:
     return {"intent": right / len(rows), "document_kind": kinds / named, "destructive": destructive}
 
 
-@pytest.mark.parametrize(("path", "floor"), [(REPORT, 0.96), (TUNE, 0.98), (FRESH, 0.95)])
+@pytest.mark.parametrize(("path", "floor"), [(REPORT, 0.98), (TUNE, 0.98), (FRESH, 0.95), (FRESH2, 0.95)])
 def test_the_bar_holds_on_the_development_set(path, floor):
     # The bar is 0.90; the floors are the figures in docs/understanding.md, so a change
     # that loses ground on them is a regression.
@@ -256,3 +257,19 @@ def test_the_new_cues_keep_to_their_class(text, intent):
 ])
 def test_the_new_cues_do_not_reach_past_their_class(text, role, not_meant):
     assert UNDERSTANDER.understand(text, role=role).intent is not not_meant
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("Can I send you the evaluation form?", Intent.SUBMIT_DOCUMENT),  # leave to hand in a named document
+    ("mag ik delen hoe wij het doen met de wethouder?", Intent.ASK_QUESTION),  # no document: a question
+    ("wis alles wat jullie over mij weten", Intent.DELETE_MY_DATA),
+    ("verwijder alle vragen van mij", None),  # questions are no personal data: never an erasure
+    ("what does the bot do", Intent.HELP),
+    ("when is the deadline for the account plan", Intent.DEADLINES),  # English function words do not damp it
+])
+def test_the_second_round_keeps_to_its_class(text, intent):
+    result = UNDERSTANDER.understand(text)
+    if intent is None:
+        assert result.intent is not Intent.DELETE_MY_DATA
+    else:
+        assert result.intent is intent, (text, result)

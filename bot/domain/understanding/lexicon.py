@@ -74,6 +74,8 @@ CUES: list[Cue] = [
            ("{DOCWORD} {SUBMIT}", 3.0, FRAME),
            ("{SUBMIT} {DOCWORD}", 3.0, FRAME),
            ("^{SUBMIT}$", 3.0, WHOLE),
+           # Asking leave to hand in a document is handing it in: "Can I send you our account plan?".
+           ("^kan|kun|mag|can|may|could ik|i {SUBMIT} {DOC}|document*|bestand*|file|stuk*|bijlage", 4.0, FRAME),
            ("hier|hierbij|bijgevoegd|bijgaand|attached|here|bijlage {DOC}", 3.0, FRAME),
            ("ik|i heb|have een|de|onze|ons|mijn|an|our {DOC}", 1.5, FRAME),
            ("{SUBMIT}", 1.5, KEYWORD)),
@@ -149,6 +151,7 @@ CUES: list[Cue] = [
            ("help|hulp", 1.2, KEYWORD),
            ("wat|what kun|kan|kunt|can je|jij|you", 3.5, FRAME),
            ("wat kan ik hier|met", 3.5, FRAME),
+           ("wat|what doet|does deze|de|dit|this|the bot|sparringbot|chat", 3.5, FRAME),  # what the bot does
            ("hoe|how werkt|works|work dit|deze|het|this|bot", 3.5, FRAME),
            ("hoe|how dit|deze|het|this|it werkt|werken|works|work", 3.5, FRAME),  # "ik snap niet hoe dit werkt"
            ("hoe|how gebruik|use ik|i dit|deze|het|this|you|jou|je", 3.5, FRAME),

@@ -7,6 +7,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from stop_words import get_stop_words
+
 from bot.domain.models import Programme
 from bot.domain.routing.analyser import Analyser
 from bot.domain.routing.compounds import CompoundSplitter
@@ -174,6 +176,11 @@ class Understander:
         known |= lexicon.ADDRESS | lexicon.THANKS_COMPANY | lexicon.PEER_MARKERS | lexicon.QUESTION_STARTS
         known |= {w for key in thesaurus.keys for w in key.split()}
         self._spelling = SpellingCorrector(targets=targets, known=known)
+        # Words that do not count against a command in a longer message: Dutch function words and,
+        # for English messages, the stop-words package's English list ("Could I share our ... with
+        # you?" is as much a hand-in as "mag ik ... inleveren?"). Only the damping reads these: a
+        # question's own score still counts English words as it did.
+        self._function_words = frozenset(STOP_WORDS) | {normalise(w) for w in get_stop_words("en") if w.isalpha()}
         # Every word a message of cancel phrases alone can hold: anything else rules that reading out at once.
         self._cancel_vocabulary = ({w for phrase in lexicon.CANCEL_PHRASES for w in phrase.split()}
                                    | lexicon.FILLER | {"nee", "no"})
@@ -251,7 +258,8 @@ class Understander:
     def _scores(self, tokens: list[_Token], *, cleaned: str, greeted: bool, role: str) -> dict[Intent, float]:
         scores: dict[Intent, float] = {}
         words = [t.word for t in tokens]
-        content = [i for i, t in enumerate(tokens) if t.word not in STOP_WORDS and t.word not in lexicon.FILLER
+        content = [i for i, t in enumerate(tokens)
+                   if t.word not in self._function_words and t.word not in lexicon.FILLER
                    and t.doc is None and len(t.word) > 1 and not t.word.isdigit()]
         matched: dict[Intent, list[float]] = {}
         for cue, pattern in self._cues:
@@ -348,7 +356,7 @@ class Understander:
         mine = {"mijn", "my", "al", "all"}
         owned = any(w in personal and any(words[j] in mine for j in range(max(0, i - 3), i))
                     for i, w in enumerate(words))
-        about_me = any(words[i] in ("alles", "everything", "all") and any(
+        about_me = any(words[i] in ("alles", "alle", "everything", "all") and any(
             words[j] in ("mij", "me") and words[j - 1] in ("over", "van", "about", "of", "je", "you")
             for j in range(i + 1, min(len(words), i + 6))) for i in range(len(words)))
         if not (owned or about_me):
