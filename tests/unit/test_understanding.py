@@ -242,6 +242,8 @@ def test_the_spelling_corrector_keeps_known_words_and_refuses_ties():
     ("Help, hoe krijgen andere bibliotheken de wethouder mee in de financiering van de leesconsulent?",
      Intent.ASK_QUESTION),  # a long sparring question that starts with "Help" stays one
     ("laat maar, stop", Intent.CANCEL),
+    ("ik kom er niet uit", Intent.HELP),
+    ("hoe gebruik ik dit?", Intent.HELP),
     ("ik haal mijn gegevens niet weg", Intent.MY_DATA),  # negated: never an erasure
 ])
 def test_the_new_cues_keep_to_their_class(text, intent):
@@ -254,6 +256,12 @@ def test_the_new_cues_keep_to_their_class(text, intent):
     ("nee, ik wil stoppen met de leesconsulent op school", "participant", Intent.CANCEL),
     ("haal ik de deadline nog, ook al is het weg?", "participant", Intent.DELETE_MY_DATA),  # no personal data
     ("wat was excellent aan de sessie", "coordinator", Intent.EXPORT),  # "excellent" is no Excel file
+    # Help's phrases mean help only on their own: with the programme's words around them, a question.
+    ("wat kan ik doen om de wethouder te overtuigen?", "participant", Intent.HELP),
+    ("Wat kan ik doen aan de leesmotivatie van jongens in groep 7?", "participant", Intent.HELP),
+    ("ik kom er niet uit met de koepel over de kosten", "participant", Intent.HELP),
+    ("hoe werkt dit bij andere bibliotheken met de subsidie?", "participant", Intent.HELP),
+    ("help, de directeur wil niet meer meedoen, wat nu?", "participant", Intent.HELP),
 ])
 def test_the_new_cues_do_not_reach_past_their_class(text, role, not_meant):
     assert UNDERSTANDER.understand(text, role=role).intent is not not_meant

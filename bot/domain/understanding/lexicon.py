@@ -25,6 +25,7 @@ GAP = 4
 KEYWORD = 0.45  # a bare command word among other content words
 FRAME = 0.15  # a personal or explicit phrasing
 WHOLE = 0.0  # only matches a message that is (nearly) nothing else
+ALONE = 1.0  # means this only on its own: "ik snap niet" is help, "ik snap niet waarom de gemeente ..." a question
 
 GROUPS = {
     "SUBMIT": ("insturen instuur* ingestuurd inleveren inlever* lever indienen dien* uploaden upload* opsturen "
@@ -147,20 +148,20 @@ CUES: list[Cue] = [
     *_cues(Intent.HELP,
            ("^help|hulp|menu|helpen$", 3.5, WHOLE),
            ("^help|hulp me|mij|nodig|please", 3.5, WHOLE),
-           ("^help|hulp+", 2.2, FRAME),  # "Help, ..." hints at help; what follows says more
+           ("^help|hulp+", 2.2, ALONE),  # "Help, ..." hints at help; what follows says more
            ("help|hulp", 1.2, KEYWORD),
            ("wat|what kun|kan|kunt|can je|jij|you", 3.5, FRAME),
            ("wat kan ik hier|met", 3.5, FRAME),
-           ("wat|what doet|does deze|de|dit|this|the bot|sparringbot|chat", 3.5, FRAME),  # what the bot does
-           ("hoe|how werkt|works|work dit|deze|het|this|bot", 3.5, FRAME),
-           ("hoe|how dit|deze|het|this|it werkt|werken|works|work", 3.5, FRAME),  # "ik snap niet hoe dit werkt"
-           ("hoe|how gebruik|use ik|i dit|deze|het|this|you|jou|je", 3.5, FRAME),
-           ("what|wat can|kan i|ik do|doen", 3.5, FRAME),
+           ("wat|what doet|does deze|de|dit|this|the bot|sparringbot|chat", 3.5, ALONE),  # what the bot does
+           ("hoe|how werkt|works|work dit|deze|het|this|bot", 3.5, ALONE),
+           ("hoe|how dit|deze|het|this|it werkt|werken|works|work", 3.5, ALONE),  # "ik snap niet hoe dit werkt"
+           ("hoe|how gebruik|use ik|i dit|deze|het|this|you|jou|je", 3.5, ALONE),
+           ("what|wat can|kan i|ik do|doen", 3.5, ALONE),
            ("welke|what commando*|opdracht*|command*|mogelijkheden|functies|options", 3.5, FRAME),
            ("wat|what moet|doe|do ik|i hier|here", 3.5, FRAME),
            ("snap|begrijp|understand het|er niet|not", 3.0, FRAME),
-           ("snap|begrijp|understand niet|not", 3.0, FRAME),
-           ("kom|kan er niet uit", 3.0, FRAME),
+           ("snap|begrijp|understand niet|not", 3.0, ALONE),
+           ("kom|kan er niet uit", 3.0, ALONE),
            ("uitleg|instructie*|handleiding|how-to", 2.5, KEYWORD),
            ("wie|wat|who|what ben|are jij|je|you", 3.0, FRAME)),
     *_cues(Intent.OPEN_QUESTIONS,

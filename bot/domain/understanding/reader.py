@@ -213,8 +213,12 @@ class Understander:
         """
         return self._themes.guess(" ".join((question or "").split())[:MAX_READ_CHARS])
 
+    def _words(self, text: str) -> list[str]:
+        """The normalised words of ``text``, typos put right."""
+        return [self._spelling.correct(w.replace("'", "")) for w in _TOKEN.findall(normalise(text))]
+
     def _tokens(self, cleaned: str) -> tuple[list[_Token], bool]:
-        words = [self._spelling.correct(w.replace("'", "")) for w in _TOKEN.findall(normalise(cleaned))]
+        words = self._words(cleaned)
         greeted = False
         while words:  # "Hallo Sparringbot, ..." and "goede morgen": the greeting and the address go
             if words[0] in lexicon.GREETINGS or (greeted and words[0] in lexicon.ADDRESS):
@@ -320,7 +324,7 @@ class Understander:
             else:
                 scores[Intent.THANKS] = 1.0
 
-    def _destructive(self, scores: dict[Intent, float], tokens: list[_Token], clauses: Sequence[str] = ()) -> None:
+    def _destructive(self, scores: dict[Intent, float], tokens: list[_Token], clauses: Sequence[str]) -> None:
         # Only explicit wording earns these two; no cue in the table can produce them.
         scores.pop(Intent.CANCEL, None)
         scores.pop(Intent.DELETE_MY_DATA, None)
@@ -337,7 +341,7 @@ class Understander:
         """Whether the message is cancel phrases and nothing else: "laat maar, ik stop ermee", "nee. stop"."""
         said = []
         for clause in clauses:
-            words = [self._spelling.correct(w.replace("'", "")) for w in _TOKEN.findall(normalise(clause))]
+            words = self._words(clause)
             if words:  # a clause counts as typed ("laat maar") or without its fillers ("stop nou")
                 said.append({" ".join(words), " ".join(w for w in words if w not in lexicon.FILLER)})
         cancelling = [bool(forms & lexicon.CANCEL_PHRASES) for forms in said]
