@@ -76,7 +76,7 @@ CUES: list[Cue] = [
            ("{SUBMIT} {DOCWORD}", 3.0, FRAME),
            ("^{SUBMIT}$", 3.0, WHOLE),
            # Asking leave to hand in a document is handing it in: "Can I send you our account plan?".
-           ("^kan|kun|mag|can|may|could ik|i {SUBMIT} {DOC}|document*|bestand*|file|stuk*|bijlage", 4.0, FRAME),
+           ("^kan|kun|mag|can|may|could ik|i {SUBMIT} {DOC}|document*|bestand*|file|stuk*|bijlage", 4.0, KEYWORD),
            ("hier|hierbij|bijgevoegd|bijgaand|attached|here|bijlage {DOC}", 3.0, FRAME),
            ("ik|i heb|have een|de|onze|ons|mijn|an|our {DOC}", 1.5, FRAME),
            ("{SUBMIT}", 1.5, KEYWORD)),
@@ -92,7 +92,7 @@ CUES: list[Cue] = [
            ("hoe lang heb ik", 3.5, FRAME),
            ("wat|what moet|must ik|i nog|still doen|do|inleveren|regelen", 3.5, FRAME),
            # "wat moet ik deze week nog opsturen", "welke stukken moet ik nog insturen": asking what is due.
-           ("moet|must ik|i nog|still {SUBMIT}", 4.0, FRAME),
+           ("moet|must ik|i nog|still {SUBMIT}", 4.0, KEYWORD),
            ("^wat moet ik nog$", 3.0, WHOLE),
            ("open|openstaan voor|qua mij|ik|inlever*|insturen", 3.5, FRAME),
            ("nog te doen|regelen", 3.0, FRAME),
