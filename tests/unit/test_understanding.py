@@ -16,7 +16,8 @@ from bot.domain.understanding import DESTRUCTIVE, DOCUMENT_KINDS, INTENTS, ROLES
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "understanding"
 TUNE, REPORT = DATA / "tune.jsonl", DATA / "report.jsonl"
-FRESH, FRESH2 = DATA / "fresh.jsonl", DATA / "fresh2.jsonl"  # written later, each before its round of fixes
+# Written later, each before its round of fixes.
+FRESH, FRESH2, FRESH3 = DATA / "fresh.jsonl", DATA / "fresh2.jsonl", DATA / "fresh3.jsonl"
 UNDERSTANDER = Understander()
 
 
@@ -38,7 +39,8 @@ def evaluate(path: Path) -> dict[str, float]:
     return {"intent": right / len(rows), "document_kind": kinds / named, "destructive": destructive}
 
 
-@pytest.mark.parametrize(("path", "floor"), [(REPORT, 0.98), (TUNE, 0.98), (FRESH, 0.95), (FRESH2, 0.95)])
+@pytest.mark.parametrize(("path", "floor"), [(REPORT, 0.98), (TUNE, 0.98), (FRESH, 0.95), (FRESH2, 0.95),
+                                             (FRESH3, 0.95)])
 def test_the_bar_holds_on_the_development_set(path, floor):
     # The bar is 0.90; the floors are the figures in docs/understanding.md, so a change
     # that loses ground on them is a regression.
@@ -279,5 +281,22 @@ def test_the_second_round_keeps_to_its_class(text, intent):
     result = UNDERSTANDER.understand(text)
     if intent is None:
         assert result.intent is not Intent.DELETE_MY_DATA
+    else:
+        assert result.intent is intent, (text, result)
+
+
+@pytest.mark.parametrize(("text", "role", "intent"), [
+    ("de factuur staat klaar, waar moet die naartoe?", "participant", Intent.SUBMIT_DOCUMENT),
+    ("waar moet ik met de offerte naartoe, naar de gemeente of de koepel?", "participant", Intent.ASK_QUESTION),
+    ("wat is de laatste dag voor de kostenberekening", "participant", Intent.DEADLINES),
+    ("wat is de laatste stand van zaken met de koepel?", "participant", Intent.ASK_QUESTION),
+    ("ligt er iets bij mij?", "colleague", Intent.MY_REQUESTS),
+    ("nee ik wil niet verder", "participant", Intent.CANCEL),
+    ("nee, ik wil niet verder met die school", "participant", None),  # more than a cancel phrase: no cancel
+])
+def test_the_third_round_keeps_to_its_class(text, role, intent):
+    result = UNDERSTANDER.understand(text, role=role)
+    if intent is None:
+        assert result.intent is not Intent.CANCEL
     else:
         assert result.intent is intent, (text, result)

@@ -78,6 +78,8 @@ CUES: list[Cue] = [
            # Asking leave to hand in a document is handing it in: "Can I send you our account plan?".
            ("^kan|kun|mag|can|may|could ik|i {SUBMIT} {DOC}|document*|bestand*|file|stuk*|bijlage", 4.0, KEYWORD),
            ("hier|hierbij|bijgevoegd|bijgaand|attached|here|bijlage {DOC}", 3.0, FRAME),
+           # Where a finished document goes: "de offerte staat klaar, waar moet die naartoe?".
+           ("{DOC} waar|where naartoe|heen|kwijt", 3.5, KEYWORD),
            ("ik|i heb|have een|de|onze|ons|mijn|an|our {DOC}", 1.5, FRAME),
            ("{SUBMIT}", 1.5, KEYWORD)),
     *_cues(Intent.DEADLINES,
@@ -87,6 +89,7 @@ CUES: list[Cue] = [
            ("wanneer|when {SUBMIT}", 3.5, FRAME),
            ("tot|voor wanneer", 3.5, FRAME),
            ("welke|what datum|data|date*", 3.0, FRAME),
+           ("uiterste|laatste|last|final datum|dag|termijn|date|day", 3.5, FRAME),  # "de uiterste datum voor ..."
            ("data|datum|dates van|of de sessie*|bijeenkomst*|session*", 3.0, FRAME),
            ("hoeveel|how tijd|time", 3.0, FRAME),
            ("hoe lang heb ik", 3.5, FRAME),
@@ -117,7 +120,10 @@ CUES: list[Cue] = [
            ("toegewezen|gekoppeld|assigned", 3.0, FRAME),
            ("beantwoorden|beantwoord|answer", 2.5, FRAME),
            ("antwoord van mij", 3.5, FRAME),
-           ("op mijn bord|lijst*", 2.5, FRAME)),
+           ("op mijn bord|lijst*", 2.5, FRAME),
+           ("op het|mijn bord", 2.5, FRAME),
+           # "wat ligt er bij mij", "staat er iets voor mij klaar"
+           ("ligt|liggen|staat|staan bij|voor mij|me", 3.0, KEYWORD)),
     *_cues(Intent.EXAMPLES,
            ("{EXAMPLE} {DOC}", 4.0, FRAME),
            ("{DOC} {EXAMPLE}", 3.5, FRAME),
@@ -225,6 +231,8 @@ CANCEL_PHRASES = frozenset({
     "laat ook", "vergeet het", "toch niet", "nee toch niet", "never mind", "nevermind", "kappen", "ophouden",
     "hou op", "houd op", "quit", "abort", "exit", "ik stop", "ik wil stoppen", "wil stoppen", "ik wil annuleren",
     "stop ermee", "stop hiermee", "stop er mee", "ik stop ermee", "nee stop",
+    "niet verder", "ik wil niet verder", "wil niet verder", "ik wil niet meer verder", "ik wil niet meer",
+    "ik ga niet verder", "ik stop hier", "don't continue", "i want to stop",
     "laat maar", "laat maar zitten", "stop maar", "forget it", "ik wil afbreken", "annuleer dit", "stop dit",
     "annuleer het", "cancel this", "cancel that", "nee stop maar", "laat ook maar",
 })

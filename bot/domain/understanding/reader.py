@@ -330,7 +330,9 @@ class Understander:
         scores.pop(Intent.DELETE_MY_DATA, None)
         words = [t.word for t in tokens]
         without_filler = [w for w in words if w not in lexicon.FILLER]
-        if " ".join(words) in lexicon.CANCEL_PHRASES or " ".join(without_filler) in lexicon.CANCEL_PHRASES:
+        # A leading "nee" only stresses what follows: "nee ik wil niet verder" is "ik wil niet verder".
+        without_no = without_filler[1:] if without_filler[:1] in (["nee"], ["no"]) else without_filler
+        if any(" ".join(form) in lexicon.CANCEL_PHRASES for form in (words, without_filler, without_no)):
             scores[Intent.CANCEL] = 5.0
         elif len(clauses) > 1 and set(words) <= self._cancel_vocabulary and self._only_cancelling(clauses):
             scores[Intent.CANCEL] = 5.0
