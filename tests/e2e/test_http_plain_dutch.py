@@ -64,7 +64,8 @@ async def test_my_questions_as_people_type_it(bot_client, connector, typed):
     assert answers(connector) == exact
 
 
-@pytest.mark.parametrize("typed", ["wat kun je?", "Wat kan ik hier?", "hoe werkt deze bot eigenlijk"])
+@pytest.mark.parametrize("typed", ["wat kun je?", "Wat kan ik hier?", "hoe werkt deze bot eigenlijk",
+                                   "Help, ik snap niet hoe dit werkt", "ik kom er niet uit"])
 async def test_help_as_people_type_it_is_the_help_card_without_not_understood(bot_client, connector, typed):
     await introduce_people(bot_client, connector)
     await say(bot_client, connector, typed)
@@ -108,6 +109,7 @@ async def test_greetings_and_thanks_get_a_short_friendly_answer(bot_client, conn
     "De boekenkratten komen te laat aan, hoe doen anderen dat?",
     "Onze gemeente wil bezuinigen op de bibliotheek op school; hoe overtuig ik de wethouder?",
     "Hoe krijgen andere bibliotheken de leesconsulenten op alle scholen binnen één jaar?",
+    "Wat kan ik doen om de wethouder te overtuigen van de leesconsulent?",  # starts like help, is a question
 ])
 async def test_a_sparring_question_is_offered_with_the_text_filled_in(bot_client, connector, typed):
     await introduce_people(bot_client, connector)
@@ -160,7 +162,7 @@ async def test_unsure_asks_did_you_mean_with_buttons_then_help(bot_client, conne
 
 
 @pytest.mark.parametrize("typed", ["verwijder al mijn gegevens", "Wis alles wat je over mij weet!",
-                                   "please delete my data"])
+                                   "please delete my data", "haal al mijn gegevens weg"])
 async def test_erasing_always_asks_for_confirmation_first(bot_client, connector, typed):
     await introduce_people(bot_client, connector)
     await say(bot_client, connector, typed)
