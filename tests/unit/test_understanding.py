@@ -17,7 +17,7 @@ from bot.domain.understanding import DESTRUCTIVE, DOCUMENT_KINDS, INTENTS, ROLES
 DATA = Path(__file__).resolve().parents[1] / "data" / "understanding"
 TUNE, REPORT = DATA / "tune.jsonl", DATA / "report.jsonl"
 # Written later, each before its round of fixes.
-FRESH, FRESH2, FRESH3 = DATA / "fresh.jsonl", DATA / "fresh2.jsonl", DATA / "fresh3.jsonl"
+FRESH, FRESH2, FRESH3, FRESH4 = (DATA / f"{name}.jsonl" for name in ("fresh", "fresh2", "fresh3", "fresh4"))
 UNDERSTANDER = Understander()
 
 
@@ -40,7 +40,7 @@ def evaluate(path: Path) -> dict[str, float]:
 
 
 @pytest.mark.parametrize(("path", "floor"), [(REPORT, 0.98), (TUNE, 0.98), (FRESH, 0.95), (FRESH2, 0.95),
-                                             (FRESH3, 0.95)])
+                                             (FRESH3, 0.95), (FRESH4, 0.95)])
 def test_the_bar_holds_on_the_development_set(path, floor):
     # The bar is 0.90; the floors are the figures in docs/understanding.md, so a change
     # that loses ground on them is a regression.
@@ -298,5 +298,28 @@ def test_the_third_round_keeps_to_its_class(text, role, intent):
     result = UNDERSTANDER.understand(text, role=role)
     if intent is None:
         assert result.intent is not Intent.CANCEL
+    else:
+        assert result.intent is intent, (text, result)
+
+
+@pytest.mark.parametrize(("text", "role", "intent"), [
+    ("welke vragen kwamen er vandaag binnen?", "coordinator", Intent.OPEN_QUESTIONS),
+    ("show me the pending requests", "coordinator", Intent.OPEN_QUESTIONS),
+    ("which libraries sent in the cost calculation?", "coordinator", Intent.SUBMISSIONS),
+    ("laat de kosten in een grafiek zien", "coordinator", Intent.COST_OVERVIEW),
+    ("alle vragen als bestand graag", "coordinator", Intent.EXPORT),
+    ("staat er een introductie voor mij klaar?", "adviser", Intent.MY_REQUESTS),
+    ("When do I need to hand in the account plan?", "participant", Intent.DEADLINES),
+    ("good morning", "participant", Intent.GREETING),
+    ("mijn e-mailadres is gewijzigd", "participant", Intent.MY_DATA),
+    # The same words in a participant's sparring question stay a question.
+    ("Hoe pakken jullie de kostenverdeling met de gemeente aan?", "participant", Intent.ASK_QUESTION),
+    ("hoe ga je om met openstaande facturen van scholen?", "participant", Intent.ASK_QUESTION),
+    ("ik wil me uitschrijven voor de nieuwsbrief", "participant", None),  # no personal data named: no erasure
+])
+def test_the_fourth_round_keeps_to_its_class(text, role, intent):
+    result = UNDERSTANDER.understand(text, role=role)
+    if intent is None:
+        assert result.intent is not Intent.DELETE_MY_DATA
     else:
         assert result.intent is intent, (text, result)

@@ -35,7 +35,8 @@ GROUPS = {
     "REM": "herinner* reminder* seintje* melding* notificatie* notification* herinnerd",
     "MY": "mijn my mij me",
     "ME": "mij me",
-    "DEL": "verwijder* wis wissen wist gewist delete* remove* erase* vergeet vergeten schrap* wipe weghal* weggooi*",
+    "DEL": "verwijder* wis wissen wist gewist delete* remove* erase* vergeet vergeten schrap* wipe weghal* weggooi* "
+           "uitschrijv* uitgeschreven unsubscribe*",
     "PERSONAL": "gegevens persoonsgegevens data account profiel info informatie",
     "QUESTION": "vraag vragen vraagje question* sparringvraag* sparringverzoek*",
     "EXAMPLE": "voorbeeld* example* sample* template* sjabloon* format* model*",
@@ -78,6 +79,7 @@ CUES: list[Cue] = [
            # Asking leave to hand in a document is handing it in: "Can I send you our account plan?".
            ("^kan|kun|mag|can|may|could ik|i {SUBMIT} {DOC}|document*|bestand*|file|stuk*|bijlage", 4.0, KEYWORD),
            ("hier|hierbij|bijgevoegd|bijgaand|attached|here|bijlage {DOC}", 3.0, FRAME),
+           ("bij deze|dezen {DOC}", 3.0, FRAME),  # "bij deze het ingevulde format": hierbij in two words
            # Where a finished document goes: "de offerte staat klaar, waar moet die naartoe?".
            ("{DOC} waar|where naartoe|heen|kwijt", 3.5, KEYWORD),
            ("ik|i heb|have een|de|onze|ons|mijn|an|our {DOC}", 1.5, FRAME),
@@ -100,6 +102,9 @@ CUES: list[Cue] = [
            ("open|openstaan voor|qua mij|ik|inlever*|insturen", 3.5, FRAME),
            ("nog te doen|regelen", 3.0, FRAME),
            ("wanneer|when|uiterlijk moet|must ik|i {SUBMIT}", 4.2, FRAME),
+           ("when need|have|ought to {SUBMIT}", 4.2, FRAME),  # "when do I need to send in ..."
+           ("when do|does|should i|we {SUBMIT}", 4.0, FRAME),
+           ("openstaand*|open taken|taak|todo*|klussen|punten", 3.0, FRAME),  # "heb ik nog openstaande taken?"
            ("agenda|planning|rooster|schedule|upcoming|komende", 2.0, KEYWORD)),
     *_cues(Intent.MY_QUESTIONS,
            ("mijn|my {QUESTION}", 3.5, FRAME),
@@ -122,6 +127,7 @@ CUES: list[Cue] = [
            ("antwoord van mij", 3.5, FRAME),
            ("op mijn bord|lijst*", 2.5, FRAME),
            ("op het|mijn bord", 2.5, FRAME),
+           ("introductie*|introduction*|kennismaking*", 3.0, KEYWORD),  # a colleague's or adviser's introductions
            # "wat ligt er bij mij", "staat er iets voor mij klaar"
            ("ligt|liggen|staat|staan bij|voor mij|me", 3.0, KEYWORD)),
     *_cues(Intent.EXAMPLES,
@@ -137,7 +143,8 @@ CUES: list[Cue] = [
            ("uit|off|uitzetten|mute|zet {REM}", 4.0, FRAME),
            ("geen|niet|no|stop*|minder|fewer {REM}", 4.0, FRAME),
            ("{REM} niet|geen|stop*", 3.5, FRAME),
-           ("niet meer herinner*", 4.5, FRAME)),
+           ("niet meer herinner*", 4.5, FRAME),
+           ("^geen|stop|no berichtjes|berichten|messages", 3.5, FRAME)),  # "geen berichtjes meer sturen aub"
     *_cues(Intent.REMINDERS_ON,
            ("{REM} aan|on$", 4.5, FRAME),
            ("{REM} aanzetten|inschakelen|enable|aan", 4.5, FRAME),
@@ -147,9 +154,10 @@ CUES: list[Cue] = [
            ("{MY} {PERSONAL}", 3.5, FRAME),
            ("privacy|avg|gdpr|privacyverklaring", 2.5, KEYWORD),
            ("wat|what weet|know|bewaar*|opgeslagen|sla|store|keep|houd * over|van|about {ME}", 3.5, FRAME),
-           ("{PERSONAL} over|van|about {ME}", 3.5, FRAME),
-           ("mijn|my bibliotheek|bieb|organisatie|library|organisation|organization|naam|name|e-mail|email "
-            "aanpass*|wijzig*|verander*|change|update", 3.5, FRAME),
+           ("{PERSONAL} over|van|about|on|op {ME}", 3.5, FRAME),
+           ("mijn|my bibliotheek|bieb|organisatie|library|organisation|organization|naam|name|e-mail|email|mail*|"
+            "emailadres|adres|address|telefoonnummer|phone "
+            "aanpass*|aangepast|wijzig*|gewijzigd|verander*|change*|update*", 3.5, FRAME),
            ("inzage|inzien", 2.0, KEYWORD)),
     *_cues(Intent.HELP,
            ("^help|hulp|menu|helpen$", 3.5, WHOLE),
@@ -173,6 +181,9 @@ CUES: list[Cue] = [
     *_cues(Intent.OPEN_QUESTIONS,
            ("open|openstaande|onbeantwoorde|unanswered {QUESTION}", 3.5, FRAME),
            ("{QUESTION} open|openstaand|onbeantwoord", 3.0, FRAME),
+           ("open|openstaande|onbeantwoorde|unanswered|pending verzoek*|request*|aanvra*", 3.5, FRAME),
+           ("{QUESTION} binnengekomen|ontvangen|gesteld|received|came", 3.5, FRAME),
+           ("{QUESTION} kwamen|komen|kwam binnen", 3.5, FRAME),  # "welke vragen kwamen er vandaag binnen"
            ("niet|nog beantwoord|opgepakt|toegewezen|answered", 2.5, FRAME),
            ("nog niemand|nobody", 2.0, FRAME),
            ("ligt|liggen|staat|staan * open", 2.0, FRAME),
@@ -182,16 +193,20 @@ CUES: list[Cue] = [
            ("inzending*|submissions|submission", 3.5, FRAME),
            ("wat|wie|welke|who|what|hoeveel|overzicht * ingestuurd|ingeleverd|binnengekomen|binnen|ontvangen|"
             "aangeleverd|gedeeld|geupload|submitted|uploaded", 3.0, FRAME),
-           ("ingestuurd|ingeleverd|binnengekomen|submitted", 1.5, KEYWORD)),
+           ("ingestuurd|ingeleverd|binnengekomen|submitted", 1.5, KEYWORD),
+           ("who|which|what * handed|sent|turned in", 3.5, FRAME)),  # "which libraries handed in their ..."
     *_cues(Intent.COST_OVERVIEW,
            ("kostenoverzicht|kostenoverzichten", 4.0, FRAME),
            ("^kosten|costs$", 3.5, WHOLE),
            ("cost|costs|kosten overview|overzicht", 4.0, FRAME),
            ("overzicht|overview van|of de kosten|costs", 4.0, FRAME),
            ("kosten|kostenverdeling|costs per|totaal|totale|verdeeld|staan", 2.0, FRAME),
-           ("totale|total kosten|costs", 2.5, FRAME)),
+           ("totale|total kosten|costs", 2.5, FRAME),
+           ("kostenverdeling*", 3.0, KEYWORD),
+           ("grafiek*|chart*|diagram*|taartdiagram*|piechart*", 3.0, KEYWORD)),  # the cost overview is the chart
     *_cues(Intent.EXPORT,
-           ("{EXPORT}", 4.0, FRAME)),
+           ("{EXPORT}", 4.0, FRAME),
+           ("als|as|in bestand|file|download", 4.0, FRAME)),  # "alle inzendingen als bestand", "in een bestand"
 ]
 
 # Document kinds by the words people use for them (normalised; matched on stems and compounds).
@@ -215,7 +230,8 @@ GENERIC_DOCUMENT_ENDINGS = ("document", "documenten", "bestand", "bestanden", "s
 
 GREETINGS = frozenset("hallo hoi hi hey hello heey hee hoihoi goedemorgen goedemiddag goedenavond morning "
                       "hiya yo beste dag goedendag".split())
-GREETING_PHRASES = (("goede", "morgen"), ("goede", "middag"), ("good", "morning"), ("good", "afternoon"))
+GREETING_PHRASES = (("goede", "morgen"), ("goede", "middag"), ("goede", "avond"), ("good", "morning"),
+                    ("good", "afternoon"), ("good", "evening"))
 ADDRESS = frozenset("sparringbot bot daar there allemaal all sparring".split())
 THANKS = frozenset("bedankt dank dankje dankjewel dankuwel thanks thank thx tnx merci dankbaar".split())
 THANKS_COMPANY = frozenset("top super fijn mooi prima great cool geweldig heel hartelijk erg veel wel je u jullie voor "

@@ -174,6 +174,7 @@ class Understander:
         # Every word the lexicon itself lists is known as it is: "there" (in "hey there") is not a typo of "where".
         known = set(STOP_WORDS) | set(lexicon.COMMON_WORDS) | set(lexicon.DOMAIN_WORDS) | lexicon.FILLER
         known |= lexicon.ADDRESS | lexicon.THANKS_COMPANY | lexicon.PEER_MARKERS | lexicon.QUESTION_STARTS
+        known |= {w for phrase in lexicon.GREETING_PHRASES for w in phrase}  # "good afternoon" is no typo of "goede"
         known |= {w for key in thesaurus.keys for w in key.split()}
         self._spelling = SpellingCorrector(targets=targets, known=known)
         # Words that do not count against a command in a longer message: Dutch function words and,
