@@ -269,40 +269,28 @@ def test_the_new_cues_do_not_reach_past_their_class(text, role, not_meant):
     assert UNDERSTANDER.understand(text, role=role).intent is not not_meant
 
 
-@pytest.mark.parametrize(("text", "intent"), [
-    ("Can I send you the evaluation form?", Intent.SUBMIT_DOCUMENT),  # leave to hand in a named document
-    ("mag ik delen hoe wij het doen met de wethouder?", Intent.ASK_QUESTION),  # no document: a question
-    ("wis alles wat jullie over mij weten", Intent.DELETE_MY_DATA),
-    ("verwijder alle vragen van mij", None),  # questions are no personal data: never an erasure
-    ("what does the bot do", Intent.HELP),
-    ("when is the deadline for the account plan", Intent.DEADLINES),  # English function words do not damp it
-])
-def test_the_second_round_keeps_to_its_class(text, intent):
-    result = UNDERSTANDER.understand(text)
-    if intent is None:
-        assert result.intent is not Intent.DELETE_MY_DATA
-    else:
-        assert result.intent is intent, (text, result)
+# Each round of class fixes (docs/understanding.md), pinned both ways: (text, role, the intent it
+# must be) or, with NOT, an intent it must never be.
+NOT = object()
 
 
-@pytest.mark.parametrize(("text", "role", "intent"), [
+@pytest.mark.parametrize(("text", "role", "expected"), [
+    # Round two.
+    ("Can I send you the evaluation form?", "participant", Intent.SUBMIT_DOCUMENT),
+    ("mag ik delen hoe wij het doen met de wethouder?", "participant", Intent.ASK_QUESTION),  # no document
+    ("wis alles wat jullie over mij weten", "participant", Intent.DELETE_MY_DATA),
+    ("verwijder alle vragen van mij", "participant", (NOT, Intent.DELETE_MY_DATA)),  # questions are no personal data
+    ("what does the bot do", "participant", Intent.HELP),
+    ("when is the deadline for the account plan", "participant", Intent.DEADLINES),  # English words do not damp it
+    # Round three.
     ("de factuur staat klaar, waar moet die naartoe?", "participant", Intent.SUBMIT_DOCUMENT),
     ("waar moet ik met de offerte naartoe, naar de gemeente of de koepel?", "participant", Intent.ASK_QUESTION),
     ("wat is de laatste dag voor de kostenberekening", "participant", Intent.DEADLINES),
     ("wat is de laatste stand van zaken met de koepel?", "participant", Intent.ASK_QUESTION),
     ("ligt er iets bij mij?", "colleague", Intent.MY_REQUESTS),
     ("nee ik wil niet verder", "participant", Intent.CANCEL),
-    ("nee, ik wil niet verder met die school", "participant", None),  # more than a cancel phrase: no cancel
-])
-def test_the_third_round_keeps_to_its_class(text, role, intent):
-    result = UNDERSTANDER.understand(text, role=role)
-    if intent is None:
-        assert result.intent is not Intent.CANCEL
-    else:
-        assert result.intent is intent, (text, result)
-
-
-@pytest.mark.parametrize(("text", "role", "intent"), [
+    ("nee, ik wil niet verder met die school", "participant", (NOT, Intent.CANCEL)),  # more than a cancel phrase
+    # Round four.
     ("welke vragen kwamen er vandaag binnen?", "coordinator", Intent.OPEN_QUESTIONS),
     ("show me the pending requests", "coordinator", Intent.OPEN_QUESTIONS),
     ("which libraries sent in the cost calculation?", "coordinator", Intent.SUBMISSIONS),
@@ -312,14 +300,13 @@ def test_the_third_round_keeps_to_its_class(text, role, intent):
     ("When do I need to hand in the account plan?", "participant", Intent.DEADLINES),
     ("good morning", "participant", Intent.GREETING),
     ("mijn e-mailadres is gewijzigd", "participant", Intent.MY_DATA),
-    # The same words in a participant's sparring question stay a question.
     ("Hoe pakken jullie de kostenverdeling met de gemeente aan?", "participant", Intent.ASK_QUESTION),
     ("hoe ga je om met openstaande facturen van scholen?", "participant", Intent.ASK_QUESTION),
-    ("ik wil me uitschrijven voor de nieuwsbrief", "participant", None),  # no personal data named: no erasure
+    ("ik wil me uitschrijven voor de nieuwsbrief", "participant", (NOT, Intent.DELETE_MY_DATA)),  # no data named
 ])
-def test_the_fourth_round_keeps_to_its_class(text, role, intent):
+def test_each_round_keeps_to_its_class(text, role, expected):
     result = UNDERSTANDER.understand(text, role=role)
-    if intent is None:
-        assert result.intent is not Intent.DELETE_MY_DATA
+    if isinstance(expected, tuple):
+        assert result.intent is not expected[1], (text, result)
     else:
-        assert result.intent is intent, (text, result)
+        assert result.intent is expected, (text, result)
