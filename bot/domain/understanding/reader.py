@@ -84,8 +84,9 @@ class _Element:
     document: bool
 
     def matches(self, token: _Token) -> bool:
+        # str.startswith takes the whole tuple of prefixes at once (and an empty tuple matches nothing).
         return ((self.document and token.doc is not None) or token.word in self.words or token.stem in self.stems
-                or any(token.word.startswith(prefix) for prefix in self.prefixes))
+                or token.word.startswith(self.prefixes))
 
 
 @dataclass(frozen=True)
