@@ -16,7 +16,8 @@ else goes on to the understander as before. The patterns are narrow on purpose:
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from bot.domain.routing.text import normalise
 
 _OWN_WORDS = "mijn|m'n|mn|my|onze|our"
 _OWN = rf"(?:{_OWN_WORDS})"
@@ -47,10 +48,8 @@ _OVERVIEW_PATTERNS = [re.compile(p) for p in (
 
 
 def _plain(text: str) -> str:
-    """Case, accents, curly apostrophes and runs of spaces folded away."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(c for c in folded if not unicodedata.combining(c)).replace("\u2019", "'")
-    return " ".join(plain.split())
+    """Case and accents folded away (the routing's ``normalise``), curly apostrophes straight, runs of spaces one."""
+    return " ".join(normalise(text).replace("\u2019", "'").split())
 
 
 def asks_for_calendar(text: str) -> bool:
