@@ -6,7 +6,7 @@ the same Snowball stem (``=x``: the word itself only), and ``x*`` matches every 
 starts with ``x``. Elements match in order with at most ``GAP`` other words between them;
 ``^`` and ``$`` pin a pattern to the start or end of the message, and a final ``+`` asks for
 more words after the match. ``{NAME}`` stands for a word group below, ``{DOC}`` for any word
-that names a document kind.
+that names a document kind; either may be one alternative among others (``{DOC}|{DOCWORD}``).
 
 Weights: 3.5-5 for wording that names the action outright, 2-3 for a strong hint. ``damp`` is
 what each of the message's *other* content words takes off: a command word in a long sentence
@@ -77,7 +77,7 @@ CUES: list[Cue] = [
            ("{SUBMIT} {DOCWORD}", 3.0, FRAME),
            ("^{SUBMIT}$", 3.0, WHOLE),
            # Asking leave to hand in a document is handing it in: "Can I send you our account plan?".
-           ("^kan|kun|mag|can|may|could ik|i {SUBMIT} {DOC}|document*|bestand*|file|stuk*|bijlage", 4.0, KEYWORD),
+           ("^kan|kun|mag|can|may|could ik|i {SUBMIT} {DOC}|{DOCWORD}", 4.0, KEYWORD),
            ("hier|hierbij|bijgevoegd|bijgaand|attached|here|bijlage {DOC}", 3.0, FRAME),
            ("bij deze|dezen {DOC}", 3.0, FRAME),  # "bij deze het ingevulde format": hierbij in two words
            # Where a finished document goes: "de offerte staat klaar, waar moet die naartoe?".

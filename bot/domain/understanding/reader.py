@@ -122,13 +122,14 @@ def _compile(pattern: str) -> _Pattern:
     start, end, more = pattern.startswith("^"), pattern.endswith("$"), pattern.endswith("+")
     elements = []
     for part in pattern.strip("^$+").split():
-        if part.startswith("{") and part.endswith("}") and part[1:-1] in lexicon.GROUPS:
-            part = "|".join(lexicon.GROUPS[part[1:-1]].split())
-        alternatives = part.split("|")
-        words = frozenset(a.lstrip("=") for a in alternatives if not a.endswith("*") and a != "{DOC}")
+        # A word group may stand as one alternative among others ("{DOC}|{DOCWORD}").
+        alternatives = [word for a in part.split("|")
+                        for word in (lexicon.GROUPS[a[1:-1]].split() if a[1:-1] in lexicon.GROUPS else [a])]
+        document = "{DOC}" in alternatives
+        alternatives = [a for a in alternatives if a != "{DOC}"]
+        words = frozenset(a.lstrip("=") for a in alternatives if not a.endswith("*"))
         stemmed = frozenset(stem(a) for a in alternatives if a[0] != "=" and not a.endswith("*") and len(a) > 3)
-        elements.append(_Element(words, stemmed,
-                                 tuple(a[:-1] for a in alternatives if a.endswith("*")), "{DOC}" in alternatives))
+        elements.append(_Element(words, stemmed, tuple(a[:-1] for a in alternatives if a.endswith("*")), document))
     return _Pattern(tuple(elements), start, end, more)
 
 
