@@ -118,6 +118,14 @@ class _Pattern:
         return None
 
 
+def _is_cancel_phrase(words: list[str]) -> bool:
+    """Whether ``words`` are a cancel phrase: as typed, without fillers ("stop nou"), or after a
+    leading "nee", which only stresses what follows ("nee ik wil niet verder")."""
+    without_filler = [w for w in words if w not in lexicon.FILLER]
+    without_no = without_filler[1:] if without_filler[:1] in (["nee"], ["no"]) else without_filler
+    return any(" ".join(form) in lexicon.CANCEL_PHRASES for form in (words, without_filler, without_no))
+
+
 def _compile(pattern: str) -> _Pattern:
     start, end, more = pattern.startswith("^"), pattern.endswith("$"), pattern.endswith("+")
     elements = []
@@ -332,10 +340,7 @@ class Understander:
         scores.pop(Intent.CANCEL, None)
         scores.pop(Intent.DELETE_MY_DATA, None)
         words = [t.word for t in tokens]
-        without_filler = [w for w in words if w not in lexicon.FILLER]
-        # A leading "nee" only stresses what follows: "nee ik wil niet verder" is "ik wil niet verder".
-        without_no = without_filler[1:] if without_filler[:1] in (["nee"], ["no"]) else without_filler
-        if any(" ".join(form) in lexicon.CANCEL_PHRASES for form in (words, without_filler, without_no)):
+        if _is_cancel_phrase(words):
             scores[Intent.CANCEL] = 5.0
         elif len(clauses) > 1 and set(words) <= self._cancel_vocabulary and self._only_cancelling(clauses):
             scores[Intent.CANCEL] = 5.0
@@ -344,14 +349,11 @@ class Understander:
 
     def _only_cancelling(self, clauses: Sequence[str]) -> bool:
         """Whether the message is cancel phrases and nothing else: "laat maar, ik stop ermee", "nee. stop"."""
-        said = []
-        for clause in clauses:
-            words = self._words(clause)
-            if words:  # a clause counts as typed ("laat maar") or without its fillers ("stop nou")
-                said.append({" ".join(words), " ".join(w for w in words if w not in lexicon.FILLER)})
-        cancelling = [bool(forms & lexicon.CANCEL_PHRASES) for forms in said]
-        return (len(said) > 1 and any(cancelling)
-                and all(cancel or forms & {"nee", "no", ""} for cancel, forms in zip(cancelling, said, strict=True)))
+        said = [words for words in map(self._words, clauses) if words]
+        cancelling = [_is_cancel_phrase(words) for words in said]
+        # Besides cancel phrases, a clause may be a bare "nee" or fillers alone.
+        neutral = [[w for w in words if w not in lexicon.FILLER] in ([], ["nee"], ["no"]) for words in said]
+        return len(said) > 1 and any(cancelling) and all(c or n for c, n in zip(cancelling, neutral, strict=True))
 
     def _asks_erasure(self, words: list[str]) -> bool:
         verbs = lexicon.GROUPS["DEL"].split()
