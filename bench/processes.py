@@ -26,10 +26,16 @@ IDLE_SHARE = 0.1
 IDLE_WINDOW = 0.2
 
 
+def user_and_system(stat: Path) -> tuple[float, float]:
+    """User and system CPU seconds from a ``/proc`` ``stat`` file (a process's or one of its threads')."""
+    fields = stat.read_text().rsplit(")", 1)[1].split()  # the name in brackets may hold spaces
+    ticks = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / ticks, int(fields[12]) / ticks
+
+
 def cpu_seconds(pid: int) -> float:
     """User plus system CPU time of a process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return sum(user_and_system(Path(f"/proc/{pid}/stat")))
 
 
 async def until_idle(pids: list[int], *, timeout: float = 60.0) -> float:

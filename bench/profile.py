@@ -31,14 +31,12 @@ REPO = Path(__file__).resolve().parents[1]
 
 def thread_cpu(pid: int) -> dict[str, tuple[float, float]]:
     """User and system CPU seconds of each thread of ``pid`` so far, by thread id."""
-    ticks = os.sysconf("SC_CLK_TCK")
     times: dict[str, tuple[float, float]] = {}
     for thread in os.listdir(f"/proc/{pid}/task"):
         try:
-            fields = Path(f"/proc/{pid}/task/{thread}/stat").read_text().rsplit(")", 1)[1].split()
+            times[thread] = processes.user_and_system(Path(f"/proc/{pid}/task/{thread}/stat"))
         except FileNotFoundError:  # the thread ended meanwhile
             continue
-        times[thread] = (int(fields[11]) / ticks, int(fields[12]) / ticks)
     return times
 
 
